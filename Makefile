@@ -1,0 +1,38 @@
+# deskterm: two commands to start (make run, make test). Nothing is reinstalled
+# unless pyproject.toml changed: the stamp files remember the last install.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB := $(CURDIR)/.demo/deskterm-demo.sqlite3
+
+.PHONY: run test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	@mkdir -p $(dir $(DEMO_DB))
+	@test -f $(DEMO_DB) || $(BIN)/deskterm --db $(DEMO_DB) init --demo
+	$(BIN)/deskterm --db $(DEMO_DB)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .demo build dist .pytest_cache

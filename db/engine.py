@@ -1,0 +1,249 @@
+"""The one place a database connection is opened.
+
+SQLite on a network drive needs: rollback journal (never WAL), ``synchronous=FULL``,
+foreign keys, a busy timeout, and write transactions that take the write lock up front
+with ``BEGIN IMMEDIATE``. pysqlite's own transaction handling is switched off and the
+BEGIN is emitted from SQLAlchemy's ``begin`` event (SQLAlchemy's documented recipe).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import random
+import socket
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import audit
+from db.errors import DatabaseBusyError, DatabaseUnavailableError, JournalModeError
+
+BEGIN_OPTION = "deskterm_begin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: written into every audit row."""
+
+    user: str
+    host: str = field(default_factory=socket.gethostname)
+
+    @classmethod
+    def current(cls, user: str | None = None) -> Actor:
+        return cls(user=user or default_user())
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers, services)
+        return "desk"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long a write waits for the lock: SQLite's busy handler, then jittered retries."""
+
+    busy_timeout_ms: int = 2000
+    attempts: int = 5
+    backoff_start_s: float = 0.05
+    backoff_max_s: float = 1.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.backoff_start_s
+        for _ in range(self.attempts - 1):
+            yield random.uniform(delay / 2, delay)
+            delay = min(delay * 2, self.backoff_max_s)
+
+
+def is_busy_error(error: BaseException) -> bool:
+    """True for SQLITE_BUSY / SQLITE_LOCKED, however the driver wrapped it."""
+    orig = getattr(error, "orig", error)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "database is locked" in str(orig) or "database table is locked" in str(orig)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def to_url(path_or_url: str | os.PathLike[str]) -> str:
+    """Accept a plain file path or a SQLAlchemy URL."""
+    text = os.fspath(path_or_url)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Take transaction control away from pysqlite; the begin event below does it.
+        if hasattr(sqlite3, "LEGACY_TRANSACTION_CONTROL"):
+            dbapi_connection.autocommit = sqlite3.LEGACY_TRANSACTION_CONTROL  # type: ignore[attr-defined]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "delete":
+                mode = cursor.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+                if str(mode).lower() != "delete":
+                    raise JournalModeError(
+                        f"the database is in {mode} journal mode and could not be switched "
+                        "to the rollback journal a shared file needs"
+                    )
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        mode = connection.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 2000) -> Engine:
+    """Create an engine with the desk's connection rules (SQLite pragmas, BEGIN handling)."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, busy_timeout_ms)
+    return engine
+
+
+class Database:
+    """A desk's handle on the shared database: short read sessions and write transactions.
+
+    Never keep a session open while a user types: an open reader blocks other desks'
+    commits. Sessions return plain data to the domain layer and are closed at once.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        actor: Actor | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = to_url(url)
+        self.actor = actor or Actor.current()
+        self.retry = retry or RetryPolicy()
+        self.path = sqlite_path(self.url)
+        self.engine = make_engine(self.url, busy_timeout_ms=self.retry.busy_timeout_ms)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._write_engine = (
+            self.engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+            if self.is_sqlite
+            else self.engine
+        )
+        self._read_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._write_factory = sessionmaker(bind=self._write_engine, expire_on_commit=False)
+        audit.install(self._read_factory, self._write_factory)
+        self._write_guard: Callable[[], None] | None = None
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"Database({self.location!r}, user={self.actor.user!r})"
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, for people: the file path or the URL without password."""
+        if self.path is not None:
+            return str(self.path)
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def set_write_guard(self, guard: Callable[[], None] | None) -> None:
+        """A check run before every write transaction (the schema check uses it)."""
+        self._write_guard = guard
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A short read-only session; its transaction ends when the block does."""
+        session = self._read_factory()
+        try:
+            yield session
+        except OperationalError as error:
+            raise _unavailable(error) from error
+        finally:
+            session.rollback()
+            session.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A short write transaction: lock first (BEGIN IMMEDIATE), audit, commit.
+
+        Busy locks are retried with jittered backoff; past the bound a
+        ``DatabaseBusyError`` names who else is on the desk. Do network I/O and
+        parsing before entering, never inside.
+        """
+        if self._write_guard is not None:
+            self._write_guard()
+        session = self._begin_write()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as error:
+            session.rollback()
+            if is_busy_error(error):
+                raise DatabaseBusyError(self._others_on_desk()) from error
+            raise _unavailable(error) from error
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _begin_write(self) -> Session:
+        delays = self.retry.delays()
+        while True:
+            session = self._write_factory(info={audit.ACTOR_KEY: self.actor})
+            try:
+                session.connection()  # emits BEGIN IMMEDIATE: waits busy_timeout for the lock
+                return session
+            except OperationalError as error:
+                session.close()
+                if not is_busy_error(error):
+                    raise _unavailable(error) from error
+                delay = next(delays, None)
+                if delay is None:
+                    raise DatabaseBusyError(self._others_on_desk()) from error
+                time.sleep(delay)
+
+    def _others_on_desk(self) -> list[str]:
+        """Who else has a desk open, for busy messages; empty if that cannot be read now."""
+        from db.presence import active_desks
+
+        try:
+            return [
+                f"{desk.user}@{desk.host}"
+                for desk in active_desks(self)
+                if (desk.host, desk.pid) != (self.actor.host, os.getpid())
+            ]
+        except Exception:
+            return []
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _unavailable(error: OperationalError) -> DatabaseUnavailableError:
+    orig = getattr(error, "orig", error)
+    return DatabaseUnavailableError(f"cannot use the database: {orig}")

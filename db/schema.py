@@ -1,0 +1,181 @@
+"""Schema state, migrations (Alembic), backups and integrity checks.
+
+Opening a database reads its Alembic revision with one query; Alembic itself is only
+imported to migrate. ``KNOWN_REVISIONS`` lists this release's migrations oldest first
+(a test keeps it equal to the migration scripts).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+
+from db.engine import Database
+from db.errors import (
+    DatabaseUnavailableError,
+    SchemaError,
+    SchemaMissingError,
+    SchemaOutdatedError,
+    SchemaTooNewError,
+)
+
+KNOWN_REVISIONS: tuple[str, ...] = ("0001",)
+HEAD = KNOWN_REVISIONS[-1]
+
+
+class SchemaState(StrEnum):
+    EMPTY = "empty"  # no tables: a new database
+    CURRENT = "current"
+    OLDER = "older"  # upgradable by `deskterm init`
+    NEWER = "newer"  # written by a newer deskterm: read only
+    FOREIGN = "foreign"  # tables, but not a deskterm database
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    state: SchemaState
+    revision: str | None
+
+
+def schema_status(db: Database) -> SchemaStatus:
+    try:
+        with db.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            if not tables:
+                return SchemaStatus(SchemaState.EMPTY, None)
+            if "alembic_version" not in tables:
+                return SchemaStatus(SchemaState.FOREIGN, None)
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as error:  # corrupt file, not a database, unreadable share
+        raise DatabaseUnavailableError(f"cannot read {db.location}: {_reason(error)}") from error
+    if revision is None:
+        return SchemaStatus(SchemaState.EMPTY, None)
+    if revision == HEAD:
+        return SchemaStatus(SchemaState.CURRENT, revision)
+    if revision in KNOWN_REVISIONS:
+        return SchemaStatus(SchemaState.OLDER, revision)
+    return SchemaStatus(SchemaState.NEWER, revision)
+
+
+def _reason(error: BaseException) -> str:
+    return str(getattr(error, "orig", None) or error).splitlines()[0]
+
+
+def require_current(db: Database) -> SchemaStatus:
+    """Refuse to work on a database this deskterm cannot write; guard all later writes.
+
+    A newer schema stays readable, but every write transaction raises SchemaTooNewError.
+    """
+    status = schema_status(db)
+    if status.state is SchemaState.EMPTY:
+        raise SchemaMissingError(db.location)
+    if status.state is SchemaState.FOREIGN:
+        raise SchemaError(f"{db.location} is not a deskterm database")
+    if status.state is SchemaState.OLDER:
+        raise SchemaOutdatedError(status.revision or "?")
+    if status.state is SchemaState.NEWER:
+        revision = status.revision or "?"
+
+        def refuse() -> None:
+            raise SchemaTooNewError(revision)
+
+        db.set_write_guard(refuse)
+    return status
+
+
+def upgrade(db: Database, *, backup_dir: Path | None = None) -> tuple[SchemaStatus, Path | None]:
+    """Create or upgrade the schema to HEAD. An existing database is backed up first.
+
+    Returns the status before the upgrade and the backup's path (None when nothing was
+    backed up).
+    """
+    status = schema_status(db)
+    if status.state is SchemaState.NEWER:
+        raise SchemaTooNewError(status.revision or "?")
+    if status.state is SchemaState.FOREIGN:
+        raise SchemaError(f"{db.location} is not a deskterm database; not touching it")
+    if status.state is SchemaState.CURRENT:
+        return status, None
+    backup_path = None
+    if status.state is SchemaState.OLDER and db.path is not None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        folder = backup_dir or db.path.parent
+        backup_path = folder / f"{db.path.name}.before-{HEAD}-{stamp}.bak"
+        backup(db, backup_path)
+    _run_alembic_upgrade(db)
+    return status, backup_path
+
+
+def _run_alembic_upgrade(db: Database) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "db:migrations")
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        if db.is_sqlite:
+            # Table rebuilds in batch migrations need foreign keys off; this can only be
+            # switched outside a transaction, so before SQLAlchemy begins one.
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.execution_options(deskterm_begin="IMMEDIATE").begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                if db.is_sqlite:
+                    problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if problems:
+                        raise SchemaError(f"migration broke {len(problems)} foreign keys")
+        finally:
+            if db.is_sqlite:
+                raw.execute("PRAGMA foreign_keys = ON")
+
+
+def backup(db: Database, dest: Path) -> Path:
+    """Copy the live database with SQLite's online backup API (safe while others write)."""
+    if db.path is None:
+        raise SchemaError("backup works on SQLite files; use your server's tools for others")
+    dest = Path(dest).expanduser()
+    if dest.is_dir():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        dest = dest / f"{db.path.stem}-{stamp}.sqlite3"
+    if dest.exists():
+        raise FileExistsError(f"{dest} exists; not overwriting it")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with db.engine.connect() as conn:
+        source = conn.connection.driver_connection
+        target = sqlite3.connect(dest)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    return dest
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    integrity: list[str]
+    foreign_keys: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == ["ok"] and not self.foreign_keys
+
+
+def check(db: Database) -> CheckResult:
+    """SQLite's integrity_check and foreign_key_check."""
+    if not db.is_sqlite:
+        return CheckResult(["ok"], [])
+    with db.engine.connect() as conn:
+        integrity = [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+        fks = [
+            f"{table} row {rowid} -> {parent}"
+            for table, rowid, parent, _fk in conn.exec_driver_sql("PRAGMA foreign_key_check")
+        ]
+        conn.rollback()
+    return CheckResult(integrity, fks)
