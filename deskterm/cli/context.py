@@ -1,0 +1,87 @@
+"""What a subcommand gets: the settings in force, output helpers and the database."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, TextIO
+
+from db.engine import Database
+from deskterm.core.config import Settings
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: getattr(value, k) for k in value.__dataclass_fields__}
+    return str(value)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
+
+
+def clean_cell(text: object) -> str:
+    """One line of plain text for a terminal: control characters become visible escapes."""
+    out = []
+    for char in str(text):
+        if char in "\n\r\t":
+            out.append(" ")
+        elif ord(char) < 32 or 127 <= ord(char) < 160 or 0x202A <= ord(char) <= 0x202E:
+            out.append(f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@dataclass
+class CliContext:
+    settings: Settings
+    as_json: bool = False
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    _db: Database | None = None
+
+    def database(self) -> Database:
+        """The existing database at this deskterm's schema (opened once per command)."""
+        if self._db is None:
+            from deskterm.core.desk import open_existing
+
+            self._db, _status = open_existing(self.settings)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
+    def out(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
+    def info(self, text: str) -> None:
+        """Progress and notes go to stderr so stdout stays parseable."""
+        print(text, file=self.stderr)
+
+    def emit(self, data: Any, human: Callable[[], None]) -> None:
+        """Print ``data`` as JSON with --json, else call ``human`` to print text."""
+        if self.as_json:
+            self.out(to_json(data))
+        else:
+            human()
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        cells = [[clean_cell(c) for c in row] for row in rows]
+        widths = [len(h) for h in headers]
+        for row in cells:
+            for i, cell in enumerate(row):
+                widths[i] = max(widths[i], len(cell))
+        self.out("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+        for row in cells:
+            self.out("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())

@@ -1,0 +1,110 @@
+"""Parse the command line, run one subcommand, map failures to exit codes.
+
+Exit 0 on success, 2 on bad input (one line on stderr), 1 on any other failure (one
+line too). ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from db.errors import DatabaseError, SchemaMissingError
+from deskterm.cli import admin
+from deskterm.cli.context import CliContext, clean_cell
+from deskterm.core.config import load_settings
+from deskterm.core.errors import InputError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+COMMAND_MODULES = (admin,)
+
+
+class UsageError(Exception):
+    """argparse found the command line malformed."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting (we print one line)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def package_version() -> str:
+    try:
+        return version("deskterm")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def global_options() -> argparse.ArgumentParser:
+    """Options accepted before or after the subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help="database file or URL")
+    common.add_argument("--user", default=argparse.SUPPRESS, help="your initials or name")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of text"
+    )
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks"
+    )
+    return common
+
+
+def build_parser() -> Parser:
+    common = global_options()
+    parser = Parser(
+        prog="deskterm",
+        description="The press desk of a mayor's office, in a terminal. "
+        "Without a subcommand, opens the desk.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"deskterm {package_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in COMMAND_MODULES:
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    ctx: CliContext | None = None
+    try:
+        args = build_parser().parse_args(args_list)
+        settings = load_settings(db=getattr(args, "db", None), user=getattr(args, "user", None))
+        ctx = CliContext(settings, as_json=getattr(args, "json", False))
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            from deskterm.cli.desk import open_desk
+
+            return open_desk(ctx)
+        return int(handler(ctx, args) or EXIT_OK)
+    except (UsageError, InputError, SchemaMissingError, FileExistsError) as error:
+        return _fail(EXIT_BAD_INPUT, str(error), debug)
+    except DatabaseError as error:
+        return _fail(EXIT_FAILURE, str(error), debug)
+    except KeyboardInterrupt:
+        return 130
+    except OSError as error:
+        return _fail(EXIT_FAILURE, f"{error.strerror or error}: {error.filename or ''}", debug)
+    except Exception as error:
+        return _fail(
+            EXIT_FAILURE,
+            f"internal error ({type(error).__name__}: {error}); run with --debug for details",
+            debug,
+        )
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+def _fail(code: int, message: str, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    first_line = clean_cell(message.strip().splitlines()[0] if message.strip() else "failed")
+    print(f"deskterm: {first_line}", file=sys.stderr)
+    return code

@@ -1,0 +1,184 @@
+"""Settings in force and where each came from: flags, environment, the TOML file, defaults.
+
+Precedence (design.md): ``--db``/``--user`` flags, then ``DESKTERM_DB``/``DESKTERM_USER``,
+then the config file, then defaults (the platform's user data directory; the login name).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+import tomli_w
+from dateutil import tz as dateutil_tz
+
+from db.engine import default_user
+from deskterm.core.errors import InputError
+
+APP_NAME = "deskterm"
+DEFAULT_LEADERS = ("Mayor", "Deputy Mayor", "City Manager")
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
+    override = env.get("DESKTERM_CONFIG")
+    return Path(override).expanduser() if override else config_dir() / "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: str
+    user: str
+    timezone: str  # IANA name, or "local"
+    theme: str
+    fetch_interval_minutes: int
+    distribution_list: tuple[str, ...]
+    holidays: tuple[date, ...]
+    leaders: tuple[str, ...]
+    allow_self_approval: bool
+    config_path: Path
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def tz(self) -> tzinfo:
+        """The desk's time zone: times are stored in UTC and shown in this zone."""
+        if self.timezone == "local":
+            return dateutil_tz.tzlocal()
+        return ZoneInfo(self.timezone)
+
+    def as_rows(self) -> list[tuple[str, str, str]]:
+        """(setting, value, source) rows for `deskterm config`."""
+        values: dict[str, Any] = {
+            "database": self.database,
+            "user": self.user,
+            "timezone": self.timezone,
+            "theme": self.theme,
+            "fetch_interval_minutes": self.fetch_interval_minutes,
+            "distribution_list": ", ".join(self.distribution_list),
+            "holidays": ", ".join(d.isoformat() for d in self.holidays),
+            "leaders": ", ".join(self.leaders),
+            "allow_self_approval": self.allow_self_approval,
+        }
+        return [(k, str(v), self.sources.get(k, "default")) for k, v in values.items()]
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"config file {path} is not valid TOML: {error}") from error
+    except OSError as error:
+        raise InputError(f"cannot read config file {path}: {error.strerror}") from error
+
+
+def load_settings(
+    *,
+    db: str | None = None,
+    user: str | None = None,
+    env: Mapping[str, str] = os.environ,
+    config_path: Path | None = None,
+) -> Settings:
+    path = config_path or default_config_path(env)
+    file = read_config_file(path)
+    sources: dict[str, str] = {}
+
+    def pick(key: str, flag: str | None, env_key: str | None, default: Any) -> Any:
+        if flag:
+            sources[key] = "command line"
+            return flag
+        if env_key and env.get(env_key):
+            sources[key] = f"environment {env_key}"
+            return env[env_key]
+        if key in file:
+            sources[key] = f"config {path}"
+            return file[key]
+        sources[key] = "default"
+        return default
+
+    database = pick("database", db, "DESKTERM_DB", str(data_dir() / "deskterm.sqlite3"))
+    who = pick("user", user, "DESKTERM_USER", None) or default_user()
+    timezone = pick("timezone", None, "DESKTERM_TZ", "local")
+    theme = pick("theme", None, None, "textual-dark")
+    interval = pick("fetch_interval_minutes", None, None, 10)
+    distribution = pick("distribution_list", None, None, [])
+    holidays = pick("holidays", None, None, [])
+    leaders = pick("leaders", None, None, list(DEFAULT_LEADERS))
+    self_approval = pick("allow_self_approval", None, None, False)
+
+    settings = Settings(
+        database=str(database),
+        user=str(who),
+        timezone=str(timezone),
+        theme=str(theme),
+        fetch_interval_minutes=_positive_int(interval, "fetch_interval_minutes", path),
+        distribution_list=tuple(str(x) for x in _as_list(distribution, "distribution_list")),
+        holidays=tuple(_as_date(x, path) for x in _as_list(holidays, "holidays")),
+        leaders=tuple(str(x) for x in _as_list(leaders, "leaders")),
+        allow_self_approval=bool(self_approval),
+        config_path=path,
+        sources=sources,
+    )
+    _check_timezone(settings.timezone, path)
+    return settings
+
+
+def _as_list(value: Any, key: str) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    raise InputError(f"config {key} must be a list")
+
+
+def _as_date(value: Any, path: Path) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise InputError(f"config {path}: holiday {value!r} is not a YYYY-MM-DD date") from error
+
+
+def _positive_int(value: Any, key: str, path: Path) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"config {path}: {key} must be a whole number") from error
+    if number < 1:
+        raise InputError(f"config {path}: {key} must be at least 1")
+    return number
+
+
+def _check_timezone(name: str, path: Path) -> None:
+    if name == "local":
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InputError(f"config {path}: unknown time zone {name!r}") from error
+
+
+def save_setting(path: Path, key: str, value: Any) -> None:
+    """Write one setting into the TOML file, keeping the others (e.g. the chosen theme)."""
+    data = read_config_file(path)
+    data[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_bytes(tomli_w.dumps(data).encode())
+    tmp.replace(path)

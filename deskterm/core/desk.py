@@ -1,0 +1,47 @@
+"""Opening the desk's database with the settings in force."""
+
+from __future__ import annotations
+
+from db.engine import Actor, Database, RetryPolicy
+from db.errors import SchemaMissingError
+from db.schema import SchemaStatus, require_current, upgrade
+from deskterm.core.config import Settings
+
+
+def connect(settings: Settings, *, retry: RetryPolicy | None = None) -> Database:
+    """A Database handle for the settings' file and user (nothing is read yet)."""
+    db = Database(settings.database, actor=Actor.current(settings.user), retry=retry)
+    if db.path is not None:
+        db.path.parent.mkdir(parents=True, exist_ok=True)
+    return db
+
+
+def open_existing(settings: Settings) -> tuple[Database, SchemaStatus]:
+    """Open a database that must already exist at this deskterm's schema (or newer: read only)."""
+    db = Database(settings.database, actor=Actor.current(settings.user))
+    if db.path is not None and not db.path.exists():
+        db.dispose()  # connecting would create an empty file: a typo must not leave one behind
+        raise SchemaMissingError(db.location)
+    try:
+        status = require_current(db)
+    except BaseException:
+        db.dispose()
+        raise
+    return db, status
+
+
+def create_or_upgrade(settings: Settings) -> tuple[Database, str]:
+    """Create the database or bring its schema up to date; says what was done."""
+    db = connect(settings)
+    try:
+        before, backup_path = upgrade(db)
+    except BaseException:
+        db.dispose()
+        raise
+    if before.revision is None:
+        what = f"created a new database at {db.location}"
+    elif backup_path is not None:
+        what = f"upgraded {db.location} from schema {before.revision} (backup: {backup_path})"
+    else:
+        what = f"database at {db.location} is up to date"
+    return db, what
