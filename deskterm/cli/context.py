@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from db.engine import Database
 from deskterm.core.config import Settings
+from deskterm.core.text import visible
 
 
 def _json_default(value: Any) -> Any:
@@ -29,16 +30,8 @@ def to_json(data: Any) -> str:
 
 
 def clean_cell(text: object) -> str:
-    """One line of plain text for a terminal: control characters become visible escapes."""
-    out = []
-    for char in str(text):
-        if char in "\n\r\t":
-            out.append(" ")
-        elif ord(char) < 32 or 127 <= ord(char) < 160 or 0x202A <= ord(char) <= 0x202E:
-            out.append(f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return "".join(out)
+    """One line of plain text for a terminal (see ``deskterm.core.text.visible``)."""
+    return visible(text)
 
 
 @dataclass

@@ -1,0 +1,212 @@
+"""The Textual app: the desk. Built by ``make_app`` so tests inject a clock and a database."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from db.changes import Change
+from db.engine import Database
+from db.presence import Desk
+from deskterm.commands import DeskCommands
+from deskterm.core.config import Settings, save_setting
+from deskterm.screens.dashboard import DashboardScreen
+from deskterm.screens.detail import DetailScreen
+from deskterm.screens.help import HelpScreen, KeyHelp
+from deskterm.widgets.pane import Pane, PaneContext
+from deskterm.widgets.status_bar import StatusBar
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class DeskApp(App[None]):
+    CSS_PATH = "desk.tcss"
+    TITLE = "deskterm"
+    COMMANDS = App.COMMANDS | {DeskCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("ctrl+t", "change_theme", "Theme"),
+    ]
+
+    class Changed(Message):
+        def __init__(self, entities: frozenset[str]) -> None:
+            self.entities = entities
+            super().__init__()
+
+    class PresenceChanged(Message):
+        def __init__(self, desks: Sequence[Desk]) -> None:
+            self.desks = desks
+            super().__init__()
+
+    class Trouble(Message):
+        def __init__(self, text: str) -> None:
+            self.text = text
+            super().__init__()
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        clock: Clock = system_clock,
+        live: bool = True,
+        poll_interval: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.tz = settings.tz()
+        self._live = live
+        self._poll_interval = poll_interval
+        self._stop_live = threading.Event()
+        self._theme_ready = False
+        self.last_sync: datetime | None = None
+
+    # set-up -----------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self._theme_ready = True
+        self.push_screen(DashboardScreen())
+        status = self.status_bar
+        if status is not None:
+            status.location = self.db.location
+        if self._live:
+            self._run_live()
+        self.set_interval(60, self._minute_tick)
+
+    def on_unmount(self) -> None:
+        self._stop_live.set()
+
+    @property
+    def status_bar(self) -> StatusBar | None:
+        try:
+            return self.screen.query_one(StatusBar)
+        except Exception:
+            return None
+
+    def pane_context(self, text: str) -> PaneContext:
+        variables = self.theme_variables
+        return PaneContext(
+            db=self.db,
+            now=self.clock(),
+            tz=self.tz,
+            text=text,
+            overdue_style=f"bold {variables.get('error', 'red')}",
+            soon_style=f"bold {variables.get('warning', 'yellow')}",
+        )
+
+    def watch_theme(self, theme: str) -> None:
+        if self._theme_ready and theme != self.settings.theme:
+            try:
+                save_setting(self.settings.config_path, "theme", theme)
+            except Exception as error:
+                self.notify(f"could not save the theme: {error}", severity="warning", markup=False)
+
+    # live refresh -----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="live")
+    def _run_live(self) -> None:
+        from deskterm.live import LiveLoop
+
+        LiveLoop(
+            self.db,
+            on_changes=self._changes_seen,
+            on_presence=lambda desks: self.post_message(self.PresenceChanged(desks)),
+            on_trouble=lambda text: self.post_message(self.Trouble(text)),
+            interval=self._poll_interval,
+        ).run(self._stop_live)
+
+    def _changes_seen(self, changes: Sequence[Change]) -> None:
+        self.post_message(self.Changed(frozenset(change.entity for change in changes)))
+
+    @on(Changed)
+    def _on_changed(self, message: Changed) -> None:
+        self.last_sync = self.clock()
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                screen.reload_panes([message.entities])
+        self._show_sync()
+
+    def _show_sync(self) -> None:
+        status = self.status_bar
+        if status is not None and self.last_sync is not None:
+            status.last_sync = self.last_sync.astimezone(self.tz).strftime("%H:%M:%S")
+
+    @on(PresenceChanged)
+    def _on_presence(self, message: PresenceChanged) -> None:
+        me = (self.db.actor.host, os.getpid())
+        others = tuple(
+            f"{desk.user}@{desk.host}" for desk in message.desks if (desk.host, desk.pid) != me
+        )
+        status = self.status_bar
+        if status is not None:
+            status.others = others
+        if self.last_sync is None:
+            self.last_sync = self.clock()
+        self._show_sync()
+
+    @on(Trouble)
+    def _on_trouble(self, message: Trouble) -> None:
+        status = self.status_bar
+        if status is not None:
+            status.trouble = message.text
+        if not message.text:
+            self.last_sync = self.clock()
+            self._show_sync()
+
+    def _minute_tick(self) -> None:
+        """Countdowns and agendas depend on the time: redraw them each minute."""
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                screen.reload_panes([frozenset({"requests", "tasks", "events"})])
+
+    # actions ----------------------------------------------------------------------------
+    def action_help(self) -> None:
+        entries: list[KeyHelp] = []
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description:
+                continue
+            where = _where(active.node)
+            entries.append(KeyHelp(where, self.get_key_display(binding), binding.description))
+        entries.sort(key=lambda e: (e.where != "Desk", e.where))
+        self.push_screen(HelpScreen(entries))
+
+    @on(Pane.Open)
+    def _open_item(self, message: Pane.Open) -> None:
+        from deskterm.screens.detail_views import detail_for
+
+        what, loader = detail_for(self.db, message.item, self.tz)
+        self.push_screen(DetailScreen(what, loader))
+
+
+def _where(node: object) -> str:
+    if isinstance(node, Pane):
+        return f"{node.TITLE} pane"
+    if isinstance(node, App | DashboardScreen):
+        return "Desk"
+    return "Lists"
+
+
+def make_app(
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Clock = system_clock,
+    live: bool = True,
+    poll_interval: float = 1.0,
+) -> DeskApp:
+    return DeskApp(settings, db, clock=clock, live=live, poll_interval=poll_interval)

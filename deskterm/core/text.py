@@ -1,0 +1,38 @@
+"""Making untrusted text safe to show: one line, no control characters, bounded length."""
+
+from __future__ import annotations
+
+import unicodedata
+
+_BIDI_CONTROLS = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def visible(text: object, *, keep_newlines: bool = False) -> str:
+    """Text with control characters made harmless for a terminal.
+
+    Escape sequences, NUL, C1 controls and bidi overrides become visible ``\\xNN`` /
+    ``\\uNNNN`` escapes so a hostile feed cannot move the cursor or recolour the screen;
+    tabs and (unless kept) newlines become spaces.
+    """
+    out: list[str] = []
+    for char in str(text):
+        code = ord(char)
+        if char == "\n" and keep_newlines:
+            out.append(char)
+        elif char in "\t\n\r\f\v":
+            out.append(" ")
+        elif code < 32 or 127 <= code < 160:
+            out.append(f"\\x{code:02x}")
+        elif code in _BIDI_CONTROLS or unicodedata.category(char) == "Cs":
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def one_line(text: object, limit: int | None = None) -> str:
+    """``visible`` text collapsed to one line, cut with an ellipsis past ``limit``."""
+    line = " ".join(visible(text).split())
+    if limit is not None and len(line) > limit:
+        return line[: max(limit - 1, 0)] + "…"
+    return line

@@ -1,0 +1,77 @@
+"""The desk's live loop: watch the shared file for other desks' changes, heartbeat presence.
+
+Pure Python (no Textual): the app runs ``LiveLoop.run`` in a worker thread and turns the
+callbacks into messages. One loop per desk, so polls can never overlap.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from db.changes import Change, ChangeWatcher
+from db.engine import Database
+from db.presence import Desk, active_desks, heartbeat, leave
+
+
+class LiveLoop:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        on_changes: Callable[[Sequence[Change]], None],
+        on_presence: Callable[[Sequence[Desk]], None],
+        on_trouble: Callable[[str], None],
+        interval: float = 1.0,
+        heartbeat_every: float = 15.0,
+        editing: Callable[[], tuple[str, int] | None] = lambda: None,
+    ) -> None:
+        self._db = db
+        self._on_changes = on_changes
+        self._on_presence = on_presence
+        self._on_trouble = on_trouble
+        self._interval = interval
+        self._heartbeat_every = heartbeat_every
+        self._editing = editing
+        self.polls = 0
+
+    def run(self, stop: threading.Event) -> None:
+        watcher = ChangeWatcher(self._db)
+        last_id: int | None = None
+        next_heartbeat = 0.0
+        in_trouble = False
+        try:
+            while not stop.is_set():
+                try:
+                    if last_id is None:
+                        last_id = watcher.last_id()
+                    changes = watcher.poll(last_id)
+                    self.polls += 1
+                    if changes:
+                        last_id = changes[-1].id
+                        self._on_changes(changes)
+                    if time.monotonic() >= next_heartbeat:
+                        heartbeat(self._db, editing=self._editing())
+                        self._on_presence(active_desks(self._db))
+                        next_heartbeat = time.monotonic() + self._heartbeat_every
+                    if in_trouble:
+                        in_trouble = False
+                        self._on_trouble("")
+                except Exception as error:  # unreachable share, lock held too long, ...
+                    in_trouble = True
+                    self._on_trouble(_describe(error))
+                    watcher.close()  # reconnect on the next round
+                stop.wait(self._interval)
+        finally:
+            watcher.close()
+            try:
+                leave(self._db)
+            except Exception:
+                pass  # the file may be gone; the row goes stale by itself
+
+
+def _describe(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    first = text[0] if text else type(error).__name__
+    return f"database trouble: {first}"

@@ -1,0 +1,98 @@
+"""The dashboard: four panes (News, Requests, Board, Calendar), header and status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from deskterm.widgets.board_pane import BoardPane
+from deskterm.widgets.calendar_pane import CalendarPane
+from deskterm.widgets.header import DeskHeader
+from deskterm.widgets.news_pane import NewsPane
+from deskterm.widgets.pane import Pane
+from deskterm.widgets.requests_pane import RequestsPane
+from deskterm.widgets.status_bar import StatusBar
+
+WIDE_MIN = (100, 30)  # columns, rows: below this the panes stack
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("1", "focus_pane('news')", "News", show=False),
+        Binding("2", "focus_pane('requests')", "Requests", show=False),
+        Binding("3", "focus_pane('board')", "Board", show=False),
+        Binding("4", "focus_pane('calendar')", "Calendar", show=False),
+        Binding("z", "zoom", "Zoom"),
+        Binding("R", "refresh_all", "Reload", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        yield DeskHeader(app.clock, app.tz, app.settings.user)  # type: ignore[attr-defined]
+        with Container(id="panes"):
+            for pane_class, pane_id in (
+                (NewsPane, "news"),
+                (RequestsPane, "requests"),
+                (BoardPane, "board"),
+                (CalendarPane, "calendar"),
+            ):
+                yield pane_class(app.pane_context, id=pane_id)  # type: ignore[attr-defined]
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(NewsPane).focus_table()
+        self._fit(self.size.width, self.size.height)
+
+    def on_resize(self, event) -> None:  # type: ignore[no-untyped-def]
+        self._fit(event.size.width, event.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        self.set_class(width < WIDE_MIN[0] or height < WIDE_MIN[1], "-narrow")
+
+    @property
+    def panes(self) -> list[Pane]:
+        return list(self.query(Pane))
+
+    def focused_pane(self) -> Pane | None:
+        node = self.focused
+        while node is not None and not isinstance(node, Pane):
+            node = node.parent
+        return node
+
+    def action_focus_pane(self, pane_id: str) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        self.query_one(f"#{pane_id}", Pane).focus_table()
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        pane = self.focused_pane()
+        if pane is not None:
+            self.maximize(pane, container=False)
+
+    def action_refresh_all(self) -> None:
+        self.reload_panes(pane.ENTITIES for pane in self.panes)
+
+    def reload_panes(self, entity_sets: Iterable[frozenset[str]] | None = None) -> None:
+        """Reload the panes whose data may have changed (all of them for None)."""
+        changed = set().union(*entity_sets) if entity_sets is not None else None
+        for pane in self.panes:
+            if changed is None or pane.ENTITIES & changed:
+                pane.reload()
+
+    @on(Pane.LoadFailed)
+    def _load_failed(self, message: Pane.LoadFailed) -> None:
+        self.notify(
+            f"{message.pane.TITLE}: could not load ({message.error})",
+            severity="error",
+            markup=False,
+        )

@@ -1,0 +1,98 @@
+"""A detail view of one record: fields, text and a timeline, loaded off the UI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from deskterm.core.text import one_line, visible
+
+
+@dataclass(frozen=True)
+class Detail:
+    title: str
+    fields: list[tuple[str, str]]
+    body: str = ""
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Close"),
+        Binding("j,down", "scroll_down", "Down", show=False),
+        Binding("k,up", "scroll_up", "Up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+    ]
+    DEFAULT_CSS = """
+    DetailScreen > VerticalScroll { border: round $accent; padding: 0 1; }
+    DetailScreen .body { margin-top: 1; }
+    DetailScreen .section { margin-top: 1; }
+    """
+
+    def __init__(self, what: str, loader: Callable[[], Detail]) -> None:
+        super().__init__()
+        self._what = what
+        self._loader = loader
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail") as scroll:
+            scroll.border_title = one_line(self._what, 80)
+            yield Static(Text("Loading…"), id="fields")
+            yield Static(Text(""), classes="body", id="body")
+            yield Static(Text(""), classes="section", id="sections")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True)
+    def _load(self) -> None:
+        try:
+            detail = self._loader()
+        except Exception as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self._show, detail)
+
+    def _failed(self, error: Exception) -> None:
+        self.query_one("#fields", Static).update(Text(f"Could not load: {one_line(error, 200)}"))
+
+    def _show(self, detail: Detail) -> None:
+        scroll = self.query_one(VerticalScroll)
+        scroll.border_title = one_line(detail.title, 120)
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for label, value in detail.fields:
+            grid.add_row(Text(label), Text(visible(value)))
+        self.query_one("#fields", Static).update(grid)
+        self.query_one("#body", Static).update(Text(visible(detail.body, keep_newlines=True)))
+        sections = Text()
+        for heading, lines in detail.sections:
+            sections.append(f"{heading}\n", style="bold underline")
+            for line in lines or ["(none)"]:
+                sections.append(visible(line, keep_newlines=True) + "\n")
+            sections.append("\n")
+        self.query_one("#sections", Static).update(sections)
+
+    def action_scroll_down(self) -> None:
+        self.query_one(VerticalScroll).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one(VerticalScroll).scroll_up()
+
+    def action_scroll_home(self) -> None:
+        self.query_one(VerticalScroll).scroll_home()
+
+    def action_scroll_end(self) -> None:
+        self.query_one(VerticalScroll).scroll_end()

@@ -1,0 +1,194 @@
+"""A dashboard pane: a titled, filterable window of rows loaded off the UI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
+
+from db.engine import Database
+from deskterm.widgets.table import Column, Row, WindowTable
+
+
+@dataclass(frozen=True)
+class PaneContext:
+    """What a pane's loader needs: the database, the time, the desk's zone, the filter."""
+
+    db: Database
+    now: datetime
+    tz: Any
+    text: str
+    overdue_style: str = "bold red"  # from the theme: urgency styles follow it
+    soon_style: str = "bold yellow"
+
+
+class FilterInput(Input):
+    BINDINGS = [Binding("escape", "clear_filter", "Clear filter")]
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        pane = next(a for a in self.ancestors if isinstance(a, Pane))
+        pane.close_filter()
+
+
+class Pane(Vertical):
+    """Subclasses set the columns and implement ``load`` (runs in a thread) and ``title``."""
+
+    TITLE: ClassVar[str] = ""
+    NUMBER: ClassVar[str] = ""
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    ENTITIES: ClassVar[frozenset[str]] = frozenset()  # audit entities that change this pane
+    EMPTY: ClassVar[str] = "Nothing here."
+    ALLOW_MAXIMIZE = True
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("enter", "open", "Open"),
+    ]
+
+    class Open(Message):
+        """The user asked to open the selected item."""
+
+        def __init__(self, pane: Pane, item: Any) -> None:
+            self.pane = pane
+            self.item = item
+            super().__init__()
+
+    class Loaded(Message):
+        def __init__(self, pane: Pane, rows: list[Row], summary: str) -> None:
+            self.pane = pane
+            self.rows = rows
+            self.summary = summary
+            super().__init__()
+
+    class LoadFailed(Message):
+        def __init__(self, pane: Pane, error: Exception) -> None:
+            self.pane = pane
+            self.error = error
+            super().__init__()
+
+    def __init__(self, context: Callable[[str], PaneContext], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._context = context
+        self._filter_text = ""
+        self._summary = ""
+        self._debounce: Timer | None = None
+        self.loaded_once = False
+
+    def compose(self) -> ComposeResult:
+        yield FilterInput(placeholder="filter… (enter keeps it, escape clears)", classes="filter")
+        yield WindowTable(self.COLUMNS, id=f"{self.id}-table")
+        yield Static(self.EMPTY, classes="empty", markup=False)
+
+    def on_mount(self) -> None:
+        self._update_title()
+        self.reload()
+
+    @property
+    def table(self) -> WindowTable:
+        return self.query_one(WindowTable)
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter_text
+
+    def focus_table(self) -> None:
+        self.table.focus()
+
+    def _update_title(self) -> None:
+        parts = [f"{self.NUMBER} {self.TITLE}"]
+        if self._summary:
+            parts.append(self._summary)
+        if self._filter_text:
+            parts.append(f"filter: {self._filter_text}")
+        self.border_title = " · ".join(parts)
+
+    # loading --------------------------------------------------------------------------
+    def reload(self) -> None:
+        self._load(self._context(self._filter_text))
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, context: PaneContext) -> None:
+        worker = get_current_worker()
+        try:
+            rows, summary = self.load(context)
+        except Exception as error:  # shown as a notification, never a crash
+            if not worker.is_cancelled:
+                self.post_message(self.LoadFailed(self, error))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(self, rows, summary))
+
+    def load(self, context: PaneContext) -> tuple[list[Row], str]:
+        raise NotImplementedError
+
+    @on(Loaded)
+    def _show_loaded(self, message: Loaded) -> None:
+        if message.pane is not self:
+            return
+        message.stop()
+        self.loaded_once = True
+        self._summary = message.summary
+        self.table.show(message.rows)
+        self.set_class(not message.rows, "-empty")
+        self._update_title()
+
+    # actions ----------------------------------------------------------------------------
+    def action_open(self) -> None:
+        row = self.table.selected()
+        if row is not None and row.item is not None:
+            self.post_message(self.Open(self, row.item))
+
+    @on(WindowTable.RowSelected)
+    def _row_selected(self, event: WindowTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one(FilterInput).focus()
+
+    def close_filter(self) -> None:
+        self.remove_class("-filtering")
+        self._apply_filter("")
+        self.focus_table()
+
+    @on(Input.Changed, ".filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(0.15, lambda: self._apply_filter(event.value))
+
+    @on(Input.Submitted, ".filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._apply_filter(event.value)
+        if not event.value:
+            self.remove_class("-filtering")
+        self.focus_table()
+
+    def _apply_filter(self, text: str) -> None:
+        text = text.strip()
+        if text != self._filter_text:
+            self._filter_text = text
+            self._update_title()
+            self.reload()
+
+
+def text_matches(needle: str, *values: object) -> bool:
+    """Client-side filter for panes whose window is small and complete (board, agenda)."""
+    if not needle:
+        return True
+    folded = needle.casefold()
+    return any(folded in str(v).casefold() for v in values if v)

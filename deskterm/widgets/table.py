@@ -1,0 +1,100 @@
+"""A DataTable for a window of rows, with vi keys, literal cells and width-fitted columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from deskterm.core.text import one_line
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    width: int | None  # None: takes the width that is left
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a pane: a stable key (to keep the selection), cells, and what it shows."""
+
+    key: str
+    cells: tuple[Text, ...]
+    item: Any = None
+
+
+def cell(value: object, style: str = "", *, limit: int | None = 500) -> Text:
+    """A literal cell: never parsed as markup, one line, ellipsis when cut."""
+    return Text(one_line(value, limit), style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+class WindowTable(DataTable[Text]):
+    """Shows the rows it is given (a window loaded from the database), fitted to its width."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "First", show=False),
+        Binding("G", "scroll_bottom", "Last", show=False),
+    ]
+
+    def __init__(self, columns: Sequence[Column], **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._spec = tuple(columns)
+        self._rows: list[Row] = []
+        self._fitted_width = -1
+
+    @property
+    def rows_shown(self) -> list[Row]:
+        return self._rows
+
+    def selected(self) -> Row | None:
+        if not self._rows or self.cursor_row < 0 or self.cursor_row >= len(self._rows):
+            return None
+        return self._rows[self.cursor_row]
+
+    def show(self, rows: list[Row]) -> None:
+        """Replace the rows, keeping the selected key (or position) and the scroll offset."""
+        previous = self.selected()
+        previous_index = self.cursor_row
+        scroll_y = self.scroll_y
+        self._rows = rows
+        self._rebuild()
+        target = 0
+        if previous is not None:
+            keys = [row.key for row in rows]
+            target = keys.index(previous.key) if previous.key in keys else previous_index
+        if rows:
+            self.move_cursor(row=min(max(target, 0), len(rows) - 1), animate=False, scroll=False)
+            self.scroll_to(y=scroll_y, animate=False, immediate=True)
+            if not self._row_visible(self.cursor_row):
+                self.move_cursor(row=self.cursor_row, animate=False, scroll=True)
+
+    def _row_visible(self, index: int) -> bool:
+        top = int(self.scroll_y)
+        return top <= index < top + max(self.scrollable_content_region.height - 1, 1)
+
+    def on_resize(self) -> None:
+        if self.size.width != self._fitted_width:
+            self._rebuild()
+
+    def _column_widths(self) -> list[int]:
+        padding = 2 * self.cell_padding
+        fixed = sum((c.width or 0) + padding for c in self._spec)
+        flexible = [c for c in self._spec if c.width is None]
+        spare = max(self.size.width - fixed - len(flexible) * padding - 2, 8)
+        share = spare // max(len(flexible), 1)
+        return [c.width if c.width is not None else share for c in self._spec]
+
+    def _rebuild(self) -> None:
+        self._fitted_width = self.size.width
+        self.clear(columns=True)
+        for spec, width in zip(self._spec, self._column_widths(), strict=True):
+            self.add_column(spec.label, width=width, key=spec.label)
+        for row in self._rows:
+            self.add_row(*row.cells, key=row.key)
