@@ -6,6 +6,7 @@ callbacks into messages. One loop per desk, so polls can never overlap.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -65,10 +66,8 @@ class LiveLoop:
                 stop.wait(self._interval)
         finally:
             watcher.close()
-            try:
+            with contextlib.suppress(Exception):  # the file may be gone; the row goes stale
                 leave(self._db)
-            except Exception:
-                pass  # the file may be gone; the row goes stale by itself
 
 
 def _describe(error: Exception) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 from deskterm.cli.context import CliContext
 
 
 def open_desk(ctx: CliContext) -> int:
+    """Create or upgrade the database if needed, then run the desk (or print a summary
+    when there is no terminal to draw on, e.g. in a pipe or with --json)."""
     from deskterm.core.desk import create_or_upgrade
     from deskterm.core.summary import summarize
 
@@ -13,8 +17,13 @@ def open_desk(ctx: CliContext) -> int:
     try:
         if not what.endswith("up to date"):
             ctx.info(what)
-        summary = summarize(db)
-        ctx.emit(summary, lambda: ctx.out(summary.describe(db.location)))
+        if ctx.as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+            summary = summarize(db)
+            ctx.emit(summary, lambda: ctx.out(summary.describe(db.location)))
+            return 0
+        from deskterm.app import make_app
+
+        make_app(ctx.settings, db).run()
     finally:
         db.dispose()
     return 0

@@ -45,7 +45,7 @@ class CalendarPane(Pane):
                 )
             when = "all day" if occ.all_day else clock(occ.start, context.tz)
             if not occ.all_day and occ.end is not None:
-                when += f"–{clock(occ.end, context.tz)}"
+                when += f"-{clock(occ.end, context.tz)}"
             status = occ.status.value
             past = occ.end is not None and occ.end < context.now
             rows.append(

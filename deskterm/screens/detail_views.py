@@ -1,0 +1,120 @@
+"""What the detail view shows for each kind of item (loaders run in a worker thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+from functools import partial
+from typing import Any
+
+from db.engine import Database
+from deskterm.core import calendar, clips, requests, tasks
+from deskterm.screens.detail import Detail
+from deskterm.widgets.timefmt import stamp
+
+
+def _label(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "value"):
+        return str(value.value).replace("_", " ")
+    return str(value)
+
+
+def clip_detail(db: Database, clip: clips.ClipRecord, tz: tzinfo) -> Detail:
+    """The reader; opening a clip marks it read."""
+    current = clips.set_read(db, clip.id, True) if not clip.is_read else clip
+    return Detail(
+        title=current.title,
+        fields=[
+            ("Outlet", _label(current.outlet or current.feed)),
+            ("Published", stamp(current.published_at, tz)),
+            ("Author", _label(current.author)),
+            ("Link", _label(current.url)),
+            ("Flagged", "yes" if current.flagged else "no"),
+        ],
+        body=current.summary,
+    )
+
+
+def request_detail(db: Database, request_id: int, tz: tzinfo) -> Detail:
+    r = requests.get_request(db, request_id)
+    notes = requests.list_notes(db, request_id)
+    fields = [
+        ("Number", r.number),
+        ("Kind", _label(r.kind)),
+        ("Status", _label(r.status)),
+        ("From", _label(r.requester)),
+        ("Outlet", _label(r.outlet)),
+        ("Received", stamp(r.received_at, tz) + f" by {_label(r.channel)}"),
+        ("Deadline", stamp(r.deadline_at, tz)),
+        ("Priority", _label(r.priority)),
+        ("Assigned to", _label(r.assignee)),
+        ("Spokesperson", _label(r.spokesperson)),
+    ]
+    if r.responded_at:
+        fields.append(("Responded", f"{stamp(r.responded_at, tz)} ({_label(r.response_method)})"))
+    body = r.questions or ""
+    if r.background:
+        body += f"\n\nBackground: {r.background}"
+    sections = []
+    if r.response_text:
+        sections.append(("Response", [r.response_text]))
+    sections.append(
+        (
+            "Timeline",
+            [
+                f"{stamp(n.created_at, tz)}  {_label(n.author)}  [{_label(n.kind)}]  {n.body}"
+                for n in notes
+            ],
+        )
+    )
+    return Detail(title=f"{r.number}  {r.subject}", fields=fields, body=body, sections=sections)
+
+
+def task_detail(db: Database, task_id: int, tz: tzinfo) -> Detail:
+    t = tasks.get_task(db, task_id)
+    fields = [
+        ("Kind", _label(t.kind)),
+        ("Status", _label(t.status)),
+        ("Owner", _label(t.owner)),
+        ("Reviewer", _label(t.reviewer)),
+        ("Due", stamp(t.due_at, tz)),
+        ("Publish", stamp(t.publish_at, tz)),
+        ("Channels", ", ".join(t.channels) or "—"),
+        ("Priority", _label(t.priority)),
+        ("Translations owed", _label(t.translations_owed)),
+        ("Draft", _label(t.draft_link)),
+    ]
+    if t.approved_by:
+        fields.append(("Approved", f"{t.approved_by} at {stamp(t.approved_at, tz)}"))
+    return Detail(title=t.title, fields=fields, body=t.body)
+
+
+def event_detail(db: Database, occurrence: calendar.Occurrence, tz: tzinfo) -> Detail:
+    e = calendar.get_event(db, occurrence.event_id)
+    fields = [
+        ("Kind", _label(e.kind)),
+        ("Status", _label(e.status)),
+        ("Starts", stamp(occurrence.start, tz) + ("" if e.all_day else f" ({e.timezone})")),
+        ("Ends", stamp(occurrence.end, tz)),
+        ("Location", _label(e.location)),
+        ("Leaders", ", ".join(e.leaders) or "—"),
+        ("Owner", _label(e.owner)),
+        ("Public", "yes" if e.public else "internal"),
+        ("Repeats", _label(e.rrule)),
+    ]
+    return Detail(title=e.title, fields=fields, body=e.notes)
+
+
+def detail_for(db: Database, item: Any, tz: tzinfo) -> tuple[str, Callable[[], Detail]]:
+    """A heading to show at once and the loader for the full view."""
+    if isinstance(item, clips.ClipRecord):
+        return item.title, partial(clip_detail, db, item, tz)
+    if isinstance(item, requests.RequestRecord):
+        return f"{item.number}  {item.subject}", partial(request_detail, db, item.id, tz)
+    if isinstance(item, tasks.TaskRecord):
+        return item.title, partial(task_detail, db, item.id, tz)
+    if isinstance(item, calendar.Occurrence):
+        return item.title, partial(event_detail, db, item, tz)
+    raise TypeError(f"no detail view for {type(item).__name__}")
