@@ -41,7 +41,11 @@ class DeskCommands(Provider):
                 )
         for node in (screen, self.app):
             for binding in _described(node):
-                add(binding.description, f"key {binding.key}", partial(node.run_action, binding.action))
+                add(
+                    binding.description,
+                    f"key {binding.key}",
+                    partial(node.run_action, binding.action),
+                )
         return commands
 
     async def _run_on_pane(self, pane: Pane, action: str) -> None:
