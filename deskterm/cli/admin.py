@@ -69,7 +69,14 @@ def cmd_check(ctx: CliContext, _args: argparse.Namespace) -> int:
         {"ok": result.ok, "integrity": result.integrity, "foreign_keys": result.foreign_keys},
         human,
     )
-    return 0 if result.ok else 1
+    if result.ok:
+        return 0
+    integrity = len([line for line in result.integrity if line != "ok"])
+    ctx.info(
+        f"deskterm: check failed: {integrity} integrity problem(s), "
+        f"{len(result.foreign_keys)} foreign key violation(s) in {ctx.database().location}"
+    )
+    return 1
 
 
 def cmd_config(ctx: CliContext, _args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ def open_desk(ctx: CliContext) -> int:
     from deskterm.core.desk import create_or_upgrade
     from deskterm.core.summary import summarize
 
-    db, what = create_or_upgrade(ctx.settings)
+    db, what = create_or_upgrade(ctx.settings, allow_newer=True)
     try:
         if not what.endswith("up to date"):
             ctx.info(what)

@@ -10,7 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -130,11 +130,11 @@ def load_settings(
         distribution_list=tuple(str(x) for x in _as_list(distribution, "distribution_list")),
         holidays=tuple(_as_date(x, path) for x in _as_list(holidays, "holidays")),
         leaders=tuple(str(x) for x in _as_list(leaders, "leaders")),
-        allow_self_approval=bool(self_approval),
+        allow_self_approval=_as_bool(self_approval, "allow_self_approval", path),
         config_path=path,
         sources=sources,
     )
-    _check_timezone(settings.timezone, path)
+    _check_timezone(settings.timezone, sources["timezone"])
     return settings
 
 
@@ -146,7 +146,15 @@ def _as_list(value: Any, key: str) -> list[Any]:
     raise InputError(f"config {key} must be a list")
 
 
+def _as_bool(value: Any, key: str, path: Path) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise InputError(f"config {path}: {key} must be true or false, not {value!r}")
+
+
 def _as_date(value: Any, path: Path) -> date:
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     try:
@@ -156,22 +164,24 @@ def _as_date(value: Any, path: Path) -> date:
 
 
 def _positive_int(value: Any, key: str, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InputError(f"config {path}: {key} must be a whole number, not {value!r}")
     try:
         number = int(value)
-    except (TypeError, ValueError) as error:
+    except ValueError as error:
         raise InputError(f"config {path}: {key} must be a whole number") from error
     if number < 1:
         raise InputError(f"config {path}: {key} must be at least 1")
     return number
 
 
-def _check_timezone(name: str, path: Path) -> None:
+def _check_timezone(name: str, source: str) -> None:
     if name == "local":
         return
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise InputError(f"config {path}: unknown time zone {name!r}") from error
+        raise InputError(f"unknown time zone {name!r} (from {source})") from error
 
 
 def save_setting(path: Path, key: str, value: Any) -> None:

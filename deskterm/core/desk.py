@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from db.engine import Actor, Database, RetryPolicy
 from db.errors import SchemaMissingError
-from db.schema import SchemaStatus, require_current, upgrade
+from db.schema import SchemaState, SchemaStatus, require_current, schema_status, upgrade
 from deskterm.core.config import Settings
 
 
@@ -30,10 +30,21 @@ def open_existing(settings: Settings) -> tuple[Database, SchemaStatus]:
     return db, status
 
 
-def create_or_upgrade(settings: Settings) -> tuple[Database, str]:
-    """Create the database or bring its schema up to date; says what was done."""
+def create_or_upgrade(settings: Settings, *, allow_newer: bool = False) -> tuple[Database, str]:
+    """Create the database or bring its schema up to date; says what was done.
+
+    With ``allow_newer`` a database written by a newer deskterm is opened read-only (every
+    write raises SchemaTooNewError) instead of refused: a desk can still be read.
+    """
     db = connect(settings)
     try:
+        status = schema_status(db)
+        if allow_newer and status.state is SchemaState.NEWER:
+            require_current(db)
+            return db, (
+                f"{db.location} was written by a newer deskterm (schema {status.revision}): "
+                "read only until you upgrade deskterm"
+            )
         before, backup_path = upgrade(db)
     except BaseException:
         db.dispose()
