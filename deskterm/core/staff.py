@@ -105,4 +105,7 @@ def resolve_staff_id(session: Session, initials: str | None, *, field: str) -> i
 
 def staff_initials(session: Session) -> dict[int, str]:
     """id -> initials for every staff member: one query, for labelling rows."""
-    return dict(session.execute(select(Staff.id, Staff.initials)).tuples())
+    return {
+        staff_id: initials
+        for staff_id, initials in session.execute(select(Staff.id, Staff.initials))
+    }

@@ -7,16 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from db.engine import Database
-from db.enums import RequestStatus
 from db.models import Clip, Contact, Event, Feed, Outlet, Request, Staff, Task
-
-OPEN_STATUSES = (
-    RequestStatus.NEW,
-    RequestStatus.ASSIGNED,
-    RequestStatus.DRAFTING,
-    RequestStatus.IN_REVIEW,
-    RequestStatus.REOPENED,
-)
+from deskterm.core.requests import OPEN_STATUSES
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,773 @@
+"""Media inquiries, constituent inquiries and public-records requests.
+
+The base the dashboard, the command line and the demo data build on: intake with validation
+and tracking numbers (``M-2026-0001``), the open-requests window (most urgent first), keyset
+listing, versioned edits and notes. The statutory clock and templates come later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import Integer, Select, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.engine import Database
+from db.enums import (
+    Accuracy,
+    Attribution,
+    NoteKind,
+    Priority,
+    RequestChannel,
+    RequestKind,
+    RequestStatus,
+    ResponseMethod,
+)
+from db.errors import NotFoundError
+from db.models import Contact, Outlet, Request, RequestNote, Staff, Topic
+from db.versioning import load_for_update, update_versioned
+from deskterm.core.errors import InputError
+from deskterm.core.staff import resolve_staff_id, staff_initials
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "EDITABLE_FIELDS",
+    "NUMBER_PREFIX",
+    "OPEN_STATUSES",
+    "NoteRecord",
+    "RequestRecord",
+    "add_note",
+    "count_open",
+    "create_request",
+    "get_request",
+    "list_notes",
+    "list_open_requests",
+    "list_requests",
+    "parse_choice",
+    "update_request",
+]
+
+OPEN_STATUSES: tuple[RequestStatus, ...] = (
+    RequestStatus.NEW,
+    RequestStatus.ASSIGNED,
+    RequestStatus.DRAFTING,
+    RequestStatus.IN_REVIEW,
+    RequestStatus.REOPENED,
+)
+# Statuses that end a request: entering one stamps ``closed_at``, leaving one clears it.
+CLOSED_STATUSES: tuple[RequestStatus, ...] = (RequestStatus.CLOSED, RequestStatus.DECLINED)
+
+NUMBER_PREFIX: dict[RequestKind, str] = {
+    RequestKind.MEDIA: "M",
+    RequestKind.CONSTITUENT: "C",
+    RequestKind.RECORDS: "PR",
+}
+
+SUBJECT_MAX = 500
+NAME_MAX = 200
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+
+E = TypeVar("E", bound=StrEnum)
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """A request as the UI shows it: every user-facing column plus display labels."""
+
+    id: int
+    number: str
+    kind: RequestKind
+    status: RequestStatus
+    received_at: datetime
+    channel: RequestChannel
+    requester: str  # the contact's name if linked, else the typed requester_name
+    outlet: str  # the outlet's name if linked, else the typed outlet_name
+    contact_id: int | None
+    outlet_id: int | None
+    subject: str
+    questions: str
+    background: str
+    deadline_at: datetime | None
+    priority: Priority
+    assignee: str | None  # staff initials
+    spokesperson: str | None
+    response_method: ResponseMethod | None
+    response_text: str
+    responded_at: datetime | None
+    closed_at: datetime | None
+    language: str
+    version: int
+    # intake and requester details
+    taken_by: str | None
+    requester_name: str
+    requester_email: str | None
+    requester_phone: str | None
+    outlet_name: str
+    also_talking_to: str
+    topic_id: int | None
+    departments: str
+    # approval
+    needs_review: bool
+    review_kind: str
+    approver: str | None
+    approved_at: datetime | None
+    # response and outcome
+    attribution: Attribution | None
+    embargo_until: datetime | None
+    published_url: str | None
+    accuracy: Accuracy | None
+    follow_up_on: date | None
+    # statutory clock (public-records requests)
+    statutory_days: int | None
+    clock_paused_at: datetime | None
+    clock_paused_business_days: int
+    created_at: datetime
+    updated_at: datetime
+
+    def is_open(self) -> bool:
+        """Still waiting for the desk (new, assigned, drafting, in review, reopened)."""
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Open and past its deadline at ``now``."""
+        return self.is_open() and self.deadline_at is not None and self.deadline_at < now
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    id: int
+    request_id: int
+    kind: NoteKind
+    author: str | None  # staff initials
+    body: str
+    created_at: datetime
+    version: int
+
+
+def to_record(
+    row: Request,
+    initials: Mapping[int, str],
+    *,
+    contact_name: str | None = None,
+    outlet_name: str | None = None,
+) -> RequestRecord:
+    """A record from a row, staff id -> initials and the linked contact's and outlet's names."""
+
+    def who(staff_id: int | None) -> str | None:
+        return initials.get(staff_id) if staff_id is not None else None
+
+    return RequestRecord(
+        id=row.id,
+        number=row.number,
+        kind=row.kind,
+        status=row.status,
+        received_at=row.received_at,
+        channel=row.channel,
+        requester=(contact_name if row.contact_id and contact_name else row.requester_name) or "",
+        outlet=(outlet_name if row.outlet_id and outlet_name else row.outlet_name) or "",
+        contact_id=row.contact_id,
+        outlet_id=row.outlet_id,
+        subject=row.subject,
+        questions=row.questions or "",
+        background=row.background or "",
+        deadline_at=row.deadline_at,
+        priority=row.priority,
+        assignee=who(row.assignee_id),
+        spokesperson=who(row.spokesperson_id),
+        response_method=row.response_method,
+        response_text=row.response_text or "",
+        responded_at=row.responded_at,
+        closed_at=row.closed_at,
+        language=row.language,
+        version=row.version,
+        taken_by=who(row.taken_by_id),
+        requester_name=row.requester_name or "",
+        requester_email=row.requester_email,
+        requester_phone=row.requester_phone,
+        outlet_name=row.outlet_name or "",
+        also_talking_to=row.also_talking_to or "",
+        topic_id=row.topic_id,
+        departments=row.departments or "",
+        needs_review=bool(row.needs_review),
+        review_kind=row.review_kind or "",
+        approver=who(row.approver_id),
+        approved_at=row.approved_at,
+        attribution=row.attribution,
+        embargo_until=row.embargo_until,
+        published_url=row.published_url,
+        accuracy=row.accuracy,
+        follow_up_on=row.follow_up_on,
+        statutory_days=row.statutory_days,
+        clock_paused_at=row.clock_paused_at,
+        clock_paused_business_days=row.clock_paused_business_days or 0,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _note_record(row: RequestNote, initials: Mapping[int, str]) -> NoteRecord:
+    author = initials.get(row.author_id) if row.author_id is not None else None
+    return NoteRecord(
+        row.id, row.request_id, row.kind, author, row.body, row.created_at, row.version
+    )
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def parse_choice(enum_cls: type[E], value: object, *, field: str) -> E:
+    """An enum member from itself or its value (any case; spaces and hyphens as underscores)."""
+    if isinstance(value, enum_cls):
+        return value
+    label = field.replace("_", " ")
+    if isinstance(value, str):
+        key = value.strip().lower().replace(" ", "_").replace("-", "_")
+        try:
+            return enum_cls(key)
+        except ValueError:
+            pass
+    choices = ", ".join(member.value for member in enum_cls)
+    raise InputError(f"unknown {label} {value!r}; choose one of {choices}", field=field)
+
+
+def _optional_choice(enum_cls: type[E], value: object, *, field: str) -> E | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return parse_choice(enum_cls, value, field=field)
+
+
+def _aware(value: object, *, field: str) -> datetime:
+    """An aware datetime in UTC; naive times and non-datetimes are refused."""
+    label = field.replace("_", " ")
+    if not isinstance(value, datetime):
+        raise InputError(f"{label} must be a date and time, not {value!r}", field=field)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InputError(f"{label} has no time zone; give an aware time", field=field)
+    return value.astimezone(UTC)
+
+
+def _optional_aware(value: object, *, field: str) -> datetime | None:
+    return None if value is None else _aware(value, field=field)
+
+
+def _line(value: object, *, field: str, limit: int, required: bool = False) -> str:
+    """One line of text: whitespace runs collapsed, at most ``limit`` characters."""
+    label = field.replace("_", " ")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InputError(f"{label} must be text, not {value!r}", field=field)
+    text = " ".join(value.split())
+    if required and not text:
+        raise InputError(f"a request needs a {label}", field=field)
+    if len(text) > limit:
+        raise InputError(f"{label} is {len(text)} characters; at most {limit}", field=field)
+    return text
+
+
+def _optional_line(value: object, *, field: str, limit: int) -> str | None:
+    return _line(value, field=field, limit=limit) or None
+
+
+def _text(value: object, *, field: str) -> str:
+    """Free text (newlines kept), trimmed at both ends."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{field.replace('_', ' ')} must be text, not {value!r}", field=field)
+    return value.strip()
+
+
+def _language(value: object) -> str:
+    text = value.strip().lower().replace("_", "-") if isinstance(value, str) else ""
+    if not _LANGUAGE.match(text):
+        raise InputError(
+            f"language {value!r} is not a language code such as en, es or zh-hant",
+            field="language",
+        )
+    return text
+
+
+def _url(value: object, *, field: str) -> str | None:
+    text = _optional_line(value, field=field, limit=2000)
+    if text is not None and not text.lower().startswith(("http://", "https://")):
+        raise InputError(f"{field.replace('_', ' ')} must start with http(s)://", field=field)
+    return text
+
+
+def _optional_id(value: object, *, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(
+            f"{field.replace('_', ' ')} must be a record id, not {value!r}", field=field
+        )
+    return value
+
+
+def _check_exists(session: Session, model: type, entity_id: int | None, *, field: str) -> None:
+    if entity_id is not None and session.get(model, entity_id) is None:
+        label = model.__tablename__.rstrip("s")
+        raise InputError(f"there is no {label} {entity_id}", field=field)
+
+
+def _check_deadline(
+    deadline: datetime | None, received: datetime, *, new: bool, field: str
+) -> None:
+    if deadline is not None and deadline < received:
+        message = (
+            "the deadline has already passed; give a later one"
+            if new
+            else "the deadline is before the request was received"
+        )
+        raise InputError(message, field=field)
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+
+def _next_number(session: Session, kind: RequestKind, received_at: datetime) -> str:
+    """The next tracking number for this kind and year (call inside the write transaction)."""
+    stem = f"{NUMBER_PREFIX[kind]}-{received_at.year:04d}-"
+    # A range on the unique index instead of LIKE: "." sorts right after "-".
+    highest = session.scalar(
+        select(func.max(cast(func.substr(Request.number, len(stem) + 1), Integer))).where(
+            Request.number >= stem, Request.number < stem[:-1] + "."
+        )
+    )
+    return f"{stem}{(highest or 0) + 1:04d}"
+
+
+def _actor_staff_id(session: Session, db: Database) -> int | None:
+    """The staff member whose initials are the desk user's name, if there is one."""
+    return session.scalar(select(Staff.id).where(Staff.initials == db.actor.user.strip().upper()))
+
+
+def create_request(
+    db: Database,
+    *,
+    kind: RequestKind | str,
+    subject: str,
+    requester: str = "",
+    outlet: str = "",
+    deadline: datetime | None = None,
+    assignee: str | None = None,
+    channel: RequestChannel | str = "phone",
+    received_at: datetime | None = None,
+    questions: str = "",
+    background: str = "",
+    priority: Priority | str = "normal",
+    language: str = "en",
+    contact_id: int | None = None,
+    outlet_id: int | None = None,
+    taken_by: str | None = None,
+    now: datetime | None = None,
+) -> RequestRecord:
+    """Log a new request and give it the next tracking number of its kind and year.
+
+    Typed ``outlet``/``requester`` text is linked to a known outlet (same name, any case) or
+    to the one contact of that name; the text is kept as well. With an ``assignee`` the
+    request starts as ``assigned``.
+    """
+    now = utcnow() if now is None else _aware(now, field="now")
+    kind = parse_choice(RequestKind, kind, field="kind")
+    channel = parse_choice(RequestChannel, channel, field="channel")
+    priority = parse_choice(Priority, priority, field="priority")
+    subject = _line(subject, field="subject", limit=SUBJECT_MAX, required=True)
+    requester = _line(requester, field="requester", limit=NAME_MAX)
+    outlet = _line(outlet, field="outlet", limit=NAME_MAX)
+    contact_id = _optional_id(contact_id, field="requester")
+    outlet_id = _optional_id(outlet_id, field="outlet")
+    if not (requester or outlet or contact_id or outlet_id):
+        raise InputError("say who is asking: a requester or an outlet", field="requester")
+    defaulted_receipt = received_at is None
+    received = now if received_at is None else _aware(received_at, field="received_at")
+    deadline_at = _optional_aware(deadline, field="deadline")
+    _check_deadline(deadline_at, received, new=defaulted_receipt, field="deadline")
+    questions = _text(questions, field="questions")
+    background = _text(background, field="background")
+    language = _language(language)
+
+    with db.transaction() as session:
+        assignee_id = resolve_staff_id(session, assignee, field="assignee")
+        if taken_by is None or not taken_by.strip():
+            taken_by_id = _actor_staff_id(session, db)
+        else:
+            taken_by_id = resolve_staff_id(session, taken_by, field="taken_by")
+        _check_exists(session, Contact, contact_id, field="requester")
+        _check_exists(session, Outlet, outlet_id, field="outlet")
+        if outlet_id is None and outlet:
+            outlet_id = session.scalar(
+                select(Outlet.id).where(func.lower(Outlet.name) == func.lower(outlet))
+            )
+        if contact_id is None and requester:
+            matches = session.scalars(
+                select(Contact.id).where(func.lower(Contact.name) == func.lower(requester)).limit(2)
+            ).all()
+            if len(matches) == 1:
+                contact_id = matches[0]
+        if contact_id is not None and outlet_id is None and not outlet:
+            outlet_id = session.scalar(select(Contact.outlet_id).where(Contact.id == contact_id))
+        row = Request(
+            number=_next_number(session, kind, received),
+            kind=kind,
+            status=RequestStatus.ASSIGNED if assignee_id else RequestStatus.NEW,
+            received_at=received,
+            channel=channel,
+            taken_by_id=taken_by_id,
+            contact_id=contact_id,
+            requester_name=requester,
+            outlet_id=outlet_id,
+            outlet_name=outlet,
+            subject=subject,
+            questions=questions,
+            background=background,
+            language=language,
+            deadline_at=deadline_at,
+            priority=priority,
+            assignee_id=assignee_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        return _record_in(session, row)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _rows_query() -> Select[tuple[Request, str | None, str | None]]:
+    """Requests with their linked contact's and outlet's names, in one statement."""
+    return (
+        select(Request, Contact.name, Outlet.name)
+        .outerjoin(Contact, Request.contact_id == Contact.id)
+        .outerjoin(Outlet, Request.outlet_id == Outlet.id)
+    )
+
+
+def _records(session: Session, query: Select[Any]) -> list[RequestRecord]:
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    initials = staff_initials(session)
+    return [
+        to_record(row, initials, contact_name=contact, outlet_name=outlet)
+        for row, contact, outlet in rows
+    ]
+
+
+def _record_in(session: Session, row: Request) -> RequestRecord:
+    records = _records(session, _rows_query().where(Request.id == row.id))
+    return records[0]
+
+
+def get_request(db: Database, request_id: int) -> RequestRecord:
+    """One request; ``NotFoundError`` if it does not exist."""
+    with db.read() as session:
+        records = _records(session, _rows_query().where(Request.id == request_id))
+    if not records:
+        raise NotFoundError(Request.__tablename__, request_id)
+    return records[0]
+
+
+def _check_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InputError(f"limit must be a positive whole number, not {limit!r}", field="limit")
+    return limit
+
+
+def list_open_requests(
+    db: Database,
+    *,
+    now: datetime | None = None,
+    limit: int = 200,
+    assignee: str | None = None,
+    text: str | None = None,
+) -> list[RequestRecord]:
+    """Open requests, most urgent first: by deadline (overdue first), then undated by receipt.
+
+    ``now`` is accepted for symmetry with the panes' clock; the order does not depend on it.
+    ``text`` matches (any case) the subject, requester, outlet or number.
+    """
+    del now  # ordering by deadline already puts the overdue ones first
+    query = (
+        _rows_query()
+        .where(Request.status.in_(OPEN_STATUSES))
+        .order_by(
+            Request.deadline_at.is_(None),
+            Request.deadline_at,
+            Request.received_at,
+            Request.id,
+        )
+        .limit(_check_limit(limit))
+    )
+    needle = " ".join(text.split()) if text else ""
+    if needle:
+        query = query.where(
+            or_(
+                *(
+                    column.icontains(needle, autoescape=True)
+                    for column in (
+                        Request.subject,
+                        Request.requester_name,
+                        Contact.name,
+                        Request.outlet_name,
+                        Outlet.name,
+                        Request.number,
+                    )
+                )
+            )
+        )
+    with db.read() as session:
+        if assignee is not None and assignee.strip():
+            assignee_id = resolve_staff_id(session, assignee, field="assignee")
+            query = query.where(Request.assignee_id == assignee_id)
+        return _records(session, query)
+
+
+def list_requests(
+    db: Database,
+    *,
+    status: RequestStatus | str | None = None,
+    kind: RequestKind | str | None = None,
+    limit: int = 200,
+    before_id: int | None = None,
+) -> list[RequestRecord]:
+    """Requests newest first; pass the last id seen as ``before_id`` for the next page."""
+    query = _rows_query().order_by(Request.id.desc()).limit(_check_limit(limit))
+    if status is not None:
+        query = query.where(Request.status == parse_choice(RequestStatus, status, field="status"))
+    if kind is not None:
+        query = query.where(Request.kind == parse_choice(RequestKind, kind, field="kind"))
+    if before_id is not None:
+        query = query.where(Request.id < before_id)
+    with db.read() as session:
+        return _records(session, query)
+
+
+def count_open(db: Database) -> int:
+    """How many requests are open."""
+    with db.read() as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(Request).where(Request.status.in_(OPEN_STATUSES))
+            )
+            or 0
+        )
+
+
+# --- editing ---------------------------------------------------------------------------------
+
+_STAFF_FIELDS: dict[str, str] = {
+    "assignee": "assignee_id",
+    "spokesperson": "spokesperson_id",
+    "approver": "approver_id",
+    "taken_by": "taken_by_id",
+}
+_REFERENCE_FIELDS: dict[str, type] = {"contact_id": Contact, "outlet_id": Outlet, "topic_id": Topic}
+_TEXT_FIELDS = ("questions", "background", "also_talking_to", "response_text")
+_LINE_FIELDS: dict[str, int] = {
+    "requester_name": NAME_MAX,
+    "outlet_name": NAME_MAX,
+    "departments": 500,
+    "review_kind": 32,
+}
+_OPTIONAL_LINE_FIELDS: dict[str, int] = {"requester_email": 320, "requester_phone": 64}
+_CHOICE_FIELDS: dict[str, type[StrEnum]] = {
+    "status": RequestStatus,
+    "priority": Priority,
+    "channel": RequestChannel,
+}
+_OPTIONAL_CHOICE_FIELDS: dict[str, type[StrEnum]] = {
+    "response_method": ResponseMethod,
+    "attribution": Attribution,
+    "accuracy": Accuracy,
+}
+_TIME_FIELDS = ("deadline_at", "embargo_until", "responded_at", "approved_at")
+
+EDITABLE_FIELDS: frozenset[str] = frozenset(
+    {
+        "subject",
+        "language",
+        "published_url",
+        "follow_up_on",
+        "needs_review",
+        "statutory_days",
+        *_STAFF_FIELDS,
+        *_REFERENCE_FIELDS,
+        *_TEXT_FIELDS,
+        *_LINE_FIELDS,
+        *_OPTIONAL_LINE_FIELDS,
+        *_CHOICE_FIELDS,
+        *_OPTIONAL_CHOICE_FIELDS,
+        *_TIME_FIELDS,
+    }
+)
+
+
+def _clean(key: str, value: Any) -> Any:
+    """Validate one edited value (no database needed); staff initials pass through."""
+    if key == "subject":
+        return _line(value, field=key, limit=SUBJECT_MAX, required=True)
+    if key == "language":
+        return _language(value)
+    if key == "published_url":
+        return _url(value, field=key)
+    if key == "needs_review":
+        if not isinstance(value, bool):
+            raise InputError(f"needs review must be true or false, not {value!r}", field=key)
+        return value
+    if key == "follow_up_on":
+        if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
+            raise InputError(f"follow up on must be a date, not {value!r}", field=key)
+        return value
+    if key == "statutory_days":
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 365
+        ):
+            raise InputError(f"statutory days must be 1-365, not {value!r}", field=key)
+        return value
+    if key in _STAFF_FIELDS:
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{key.replace('_', ' ')} takes staff initials", field=key)
+        return value
+    if key in _REFERENCE_FIELDS:
+        return _optional_id(value, field=key)
+    if key in _TEXT_FIELDS:
+        return _text(value, field=key)
+    if key in _LINE_FIELDS:
+        return _line(value, field=key, limit=_LINE_FIELDS[key])
+    if key in _OPTIONAL_LINE_FIELDS:
+        return _optional_line(value, field=key, limit=_OPTIONAL_LINE_FIELDS[key])
+    if key in _CHOICE_FIELDS:
+        return parse_choice(_CHOICE_FIELDS[key], value, field=key)
+    if key in _OPTIONAL_CHOICE_FIELDS:
+        return _optional_choice(_OPTIONAL_CHOICE_FIELDS[key], value, field=key)
+    if key in _TIME_FIELDS:
+        return _optional_aware(value, field=key)
+    raise AssertionError(key)  # pragma: no cover - EDITABLE_FIELDS lists exactly these
+
+
+def _derived(row: Request, changes: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Fields that follow from an edit: status from assignment, closed_at, responded_at."""
+    derived: dict[str, Any] = {}
+    if "assignee_id" in changes and "status" not in changes:
+        if changes["assignee_id"] is not None and row.status is RequestStatus.NEW:
+            derived["status"] = RequestStatus.ASSIGNED
+        elif changes["assignee_id"] is None and row.status is RequestStatus.ASSIGNED:
+            derived["status"] = RequestStatus.NEW
+    status = derived.get("status", changes.get("status", row.status))
+    if status in CLOSED_STATUSES:
+        if row.status not in CLOSED_STATUSES or row.closed_at is None:
+            derived["closed_at"] = now
+    elif row.closed_at is not None:
+        derived["closed_at"] = None
+    if changes.get("response_text") and "responded_at" not in changes and not row.responded_at:
+        derived["responded_at"] = now
+    return derived
+
+
+def update_request(
+    db: Database,
+    request_id: int,
+    base_version: int,
+    *,
+    now: datetime | None = None,
+    **changes: Any,
+) -> RequestRecord:
+    """Apply edits to a request loaded at ``base_version``; ``ConflictError`` if it moved on.
+
+    Editable: ``EDITABLE_FIELDS`` (columns by name; ``assignee``, ``spokesperson``,
+    ``approver`` and ``taken_by`` take staff initials, None clears). Closing (closed,
+    declined) stamps ``closed_at`` and reopening clears it; a first response text stamps
+    ``responded_at``. An edit that changes nothing returns the record unchanged.
+    """
+    now = utcnow() if now is None else _aware(now, field="now")
+    unknown = sorted(set(changes) - EDITABLE_FIELDS)
+    if unknown:
+        raise InputError(f"cannot edit {', '.join(unknown)} on a request", field=unknown[0])
+    cleaned = {key: _clean(key, value) for key, value in changes.items()}
+
+    with db.transaction() as session:
+        row = load_for_update(session, Request, request_id, base_version)
+        columns: dict[str, Any] = {}
+        for key, value in cleaned.items():
+            if key in _STAFF_FIELDS:
+                columns[_STAFF_FIELDS[key]] = resolve_staff_id(session, value, field=key)
+            else:
+                if key in _REFERENCE_FIELDS:
+                    _check_exists(session, _REFERENCE_FIELDS[key], value, field=key)
+                columns[key] = value
+        if "deadline_at" in columns:
+            _check_deadline(columns["deadline_at"], row.received_at, new=False, field="deadline_at")
+        columns.update(_derived(row, columns, now))
+        effective = {key: value for key, value in columns.items() if getattr(row, key) != value}
+        if effective:
+            effective["updated_at"] = now
+            row = update_versioned(session, Request, request_id, base_version, **effective)
+        return _record_in(session, row)
+
+
+# --- notes -----------------------------------------------------------------------------------
+
+
+def _require_request(session: Session, request_id: int) -> None:
+    if session.scalar(select(Request.id).where(Request.id == request_id)) is None:
+        raise NotFoundError(Request.__tablename__, request_id)
+
+
+def add_note(
+    db: Database,
+    request_id: int,
+    *,
+    kind: NoteKind | str,
+    body: str,
+    now: datetime | None = None,
+) -> NoteRecord:
+    """Add a note to a request, written by the staff member with the desk user's initials."""
+    now = utcnow() if now is None else _aware(now, field="now")
+    kind = parse_choice(NoteKind, kind, field="kind")
+    body = _text(body, field="body")
+    if not body:
+        raise InputError("a note needs some text", field="body")
+    with db.transaction() as session:
+        _require_request(session, request_id)
+        row = RequestNote(
+            request_id=request_id,
+            kind=kind,
+            author_id=_actor_staff_id(session, db),
+            body=body,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        initials = staff_initials(session) if row.author_id is not None else {}
+        return _note_record(row, initials)
+
+
+def list_notes(db: Database, request_id: int) -> list[NoteRecord]:
+    """A request's notes, oldest first; ``NotFoundError`` if the request does not exist."""
+    with db.read() as session:
+        rows = list(
+            session.scalars(
+                select(RequestNote)
+                .where(RequestNote.request_id == request_id)
+                .order_by(RequestNote.created_at, RequestNote.id)
+            )
+        )
+        if not rows:
+            _require_request(session, request_id)
+            return []
+        initials = staff_initials(session)
+        return [_note_record(row, initials) for row in rows]
