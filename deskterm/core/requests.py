@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -33,6 +33,7 @@ from db.errors import NotFoundError
 from db.models import Contact, Outlet, Request, RequestNote, Staff, Topic
 from db.versioning import load_for_update, update_versioned
 from deskterm.core.errors import InputError
+from deskterm.core.fields import aware, aware_or_none, optional_choice, parse_choice
 from deskterm.core.staff import resolve_staff_id, staff_initials
 
 __all__ = [
@@ -224,41 +225,6 @@ def _note_record(row: RequestNote, initials: Mapping[int, str]) -> NoteRecord:
 # --- validation ------------------------------------------------------------------------------
 
 
-def parse_choice(enum_cls: type[E], value: object, *, field: str) -> E:
-    """An enum member from itself or its value (any case; spaces and hyphens as underscores)."""
-    if isinstance(value, enum_cls):
-        return value
-    label = field.replace("_", " ")
-    if isinstance(value, str):
-        key = value.strip().lower().replace(" ", "_").replace("-", "_")
-        try:
-            return enum_cls(key)
-        except ValueError:
-            pass
-    choices = ", ".join(member.value for member in enum_cls)
-    raise InputError(f"unknown {label} {value!r}; choose one of {choices}", field=field)
-
-
-def _optional_choice(enum_cls: type[E], value: object, *, field: str) -> E | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return parse_choice(enum_cls, value, field=field)
-
-
-def _aware(value: object, *, field: str) -> datetime:
-    """An aware datetime in UTC; naive times and non-datetimes are refused."""
-    label = field.replace("_", " ")
-    if not isinstance(value, datetime):
-        raise InputError(f"{label} must be a date and time, not {value!r}", field=field)
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InputError(f"{label} has no time zone; give an aware time", field=field)
-    return value.astimezone(UTC)
-
-
-def _optional_aware(value: object, *, field: str) -> datetime | None:
-    return None if value is None else _aware(value, field=field)
-
-
 def _line(value: object, *, field: str, limit: int, required: bool = False) -> str:
     """One line of text: whitespace runs collapsed, at most ``limit`` characters."""
     label = field.replace("_", " ")
@@ -378,7 +344,7 @@ def create_request(
     to the one contact of that name; the text is kept as well. With an ``assignee`` the
     request starts as ``assigned``.
     """
-    now = utcnow() if now is None else _aware(now, field="now")
+    now = utcnow() if now is None else aware(now, field="now")
     kind = parse_choice(RequestKind, kind, field="kind")
     channel = parse_choice(RequestChannel, channel, field="channel")
     priority = parse_choice(Priority, priority, field="priority")
@@ -390,8 +356,8 @@ def create_request(
     if not (requester or outlet or contact_id or outlet_id):
         raise InputError("say who is asking: a requester or an outlet", field="requester")
     defaulted_receipt = received_at is None
-    received = now if received_at is None else _aware(received_at, field="received_at")
-    deadline_at = _optional_aware(deadline, field="deadline")
+    received = now if received_at is None else aware(received_at, field="received_at")
+    deadline_at = aware_or_none(deadline, field="deadline")
     _check_deadline(deadline_at, received, new=defaulted_receipt, field="deadline")
     questions = _text(questions, field="questions")
     background = _text(background, field="background")
@@ -652,9 +618,9 @@ def _clean(key: str, value: Any) -> Any:
     if key in _CHOICE_FIELDS:
         return parse_choice(_CHOICE_FIELDS[key], value, field=key)
     if key in _OPTIONAL_CHOICE_FIELDS:
-        return _optional_choice(_OPTIONAL_CHOICE_FIELDS[key], value, field=key)
+        return optional_choice(_OPTIONAL_CHOICE_FIELDS[key], value, field=key)
     if key in _TIME_FIELDS:
-        return _optional_aware(value, field=key)
+        return aware_or_none(value, field=key)
     raise AssertionError(key)  # pragma: no cover - EDITABLE_FIELDS lists exactly these
 
 
@@ -692,7 +658,7 @@ def update_request(
     declined) stamps ``closed_at`` and reopening clears it; a first response text stamps
     ``responded_at``. An edit that changes nothing returns the record unchanged.
     """
-    now = utcnow() if now is None else _aware(now, field="now")
+    now = utcnow() if now is None else aware(now, field="now")
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
         raise InputError(f"cannot edit {', '.join(unknown)} on a request", field=unknown[0])
@@ -735,7 +701,7 @@ def add_note(
     now: datetime | None = None,
 ) -> NoteRecord:
     """Add a note to a request, written by the staff member with the desk user's initials."""
-    now = utcnow() if now is None else _aware(now, field="now")
+    now = utcnow() if now is None else aware(now, field="now")
     kind = parse_choice(NoteKind, kind, field="kind")
     body = _text(body, field="body")
     if not body:
