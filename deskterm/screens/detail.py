@@ -46,7 +46,7 @@ class DetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail") as scroll:
-            scroll.border_title = one_line(self._what, 80)
+            scroll.border_title = Text(one_line(self._what, 120))
             yield Static(Text("Loading…"), id="fields")
             yield Static(Text(""), classes="body", id="body")
             yield Static(Text(""), classes="section", id="sections")
@@ -69,7 +69,7 @@ class DetailScreen(Screen[None]):
 
     def _show(self, detail: Detail) -> None:
         scroll = self.query_one(VerticalScroll)
-        scroll.border_title = one_line(detail.title, 120)
+        scroll.border_title = Text(one_line(detail.title, 120))
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")

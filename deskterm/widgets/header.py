@@ -35,7 +35,8 @@ class DeskHeader(Static):
         gap = max(width - len(left) - len(right), 1)
         left.append(" " * gap)
         left.append_text(right)
-        left.truncate(width or None, overflow="ellipsis")
+        if width:
+            left.truncate(width, overflow="ellipsis")
         self.update(left)
 
     def on_resize(self) -> None:

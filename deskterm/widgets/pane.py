@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,7 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from db.engine import Database
+from deskterm.core.text import one_line
 from deskterm.widgets.table import Column, Row, WindowTable
 
 
@@ -79,7 +81,7 @@ class Pane(Vertical):
 
     def __init__(self, context: Callable[[str], PaneContext], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._context = context
+        self._make_context = context
         self._filter_text = ""
         self._summary = ""
         self._debounce: Timer | None = None
@@ -111,11 +113,11 @@ class Pane(Vertical):
             parts.append(self._summary)
         if self._filter_text:
             parts.append(f"filter: {self._filter_text}")
-        self.border_title = " · ".join(parts)
+        self.border_title = Text(one_line(" · ".join(parts), 300))  # Text: never markup
 
     # loading --------------------------------------------------------------------------
     def reload(self) -> None:
-        self._load(self._context(self._filter_text))
+        self._load(self._make_context(self._filter_text))
 
     @work(thread=True, exclusive=True, group="load")
     def _load(self, context: PaneContext) -> None:

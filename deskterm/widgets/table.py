@@ -37,6 +37,7 @@ class WindowTable(DataTable[Text]):
     """Shows the rows it is given (a window loaded from the database), fitted to its width."""
 
     BINDINGS = [
+        Binding("enter", "select_cursor", "Open"),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_top", "First", show=False),

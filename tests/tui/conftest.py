@@ -1,0 +1,104 @@
+"""Fixtures for driving the desk with Textual's Pilot against a real database file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from db.engine import Actor, Database
+from deskterm.app import DeskApp, make_app
+from deskterm.core import calendar, clips, feeds, requests, tasks
+from deskterm.core.config import Settings, load_settings
+from deskterm.core.staff import add_staff
+
+# Tuesday 24 Nov 2026, 10:00 in New York.
+FIXED_NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+HOSTILE_TITLE = "[bold]Budget[/bold] vote \x1b[31mtonight [link=http://x]click[/link]"
+
+
+def fixed_clock() -> datetime:
+    return FIXED_NOW
+
+
+@pytest.fixture
+def settings(db_path: Path) -> Settings:
+    return load_settings(db=str(db_path), user="PS")
+
+
+def fill_small_desk(db: Database, now: datetime = FIXED_NOW) -> None:
+    """A handful of records in every pane, one with hostile-looking text."""
+    add_staff(db, initials="PS", name="Pat Sandoval", role="press_secretary", can_approve=True)
+    add_staff(db, initials="JL", name="Jo Lin", role="pio")
+    feed = feeds.add_feed(db, url="https://news.example/rss", name="Alder Daily Herald")
+    titles = [HOSTILE_TITLE, "Transit fares frozen for 2027", "Water main break on 5th Ave"]
+    for index, title in enumerate(titles):
+        clips.add_clip(
+            db,
+            feed_id=feed.id,
+            guid=f"g{index}",
+            title=title,
+            url=f"https://news.example/{index}",
+            summary=f"Summary {index} [i]not markup[/i]",
+            published_at=now - timedelta(minutes=30 * (index + 1)),
+        )
+    requests.create_request(
+        db,
+        kind="media",
+        subject="Overdue: budget shortfall figures",
+        requester="Rita Ames",
+        outlet="KPAC News",
+        deadline=now - timedelta(minutes=5),
+        received_at=now - timedelta(hours=3),
+        assignee="JL",
+        now=now - timedelta(hours=3),
+    )
+    requests.create_request(
+        db,
+        kind="constituent",
+        subject="Pothole on Elm Street",
+        requester="Sam Ortiz",
+        deadline=now + timedelta(hours=4),
+        now=now,
+    )
+    tasks.create_task(
+        db,
+        title="Press release: transit fares",
+        kind="press_release",
+        status="drafting",
+        owner="JL",
+        due_at=now + timedelta(hours=5),
+    )
+    tasks.create_task(db, title="Statement on water main", kind="statement", owner="PS")
+    calendar.create_event(
+        db,
+        title="Mayor's press conference",
+        kind="press_conference",
+        starts_at=now + timedelta(hours=2),
+        ends_at=now + timedelta(hours=3),
+        timezone="America/New_York",
+        leaders=["Mayor"],
+        location="City Hall steps",
+    )
+
+
+@pytest.fixture
+def desk_db(db: Database) -> Database:
+    fill_small_desk(db)
+    return db
+
+
+@pytest.fixture
+def desk_app(settings: Settings, desk_db: Database) -> Callable[..., DeskApp]:
+    def build(**kwargs: object) -> DeskApp:
+        options: dict[str, object] = {"clock": fixed_clock, "live": False}
+        options.update(kwargs)
+        return make_app(settings, desk_db, **options)  # type: ignore[arg-type]
+
+    return build
+
+
+def other_desk(path: Path, user: str = "JL") -> Database:
+    return Database(str(path), actor=Actor(user, "other-host"))

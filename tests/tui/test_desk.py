@@ -1,0 +1,238 @@
+"""The desk driven as a user drives it: keys in, screen state out (Textual Pilot)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.command import CommandPalette
+
+from deskterm.core import requests
+from deskterm.screens.dashboard import DashboardScreen
+from deskterm.screens.detail import DetailScreen
+from deskterm.screens.help import HelpScreen
+from deskterm.widgets.pane import Pane
+from tests.tui.conftest import FIXED_NOW, HOSTILE_TITLE, other_desk
+
+
+async def wait_loaded(pilot, app) -> None:
+    """Wait until every pane has shown its first load."""
+    for _ in range(200):
+        await pilot.pause()
+        panes = list(app.screen.query(Pane))
+        if panes and all(p.loaded_once for p in panes):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("panes did not load")
+
+
+def focused_pane(app) -> str | None:
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen)
+    pane = screen.focused_pane()
+    return pane.id if pane else None
+
+
+def row_texts(app, pane_id: str) -> list[str]:
+    pane = app.screen.query_one(f"#{pane_id}", Pane)
+    return [" ".join(c.plain for c in row.cells) for row in pane.table.rows_shown]
+
+
+async def test_number_keys_and_tab_move_between_panes(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        assert focused_pane(app) == "news"
+        await pilot.press("2")
+        assert focused_pane(app) == "requests"
+        await pilot.press("tab")
+        assert focused_pane(app) == "board"
+        await pilot.press("tab")
+        assert focused_pane(app) == "calendar"
+        await pilot.press("shift+tab")
+        assert focused_pane(app) == "board"
+        await pilot.press("1")
+        assert focused_pane(app) == "news"
+
+
+async def test_j_and_k_move_the_selection(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        table = app.screen.query_one("#news", Pane).table
+        assert table.cursor_row == 0
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        await pilot.press("G")
+        assert table.cursor_row == len(table.rows_shown) - 1
+
+
+async def test_zoom_toggles_the_focused_pane(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2", "z")
+        assert app.screen.maximized is app.screen.query_one("#requests")
+        await pilot.press("z")
+        assert app.screen.maximized is None
+
+
+async def test_help_lists_the_live_bindings(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        described = {entry.description for entry in app.screen._entries}
+        assert {"Zoom", "Filter", "Open", "Quit", "Help"} <= described
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_palette_runs_a_desk_action(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2", "ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"zoom")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.screen.maximized is app.screen.query_one("#requests")
+
+
+async def test_filter_as_you_type_and_escape_clears(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        assert len(row_texts(app, "news")) == 3
+        await pilot.press("slash", *"transit")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if len(row_texts(app, "news")) == 1:
+                break
+        assert row_texts(app, "news") == [row_texts(app, "news")[0]]
+        assert "Transit fares" in row_texts(app, "news")[0]
+        await pilot.press("escape")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if len(row_texts(app, "news")) == 3:
+                break
+        assert len(row_texts(app, "news")) == 3
+        assert focused_pane(app) == "news"
+
+
+async def test_enter_opens_the_item_and_escape_returns(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2", "enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_hostile_text_is_shown_literally(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(200, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        rows = row_texts(app, "news")
+        hostile = next(r for r in rows if "Budget" in r)
+        assert "[bold]Budget[/bold]" in hostile
+        assert "\x1b" not in hostile  # control characters never reach the terminal
+        await pilot.press("g", "enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, DetailScreen)
+        title = app.screen.query_one("#detail")._border_title
+        assert title.plain.startswith("[bold]Budget[/bold] vote")
+        assert not title.spans  # shown literally, not styled by the brackets
+
+
+async def test_overdue_request_carries_a_mark_not_only_colour(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        rows = row_texts(app, "requests")
+        assert rows[0].startswith("‼") and "late" in rows[0]
+        assert "Overdue: budget" in rows[0]
+
+
+async def test_narrow_terminal_stacks_panes(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot, app)
+        assert app.screen.has_class("-narrow")
+        news = app.screen.query_one("#news")
+        requests_pane = app.screen.query_one("#requests")
+        assert news.size.height > requests_pane.size.height
+        await pilot.press("2")
+        await pilot.pause()
+        assert requests_pane.size.height > news.size.height
+    app = app.__class__(app.settings, app.db, clock=app.clock, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        assert not app.screen.has_class("-narrow")
+
+
+async def test_q_quits(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app._exit
+
+
+async def test_another_desks_change_shows_within_the_poll_interval(desk_app, db_path):
+    app = desk_app(live=True, poll_interval=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        colleague = other_desk(db_path)
+        try:
+            first = requests.list_open_requests(colleague, now=FIXED_NOW)[0]
+            requests.update_request(
+                colleague, first.id, first.version, subject="Changed on another desk"
+            )
+        finally:
+            colleague.dispose()
+        for _ in range(100):  # up to 2 s
+            await asyncio.sleep(0.02)
+            await pilot.pause()
+            if any("Changed on another desk" in r for r in row_texts(app, "requests")):
+                break
+        assert any("Changed on another desk" in r for r in row_texts(app, "requests"))
+
+
+async def test_selection_is_kept_when_another_desk_changes_data(desk_app, db_path):
+    app = desk_app(live=True, poll_interval=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2", "j")
+        table = app.screen.query_one("#requests", Pane).table
+        selected_key = table.selected().key
+        colleague = other_desk(db_path)
+        try:
+            requests.create_request(
+                colleague,
+                kind="media",
+                subject="A brand new inquiry",
+                requester="New Reporter",
+                now=FIXED_NOW,
+            )
+        finally:
+            colleague.dispose()
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            await pilot.pause()
+            if any("brand new" in r for r in row_texts(app, "requests")):
+                break
+        assert any("brand new" in r for r in row_texts(app, "requests"))
+        assert table.selected().key == selected_key
