@@ -11,7 +11,7 @@ from deskterm.screens.dashboard import DashboardScreen
 from deskterm.screens.detail import DetailScreen
 from deskterm.screens.help import HelpScreen
 from deskterm.widgets.pane import Pane
-from tests.tui.conftest import FIXED_NOW, HOSTILE_TITLE, other_desk
+from tests.tui.conftest import FIXED_NOW, other_desk
 
 
 async def wait_loaded(pilot, app) -> None:
