@@ -8,11 +8,11 @@ transactions refuse to flush changes at all. Bulk Core writes (feed ingest) call
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.base import utcnow
@@ -26,7 +26,9 @@ _PENDING_KEY = "deskterm_audit_pending"
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
@@ -48,19 +50,42 @@ def _insert_changes(obj: object) -> dict[str, Any]:
     }
 
 
-def _update_changes(obj: object) -> dict[str, Any]:
+def _update_changes(session: Session, obj: object) -> dict[str, Any]:
     state = inspect(obj)
-    changes: dict[str, Any] = {}
+    changed: dict[str, tuple[Any, Any, bool]] = {}
     for key in _column_keys(obj):
         if key in ("updated_at", "version"):
             continue
         history = state.attrs[key].history
         if history.has_changes():
-            old = history.deleted[0] if history.deleted else None
+            known = bool(history.deleted)
+            old = history.deleted[0] if known else None
             new = history.added[0] if history.added else None
-            if old != new:
-                changes[key] = [_jsonable(old), _jsonable(new)]
-    return changes
+            changed[key] = (old, new, known)
+    unknown = [key for key, (_, _, known) in changed.items() if not known]
+    if unknown:
+        # The attribute was expired before it was set: read the stored value (we hold the
+        # write lock, so it is the value this change replaces).
+        stored = _stored_values(session, obj, unknown)
+        changed.update({key: (stored[key], changed[key][1], True) for key in unknown})
+    return {
+        key: [_jsonable(old), _jsonable(new)]
+        for key, (old, new, _) in changed.items()
+        if old != new
+    }
+
+
+def _stored_values(session: Session, obj: object, keys: list[str]) -> dict[str, Any]:
+    mapper = inspect(obj).mapper
+    columns = [mapper.column_attrs[key].columns[0] for key in keys]
+    where = [
+        col == value
+        for col, value in zip(
+            mapper.primary_key, mapper.primary_key_from_instance(obj), strict=True
+        )
+    ]
+    row = session.connection().execute(select(*columns).where(*where)).one_or_none()
+    return dict(zip(keys, row or [None] * len(keys), strict=True))
 
 
 def _before_flush(session: Session, _context: object, _instances: object) -> None:
@@ -70,11 +95,13 @@ def _before_flush(session: Session, _context: object, _instances: object) -> Non
         return
     if ACTOR_KEY not in session.info:
         raise ReadOnlySessionError("changes must be made inside Database.transaction()")
-    # Updates: capture the changed fields now, while history is intact.
-    pending = session.info.setdefault(_PENDING_KEY, [])
+    # Updates: capture the changed fields now, while history is intact. A flush that
+    # failed left its entries behind: start afresh so no phantom row is audited.
+    pending: list[tuple[AuditAction, object, dict[str, Any] | None]] = []
+    session.info[_PENDING_KEY] = pending
     for obj in audited:
         if obj in session.dirty and session.is_modified(obj, include_collections=False):
-            changes = _update_changes(obj)
+            changes = _update_changes(session, obj)
             if changes:
                 pending.append((AuditAction.UPDATE, obj, changes))
         elif obj in session.deleted:
@@ -135,7 +162,11 @@ def record(
 
 
 def install(*factories: sessionmaker[Session]) -> None:
+    """Hook the audit trail onto new session factories (each Database makes its own).
+
+    No ``event.contains`` guard: it compares by id(), and a new factory can reuse the
+    address of a collected one and so be skipped.
+    """
     for factory in factories:
-        if not event.contains(factory, "before_flush", _before_flush):
-            event.listen(factory, "before_flush", _before_flush)
-            event.listen(factory, "after_flush", _after_flush)
+        event.listen(factory, "before_flush", _before_flush)
+        event.listen(factory, "after_flush", _after_flush)

@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
@@ -84,11 +85,16 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def to_url(path_or_url: str | os.PathLike[str]) -> str:
-    """Accept a plain file path or a SQLAlchemy URL."""
+    """Accept a plain file path or a SQLAlchemy URL.
+
+    Paths are put into a URL object, not pasted into a string: a ``%`` or ``?`` in a
+    folder name on a share must not be read as URL syntax.
+    """
     text = os.fspath(path_or_url)
     if "://" in text:
         return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    path = str(Path(text).expanduser().resolve())
+    return URL.create("sqlite", database=path).render_as_string(hide_password=False)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -103,7 +109,14 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
             if str(mode).lower() != "delete":
-                mode = cursor.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+                try:
+                    mode = cursor.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+                except sqlite3.OperationalError as error:
+                    raise JournalModeError(
+                        f"the database is in {mode} journal mode and another program has it "
+                        "open, so it cannot be switched to the rollback journal a shared file "
+                        "needs; close the other program (or desks on an old version) first"
+                    ) from error
                 if str(mode).lower() != "delete":
                     raise JournalModeError(
                         f"the database is in {mode} journal mode and could not be switched "
@@ -180,7 +193,11 @@ class Database:
         session = self._read_factory()
         try:
             yield session
-        except OperationalError as error:
+        except DBAPIError as error:
+            if is_busy_error(error):
+                raise DatabaseBusyError(self._others_on_desk()) from error
+            if not _is_unavailable(error):
+                raise
             raise _unavailable(error) from error
         finally:
             session.rollback()
@@ -200,10 +217,12 @@ class Database:
         try:
             yield session
             session.commit()
-        except OperationalError as error:
+        except DBAPIError as error:
             session.rollback()
             if is_busy_error(error):
                 raise DatabaseBusyError(self._others_on_desk()) from error
+            if not _is_unavailable(error):
+                raise
             raise _unavailable(error) from error
         except BaseException:
             session.rollback()
@@ -218,9 +237,11 @@ class Database:
             try:
                 session.connection()  # emits BEGIN IMMEDIATE: waits busy_timeout for the lock
                 return session
-            except OperationalError as error:
+            except DBAPIError as error:
                 session.close()
                 if not is_busy_error(error):
+                    if not _is_unavailable(error):
+                        raise
                     raise _unavailable(error) from error
                 delay = next(delays, None)
                 if delay is None:
@@ -244,6 +265,13 @@ class Database:
         self.engine.dispose()
 
 
-def _unavailable(error: OperationalError) -> DatabaseUnavailableError:
-    orig = getattr(error, "orig", error)
-    return DatabaseUnavailableError(f"cannot use the database: {orig}")
+def _is_unavailable(error: DBAPIError) -> bool:
+    """The file cannot be used (gone, locked out, not a database), as opposed to a
+    constraint or programming error, which propagates as it is."""
+    return isinstance(error, OperationalError) or type(error) is SADatabaseError
+
+
+def _unavailable(error: DBAPIError) -> DatabaseUnavailableError:
+    orig = getattr(error, "orig", None) or error
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return DatabaseUnavailableError(f"cannot use the database: {first}")

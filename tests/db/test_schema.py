@@ -1,0 +1,338 @@
+"""db.schema: state detection, Alembic upgrade, newer/foreign/garbage files, backup, check."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, inspect, select
+
+from db import schema
+from db.base import Base
+from db.engine import Database
+from db.enums import OutletType
+from db.errors import (
+    DatabaseUnavailableError,
+    SchemaError,
+    SchemaMissingError,
+    SchemaOutdatedError,
+    SchemaTooNewError,
+)
+from db.models import Outlet
+from db.schema import (
+    HEAD,
+    KNOWN_REVISIONS,
+    SchemaState,
+    backup,
+    check,
+    require_current,
+    schema_status,
+    upgrade,
+)
+
+
+@pytest.fixture
+def open_db(new_db):
+    """Open Database objects on arbitrary files (pinned, disposed at teardown)."""
+    return new_db
+
+
+def table_names(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+
+
+def set_revision(path: Path, revision: str) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    finally:
+        conn.close()
+
+
+def add_outlets(database: Database, count: int) -> None:
+    with database.transaction() as session:
+        session.add_all(
+            Outlet(name=f"Outlet {i} ✓", type=OutletType.PRINT, reach=i) for i in range(count)
+        )
+
+
+def outlet_rows(path: Path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT * FROM outlets ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+# --- upgrade --------------------------------------------------------------------------
+
+
+def test_upgrade_of_an_empty_file_creates_every_table_and_stamps_head(
+    tmp_path: Path, open_db
+) -> None:
+    path = tmp_path / "new.sqlite3"
+    database = open_db(path)
+    assert schema_status(database).state is SchemaState.EMPTY
+    with pytest.raises(SchemaMissingError, match="deskterm init"):
+        require_current(database)
+
+    before, backup_path = upgrade(database)
+    assert before.state is SchemaState.EMPTY
+    assert backup_path is None
+    assert table_names(path) >= set(Base.metadata.tables) | {"alembic_version"}
+    assert schema_status(database) == schema.SchemaStatus(SchemaState.CURRENT, HEAD)
+    assert require_current(database).state is SchemaState.CURRENT
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+    finally:
+        conn.close()
+    # Foreign keys were switched back on for the pooled connection that migrated.
+    with database.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        conn.rollback()
+    assert [p.name for p in tmp_path.iterdir()] == ["new.sqlite3"]
+
+
+def test_second_upgrade_does_nothing(db: Database, db_path: Path) -> None:
+    add_outlets(db, 3)
+    before = db_path.read_bytes()
+    status, backup_path = upgrade(db)
+    assert status.state is SchemaState.CURRENT
+    assert backup_path is None
+    assert db_path.read_bytes() == before
+    assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
+
+
+def test_known_revisions_match_the_migration_scripts() -> None:
+    config = Config()
+    config.set_main_option("script_location", "db:migrations")
+    scripts = ScriptDirectory.from_config(config)
+    heads = scripts.get_heads()
+    assert heads == [HEAD], "one linear history ending at schema.HEAD"
+    chain = []
+    revision = scripts.get_revision(heads[0])
+    while revision is not None:
+        chain.append(revision.revision)
+        down = revision.down_revision
+        assert not isinstance(down, tuple | list), "no merge points"
+        revision = scripts.get_revision(down) if down else None
+    assert tuple(reversed(chain)) == KNOWN_REVISIONS
+    assert [s.revision for s in scripts.walk_revisions()] == list(reversed(KNOWN_REVISIONS))
+
+
+def test_migrated_schema_matches_the_models(db: Database) -> None:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        differences = compare_metadata(context, Base.metadata)
+        conn.rollback()
+    assert differences == []
+
+
+def test_migrated_schema_has_the_named_check_constraints(db: Database) -> None:
+    """Enums are VARCHAR + named CHECK: the migration must carry every one."""
+    with db.engine.connect() as conn:
+        inspector = inspect(conn)
+        found = {
+            (table, c["name"])
+            for table in Base.metadata.tables
+            for c in inspector.get_check_constraints(table)
+        }
+        conn.rollback()
+    expected = {
+        (table.name, constraint.name)
+        for table in Base.metadata.sorted_tables
+        for constraint in table.constraints
+        if constraint.__class__.__name__ == "CheckConstraint"
+    }
+    assert len(expected) >= 19
+    assert expected <= found
+
+
+# --- a newer, foreign, older or broken file -------------------------------------------
+
+
+def test_newer_schema_is_readable_but_never_written(db: Database, db_path: Path, open_db) -> None:
+    add_outlets(db, 2)
+    set_revision(db_path, "9999")
+    desk = open_db(db_path)
+
+    status = schema_status(desk)
+    assert (status.state, status.revision) == (SchemaState.NEWER, "9999")
+    assert require_current(desk) == status  # opening for reading succeeds
+
+    with desk.read() as session:
+        assert session.scalar(select(func.count()).select_from(Outlet)) == 2
+
+    entered = False
+    with pytest.raises(SchemaTooNewError) as caught, desk.transaction() as session:
+        entered = True
+        session.add(Outlet(name="Should not", type=OutletType.TV))
+    assert not entered
+    message = str(caught.value)
+    assert "upgrade deskterm" in message
+    assert "9999" in message
+    assert "\n" not in message
+    assert caught.value.revision == "9999"
+
+    with pytest.raises(SchemaTooNewError):
+        upgrade(desk)
+    assert schema_status(desk).revision == "9999"
+    with desk.read() as session:
+        assert session.scalar(select(func.count()).select_from(Outlet)) == 2
+
+
+def test_older_schema_asks_for_init(
+    db: Database, db_path: Path, open_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(schema, "KNOWN_REVISIONS", ("0000", *KNOWN_REVISIONS))
+    set_revision(db_path, "0000")
+    desk = open_db(db_path)
+    assert schema_status(desk) == schema.SchemaStatus(SchemaState.OLDER, "0000")
+    with pytest.raises(SchemaOutdatedError, match="deskterm init"):
+        require_current(desk)
+
+
+def test_tables_without_alembic_version_are_foreign(tmp_path: Path, open_db) -> None:
+    path = tmp_path / "other-app.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+    conn.execute("INSERT INTO invoices VALUES (1, 9.5)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+
+    desk = open_db(path)
+    assert schema_status(desk) == schema.SchemaStatus(SchemaState.FOREIGN, None)
+    with pytest.raises(SchemaError, match="not a deskterm database"):
+        require_current(desk)
+    with pytest.raises(SchemaError, match="not a deskterm database"):
+        upgrade(desk)
+    assert table_names(path) == {"invoices"}
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [random.Random(1).randbytes(16384), b"not a database, just some notes\n" * 10],
+    ids=["random-bytes", "text"],
+)
+def test_non_database_file_is_unavailable_in_one_line(
+    tmp_path: Path, open_db, content: bytes
+) -> None:
+    path = tmp_path / "garbage.sqlite3"
+    path.write_bytes(content)
+    desk = open_db(path)
+    for attempt in (schema_status, require_current, upgrade):
+        with pytest.raises(DatabaseUnavailableError) as caught:
+            attempt(desk)
+        message = str(caught.value)
+        assert "\n" not in message
+        assert str(path) in message
+        assert "not a database" in message
+    assert path.read_bytes() == content  # never "repaired" or overwritten
+
+
+# --- backup ---------------------------------------------------------------------------
+
+
+def test_backup_is_a_complete_openable_copy(
+    db: Database, db_path: Path, tmp_path: Path, open_db
+) -> None:
+    add_outlets(db, 25)
+    dest = backup(db, tmp_path / "copies" / "desk-copy.sqlite3")
+    assert dest == tmp_path / "copies" / "desk-copy.sqlite3"
+    assert outlet_rows(dest) == outlet_rows(db_path)
+    copy = open_db(dest)
+    assert schema_status(copy).state is SchemaState.CURRENT
+    assert check(copy).ok
+    with copy.read() as session:
+        assert session.scalar(select(func.count()).select_from(Outlet)) == 25
+    with copy.engine.connect() as conn:
+        audit_copy = conn.exec_driver_sql("SELECT * FROM audit_log ORDER BY id").fetchall()
+        conn.rollback()
+    with db.engine.connect() as conn:
+        audit_live = conn.exec_driver_sql("SELECT * FROM audit_log ORDER BY id").fetchall()
+        conn.rollback()
+    assert audit_copy == audit_live
+    assert len(audit_live) == 25
+
+
+def test_backup_works_while_others_read_and_hold_the_write_lock(
+    db: Database, db_path: Path, tmp_path: Path, raw
+) -> None:
+    add_outlets(db, 5)
+    reader = raw()
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM outlets").fetchone() == (5,)  # SHARED held
+    writer = raw()
+    writer.execute("BEGIN IMMEDIATE")  # RESERVED held, with an uncommitted row
+    writer.execute(
+        "INSERT INTO outlets (name, type, language, notes, version, created_at, updated_at) "
+        "VALUES ('uncommitted', 'tv', 'en', '', 1, '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+    )
+    with db.read() as session:  # and one of deskterm's own read sessions is open too
+        session.execute(select(Outlet)).all()
+        dest = backup(db, tmp_path / "during.sqlite3")
+    reader.execute("COMMIT")
+    writer.execute("ROLLBACK")
+    rows = outlet_rows(dest)
+    assert len(rows) == 5
+    assert "uncommitted" not in {r[1] for r in rows}
+
+
+def test_backup_refuses_to_overwrite(db: Database, tmp_path: Path) -> None:
+    dest = tmp_path / "existing.sqlite3"
+    dest.write_bytes(b"precious")
+    with pytest.raises(FileExistsError):
+        backup(db, dest)
+    assert dest.read_bytes() == b"precious"
+
+
+def test_backup_into_a_directory(db: Database, db_path: Path, tmp_path: Path) -> None:
+    add_outlets(db, 3)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    dest = backup(db, folder)
+    assert dest.parent == folder
+    assert dest.name.startswith(db_path.stem)
+    assert dest.suffix == ".sqlite3"
+    assert outlet_rows(dest) == outlet_rows(db_path)
+
+
+# --- check ----------------------------------------------------------------------------
+
+
+def test_check_is_ok_on_a_fresh_database(db: Database) -> None:
+    result = check(db)
+    assert result.integrity == ["ok"]
+    assert result.foreign_keys == []
+    assert result.ok
+
+
+def test_check_reports_a_planted_foreign_key_violation(db: Database, raw) -> None:
+    conn = raw()
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(
+        "INSERT INTO contacts (name, outlet_id, beat, language, do_not_contact, notes, version,"
+        " created_at, updated_at) VALUES ('Ghost', 999, '', 'en', 0, '', 1,"
+        " '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+    )
+    result = check(db)
+    assert not result.ok
+    assert result.integrity == ["ok"]
+    assert len(result.foreign_keys) == 1
+    assert "contacts" in result.foreign_keys[0]
+    assert "outlets" in result.foreign_keys[0]
