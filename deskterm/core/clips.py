@@ -1,0 +1,384 @@
+"""Clips: the stories the desk's feeds bring in, and the read/unread state of the office.
+
+The base the dashboard needs: store a clip, list a window of them newest first, mark
+one read, count unread. Fetching, full-text search, topics and de-duplication come with
+the ingest pipeline. ``plain_text`` turns feed HTML into one line of safe text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from sqlalchemy import Select, false, func, literal, select, tuple_
+from sqlalchemy.orm import Session
+
+from db.engine import Database
+from db.enums import OutletType
+from db.errors import NotFoundError
+from db.models import Clip, Feed, Outlet, Staff
+from deskterm.core.contacts import limit_field
+from deskterm.core.errors import InputError
+
+# --- plain text -----------------------------------------------------------------------------
+
+#: Markup beyond this many characters is not parsed (html.parser slows down on huge
+#: malformed input); the text is cut there and marked with "…".
+MAX_MARKUP = 400_000
+ELLIPSIS = "…"
+
+_SKIP_CONTENT = frozenset({"script", "style", "template", "head", "noscript"})
+_BLOCK = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
+        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+        "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr",
+        "ul",
+    }
+)  # fmt: skip
+
+# Terminal escape sequences (CSI, OSC, other ESC sequences, 8-bit CSI/OSC): removed
+# whole, so that "\x1b[31m" leaves nothing behind rather than "[31m".
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
+
+_SECTION_CLOSE = re.compile(r"\]\s*>")  # what ends a marked section (<![CDATA[ ... ]]>)
+
+
+def _control_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for code in [*range(0x00, 0x20), *range(0x7F, 0xA0)]:
+        table[code] = " " if chr(code).isspace() else None
+    for code in (0x2028, 0x2029):  # line and paragraph separators
+        table[code] = " "
+    # bidirectional embeddings, overrides and isolates (they can disguise text), BOM
+    for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF]:
+        table[code] = None
+    return table
+
+
+_CONTROLS = _control_table()
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_CONTENT:
+            self._skipping += 1
+        elif tag in _BLOCK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_CONTENT:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def _defuse_unclosed(markup: str) -> str:
+    """Escape openers that can never close (html.parser rescans those: quadratic time).
+
+    Past the last ``>`` no ``<`` can start a tag, past the last ``-->`` no ``<!--`` can
+    start a comment, past the last ``]>`` no ``<![`` can start a marked section;
+    html.parser would emit them as text anyway, so escaping them gives the same text in
+    linear time.
+    """
+    last_gt = markup.rfind(">")
+    if "<" in markup[last_gt + 1 :]:
+        markup = markup[: last_gt + 1] + markup[last_gt + 1 :].replace("<", "&lt;")
+    last_close = markup.rfind("-->")
+    start = last_close + 3 if last_close >= 0 else 0
+    if "<!--" in markup[start:]:
+        markup = markup[:start] + markup[start:].replace("<!--", "&lt;!--")
+    start = 0
+    for start_match in _SECTION_CLOSE.finditer(markup):
+        start = start_match.end()
+    if "<![" in markup[start:]:
+        markup = markup[:start] + markup[start:].replace("<![", "&lt;![")
+    return markup
+
+
+def clean_line(text: str) -> str:
+    """Text without terminal escapes or control characters, whitespace collapsed to one line."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return " ".join(text.translate(_CONTROLS).split())
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most ``limit`` characters, ending in "…" (at a word break if one is near)."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= (limit - 1) * 0.8:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def plain_text(html_or_text: str, *, limit: int | None = None) -> str:
+    """One line of plain text from HTML or text: tags dropped (script/style content too),
+    entities decoded, terminal escapes and control characters removed, whitespace
+    collapsed, cut to ``limit`` characters with "…".
+
+    Square brackets and anything else that is text stays as it is: callers that render
+    with markup must escape it.
+    """
+    if not html_or_text:
+        return ""
+    markup = html_or_text
+    clipped = len(markup) > MAX_MARKUP
+    if clipped:
+        markup = markup[:MAX_MARKUP]
+    parser = _TextExtractor()
+    parser.feed(_defuse_unclosed(markup))
+    parser.close()
+    text = clean_line("".join(parser.parts))
+    if limit is not None:
+        text = truncate(text, limit)
+    if clipped and not text.endswith(ELLIPSIS):
+        text += ELLIPSIS
+    return text
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClipRecord:
+    id: int
+    feed_id: int
+    feed: str  # the feed's name
+    outlet: str | None  # the outlet's name
+    outlet_type: OutletType | None
+    title: str
+    summary: str
+    url: str | None
+    author: str
+    published_at: datetime
+    is_read: bool
+    flagged: bool
+    hidden: bool
+    needs_correction: bool
+    assignee: str | None  # staff initials
+    story_id: int | None
+    version: int
+
+
+def _clip_select() -> Select[tuple[Clip, str, str | None, OutletType | None, str | None]]:
+    """Clips with their feed, outlet and assignee labels: one query, no lazy loads."""
+    return (
+        select(Clip, Feed.name, Outlet.name, Outlet.type, Staff.initials)
+        .join(Feed, Clip.feed_id == Feed.id)
+        .outerjoin(Outlet, Clip.outlet_id == Outlet.id)
+        .outerjoin(Staff, Clip.assignee_id == Staff.id)
+    )
+
+
+def clip_record(
+    row: Clip,
+    feed_name: str,
+    outlet_name: str | None,
+    outlet_type: OutletType | None,
+    assignee: str | None,
+) -> ClipRecord:
+    return ClipRecord(
+        row.id,
+        row.feed_id,
+        feed_name,
+        outlet_name,
+        outlet_type,
+        row.title,
+        row.summary,
+        row.url,
+        row.author,
+        row.published_at,
+        row.is_read,
+        row.flagged,
+        row.hidden,
+        row.needs_correction,
+        assignee,
+        row.story_id,
+        row.version,
+    )
+
+
+def _load_clip(session: Session, clip_id: int) -> ClipRecord:
+    found = session.execute(_clip_select().where(Clip.id == clip_id)).one_or_none()
+    if found is None:
+        raise NotFoundError("clips", clip_id)
+    return clip_record(*found)
+
+
+def _aware(value: datetime, *, field: str) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InputError(f"{field} must be a time with a time zone", field=field)
+    return value
+
+
+def _web_url(url: str | None) -> str | None:
+    """Feed links are outside data: only http(s) links without spaces are kept."""
+    if not url:
+        return None
+    url = url.strip()
+    if len(url) > 2000 or any(ch.isspace() or ord(ch) < 0x20 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def _language(tag: str | None) -> str | None:
+    if not tag:
+        return None
+    tag = tag.strip().lower().replace("_", "-")
+    if (
+        not tag
+        or len(tag) > 16
+        or not all(part.isascii() and part.isalnum() for part in tag.split("-"))
+    ):
+        return None
+    return tag
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+def add_clip(
+    db: Database,
+    *,
+    feed_id: int,
+    guid: str,
+    title: str,
+    url: str | None,
+    summary: str = "",
+    author: str = "",
+    published_at: datetime,
+    language: str | None = None,
+) -> ClipRecord | None:
+    """Store a story from a feed; None if the feed already has this ``guid``.
+
+    Title, summary and author are stored as one line each without control characters
+    (pass HTML through ``plain_text`` first). A link that is not http(s) and a language
+    tag that is not one are dropped rather than refused: they come from outside.
+    """
+    guid = (guid or "").strip()
+    if not guid:
+        raise InputError("a clip needs a guid", field="guid")
+    if len(guid) > 2000:
+        raise InputError("guid is longer than 2000 characters", field="guid")
+    title = clean_line(title or "")
+    if not title:
+        raise InputError("a clip needs a title", field="title")
+    published_at = _aware(published_at, field="published_at")
+    with db.transaction() as session:
+        feed = session.get(Feed, feed_id)
+        if feed is None:
+            raise InputError(f"feed {feed_id} does not exist", field="feed_id")
+        duplicate = session.scalar(
+            select(Clip.id).where(Clip.feed_id == feed_id, Clip.guid == guid)
+        )
+        if duplicate is not None:
+            return None
+        row = Clip(
+            feed_id=feed_id,
+            outlet_id=feed.outlet_id,
+            guid=guid,
+            url=_web_url(url),
+            title=title,
+            summary=clean_line(summary or ""),
+            author=truncate(clean_line(author or ""), 500) if author else "",
+            language=_language(language),
+            published_at=published_at,
+        )
+        session.add(row)
+        session.flush()
+        return _load_clip(session, row.id)
+
+
+def list_clips(
+    db: Database,
+    *,
+    since: datetime | None = None,
+    unread_only: bool = False,
+    include_hidden: bool = False,
+    text: str | None = None,
+    limit: int = 200,
+    before: tuple[datetime, int] | None = None,
+) -> list[ClipRecord]:
+    """A window of clips, newest first by (published_at, id).
+
+    For the next window pass the last record's ``(published_at, id)`` as ``before``.
+    ``text`` is a case-insensitive substring of the title.
+    """
+    limit = limit_field(limit)
+    query = _clip_select()
+    if since is not None:
+        query = query.where(Clip.published_at >= _aware(since, field="since"))
+    if unread_only:
+        query = query.where(Clip.is_read == false())
+    if not include_hidden:
+        query = query.where(Clip.hidden == false())
+    if text is not None and text.strip():
+        query = query.where(Clip.title.icontains(text.strip(), autoescape=True))
+    if before is not None:
+        before_at, before_id = before
+        before_at = _aware(before_at, field="before")
+        # A row value, so SQLite seeks in the index instead of scanning past newer rows;
+        # the time is bound with the column's type (stored as UTC text).
+        query = query.where(
+            tuple_(Clip.published_at, Clip.id)
+            < tuple_(literal(before_at, Clip.published_at.type), literal(int(before_id)))
+        )
+    query = query.order_by(Clip.published_at.desc(), Clip.id.desc()).limit(limit)
+    with db.read() as session:
+        return [clip_record(*found) for found in session.execute(query)]
+
+
+def set_read(db: Database, clip_id: int, read: bool = True) -> ClipRecord:
+    """Mark a clip read (or unread) for the whole office.
+
+    An idempotent flag, so no ``base_version``; audited like any write. Setting the value
+    it already has changes nothing (no audit row, no new version).
+    """
+    with db.transaction() as session:
+        row = session.get(Clip, clip_id)
+        if row is None:
+            raise NotFoundError("clips", clip_id)
+        if row.is_read != read:
+            row.is_read = read
+            session.flush()
+        return _load_clip(session, clip_id)
+
+
+def count_unread(db: Database, *, since: datetime | None = None) -> int:
+    """Unread clips that are not hidden (published at or after ``since``, if given)."""
+    query = (
+        select(func.count())
+        .select_from(Clip)
+        .where(Clip.is_read == false(), Clip.hidden == false())
+    )
+    if since is not None:
+        query = query.where(Clip.published_at >= _aware(since, field="since"))
+    with db.read() as session:
+        return int(session.scalar(query) or 0)

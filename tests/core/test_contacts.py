@@ -1,0 +1,331 @@
+"""The media list: outlets and contacts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from db.engine import Database
+from db.enums import OutletType
+from db.errors import ConflictError, NotFoundError
+from db.models import AuditLog
+from deskterm.core.contacts import (
+    add_contact,
+    add_outlet,
+    find_outlet,
+    list_contacts,
+    list_outlets,
+    update_contact,
+)
+from deskterm.core.errors import InputError
+
+
+def _field_error(excinfo: pytest.ExceptionInfo[InputError], field: str) -> None:
+    assert excinfo.value.field == field
+    assert "\n" not in str(excinfo.value)
+    assert str(excinfo.value)
+
+
+@pytest.fixture
+def herald(db: Database):
+    return add_outlet(
+        db,
+        name="Alder Daily Herald",
+        type="print",
+        reach=48_000,
+        website="https://www.alderherald.example",
+        notes="Morning daily.",
+    )
+
+
+def test_add_outlet_returns_a_record(db: Database, herald) -> None:
+    assert herald.id > 0
+    assert herald.name == "Alder Daily Herald"
+    assert herald.type is OutletType.PRINT
+    assert herald.language == "en"
+    assert herald.reach == 48_000
+    assert herald.website == "https://www.alderherald.example"
+    assert herald.version == 1
+    assert list_outlets(db) == [herald]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("TV", OutletType.TV),
+        (" Radio ", OutletType.RADIO),
+        ("community_ethnic", OutletType.COMMUNITY_ETHNIC),
+        ("Community/Ethnic", OutletType.COMMUNITY_ETHNIC),
+        ("community", OutletType.COMMUNITY_ETHNIC),
+        ("ETHNIC", OutletType.COMMUNITY_ETHNIC),
+        ("community ethnic", OutletType.COMMUNITY_ETHNIC),
+        (OutletType.GOVERNMENT, OutletType.GOVERNMENT),
+    ],
+)
+def test_outlet_type_aliases(db: Database, text, expected) -> None:
+    assert add_outlet(db, name="Some Outlet", type=text).type is expected
+
+
+def test_unknown_outlet_type(db: Database) -> None:
+    with pytest.raises(InputError) as excinfo:
+        add_outlet(db, name="Some Outlet", type="blog")
+    _field_error(excinfo, "type")
+    assert "print" in str(excinfo.value)
+
+
+def test_duplicate_outlet_name_any_case(db: Database, herald) -> None:
+    with pytest.raises(InputError) as excinfo:
+        add_outlet(db, name="alder daily HERALD", type="online")
+    _field_error(excinfo, "name")
+    assert len(list_outlets(db)) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"name": "  "}, "name"),
+        ({"name": "Two\nlines"}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"language": "english!"}, "language"),
+        ({"reach": -5}, "reach"),
+        ({"reach": "lots"}, "reach"),
+        ({"website": "ftp://files.example"}, "website"),
+        ({"website": "not a site"}, "website"),
+    ],
+)
+def test_outlet_validation(db: Database, kwargs, field) -> None:
+    args = {"name": "Port Alder Business Journal", "type": "trade", **kwargs}
+    with pytest.raises(InputError) as excinfo:
+        add_outlet(db, **args)
+    _field_error(excinfo, field)
+
+
+def test_outlet_normalizes_input(db: Database) -> None:
+    outlet = add_outlet(
+        db, name="  Báo Cảng Alder ", type="community", language="VI", website="baocang.example"
+    )
+    assert outlet.name == "Báo Cảng Alder"
+    assert outlet.language == "vi"
+    assert outlet.website == "https://baocang.example"
+
+
+def test_find_outlet_is_case_insensitive(db: Database, herald) -> None:
+    assert find_outlet(db, "ALDER daily herald") == herald
+    assert find_outlet(db, " Alder Daily Herald ") == herald
+    assert find_outlet(db, "KPAC") is None
+    assert find_outlet(db, "") is None
+
+
+def test_list_outlets_by_name_with_limit(db: Database) -> None:
+    for name in ("KPAC News", "Alder Public Radio", "La Voz del Puerto"):
+        add_outlet(db, name=name, type="online")
+    assert [o.name for o in list_outlets(db)] == [
+        "Alder Public Radio",
+        "KPAC News",
+        "La Voz del Puerto",
+    ]
+    assert [o.name for o in list_outlets(db, limit=1)] == ["Alder Public Radio"]
+    with pytest.raises(InputError) as excinfo:
+        list_outlets(db, limit=0)
+    _field_error(excinfo, "limit")
+
+
+def test_add_contact_with_outlet_by_name(db: Database, herald) -> None:
+    contact = add_contact(
+        db,
+        name="Dana Whitfield",
+        outlet="alder daily herald",
+        beat="City Hall",
+        email="dwhitfield@alderherald.example",
+        phone="555-0101",
+        social="@danawrites",
+        language="en",
+        notes="Prefers email.\nCalls back fast.",
+    )
+    assert contact.outlet == "Alder Daily Herald"
+    assert contact.outlet_id == herald.id
+    assert contact.beat == "City Hall"
+    assert contact.email == "dwhitfield@alderherald.example"
+    assert contact.phone == "555-0101"
+    assert contact.social == "@danawrites"
+    assert contact.notes == "Prefers email.\nCalls back fast."
+    assert contact.do_not_contact is False
+    assert contact.last_contacted_at is None
+    assert contact.version == 1
+
+
+def test_contact_without_outlet(db: Database) -> None:
+    contact = add_contact(db, name="Sam Freelance", outlet="  ", email=None)
+    assert contact.outlet is None
+    assert contact.outlet_id is None
+    assert contact.email is None
+
+
+def test_unknown_outlet_is_refused(db: Database) -> None:
+    with pytest.raises(InputError) as excinfo:
+        add_contact(db, name="Dana Whitfield", outlet="The Nonexistent Times")
+    _field_error(excinfo, "outlet")
+    assert list_contacts(db) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "Dana\x1b[31m"}, "name"),
+        ({"email": "dana"}, "email"),
+        ({"email": "dana@herald"}, "email"),
+        ({"email": "dana@@herald.example"}, "email"),
+        ({"email": "da na@herald.example"}, "email"),
+        ({"email": "@herald.example"}, "email"),
+        ({"email": "dana@herald..example"}, "email"),
+        ({"email": "dana@herald.example."}, "email"),
+        ({"phone": "call me"}, "phone"),
+        ({"language": ""}, "language"),
+        ({"do_not_contact": "no"}, "do_not_contact"),
+    ],
+)
+def test_contact_validation(db: Database, kwargs, field) -> None:
+    args = {"name": "Dana Whitfield", **kwargs}
+    with pytest.raises(InputError) as excinfo:
+        add_contact(db, **args)
+    _field_error(excinfo, field)
+
+
+def test_contact_notes_drop_control_characters(db: Database) -> None:
+    contact = add_contact(db, name="Dana", notes="line one\r\nline\x00 two\x1b")
+    assert contact.notes == "line one\nline two"
+
+
+@pytest.fixture
+def media_list(db: Database) -> list[str]:
+    add_outlet(db, name="Alder Daily Herald", type="print")
+    add_outlet(db, name="KPAC News", type="tv")
+    people = [
+        ("Ana Ruiz", "Alder Daily Herald", "housing", "aruiz@alderherald.example"),
+        ("Ben Okafor", "KPAC News", "transit", "bokafor@kpac.example"),
+        ("Cara Lindqvist", "Alder Daily Herald", "City Hall", "cara@alderherald.example"),
+        ("Cara Lindqvist", "KPAC News", "weather", "clindqvist@kpac.example"),
+        ("Dev Patel", None, "budget_100%", "dev@freelance.example"),
+        ("Eve Tran", "KPAC News", "schools", None),
+    ]
+    for name, outlet, beat, email in people:
+        add_contact(db, name=name, outlet=outlet, beat=beat, email=email)
+    return [p[0] for p in people]
+
+
+def test_list_contacts_by_name(db: Database, media_list) -> None:
+    rows = list_contacts(db)
+    assert [c.name for c in rows] == media_list
+    assert rows[0].outlet == "Alder Daily Herald"
+    assert rows[4].outlet is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kpac", ["Ben Okafor", "Cara Lindqvist", "Eve Tran"]),  # outlet
+        ("LINDQ", ["Cara Lindqvist", "Cara Lindqvist"]),  # name
+        ("Transit", ["Ben Okafor"]),  # beat
+        ("@freelance", ["Dev Patel"]),  # email
+        ("100%", ["Dev Patel"]),  # LIKE wildcards are literal
+        ("_", ["Dev Patel"]),
+        ("nobody", []),
+        (
+            "  ",
+            ["Ana Ruiz", "Ben Okafor", "Cara Lindqvist", "Cara Lindqvist", "Dev Patel", "Eve Tran"],
+        ),
+    ],
+)
+def test_list_contacts_text_filter(db: Database, media_list, text, expected) -> None:
+    assert [c.name for c in list_contacts(db, text=text)] == expected
+
+
+def test_list_contacts_keyset_paging(db: Database, media_list) -> None:
+    seen: list[tuple[str, int]] = []
+    after = None
+    pages = 0
+    while True:
+        page = list_contacts(db, limit=2, after_name=after)
+        if not page:
+            break
+        pages += 1
+        seen.extend((c.name, c.id) for c in page)
+        after = (page[-1].name, page[-1].id)
+    assert pages == 3
+    assert [name for name, _ in seen] == media_list
+    assert len({contact_id for _, contact_id in seen}) == len(media_list)
+    # the two Cara Lindqvists straddle a page boundary without loss or repeat
+    first_cara = next(pair for pair in seen if pair[0] == "Cara Lindqvist")
+    after_first = list_contacts(db, limit=10, after_name=first_cara)
+    assert [c.name for c in after_first] == ["Cara Lindqvist", "Dev Patel", "Eve Tran"]
+
+
+def test_list_contacts_filter_and_paging_combine(db: Database, media_list) -> None:
+    page = list_contacts(db, text="kpac", limit=1)
+    assert [c.name for c in page] == ["Ben Okafor"]
+    rest = list_contacts(db, text="kpac", after_name=(page[0].name, page[0].id))
+    assert [c.name for c in rest] == ["Cara Lindqvist", "Eve Tran"]
+
+
+def test_update_contact(db: Database, media_list) -> None:
+    contact = list_contacts(db, text="Ana Ruiz")[0]
+    when = datetime(2026, 1, 6, 14, 30, tzinfo=UTC)
+    updated = update_contact(
+        db,
+        contact.id,
+        contact.version,
+        beat="housing and homelessness",
+        outlet="KPAC NEWS",
+        do_not_contact=True,
+        last_contacted_at=when,
+    )
+    assert updated.version == contact.version + 1
+    assert updated.beat == "housing and homelessness"
+    assert updated.outlet == "KPAC News"
+    assert updated.do_not_contact is True
+    assert updated.last_contacted_at == when
+    cleared = update_contact(db, updated.id, updated.version, outlet=None)
+    assert cleared.outlet is None and cleared.outlet_id is None
+    with db.read() as session:
+        actions = session.execute(
+            select(AuditLog.action).where(
+                AuditLog.entity == "contacts", AuditLog.entity_id == contact.id
+            )
+        ).all()
+    assert len(actions) == 3  # insert + two updates
+
+
+def test_update_contact_with_stale_version_conflicts(db: Database, media_list) -> None:
+    contact = list_contacts(db, text="Ben")[0]
+    update_contact(db, contact.id, contact.version, beat="transit and parking")
+    with pytest.raises(ConflictError) as excinfo:
+        update_contact(db, contact.id, contact.version, beat="something else")
+    assert excinfo.value.base_version == contact.version
+    assert excinfo.value.current_version == contact.version + 1
+    assert excinfo.value.current["beat"] == "transit and parking"
+    assert list_contacts(db, text="Ben")[0].beat == "transit and parking"
+
+
+def test_update_contact_validates(db: Database, media_list) -> None:
+    contact = list_contacts(db, text="Ben")[0]
+    with pytest.raises(InputError) as excinfo:
+        update_contact(db, contact.id, contact.version, email="not-an-email")
+    _field_error(excinfo, "email")
+    with pytest.raises(InputError) as excinfo:
+        update_contact(db, contact.id, contact.version, outlet="Nowhere Gazette")
+    _field_error(excinfo, "outlet")
+    with pytest.raises(InputError) as excinfo:
+        update_contact(db, contact.id, contact.version, version=99)
+    _field_error(excinfo, "version")
+    with pytest.raises(InputError) as excinfo:
+        update_contact(db, contact.id, contact.version, last_contacted_at=datetime(2026, 1, 6))
+    _field_error(excinfo, "last_contacted_at")
+    assert list_contacts(db, text="Ben")[0].version == contact.version
+
+
+def test_update_missing_contact(db: Database) -> None:
+    with pytest.raises(NotFoundError):
+        update_contact(db, 999, 1, beat="x")
