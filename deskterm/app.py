@@ -81,9 +81,6 @@ class DeskApp(App[None]):
             self.theme = self.settings.theme
         self._theme_ready = True
         self.push_screen(DashboardScreen())
-        status = self.status_bar
-        if status is not None:
-            status.location = self.db.location
         if self._live:
             self._run_live()
         self.set_interval(60, self._minute_tick)

@@ -35,7 +35,7 @@ def cmd_init(ctx: CliContext, args: argparse.Namespace) -> int:
         if args.demo:
             from deskterm.core.demo import load_demo
 
-            loaded = load_demo(db, settings=ctx.settings)
+            loaded = load_demo(db)
             ctx.info(f"demo data: {loaded.describe()}")
         ctx.emit(
             {"database": db.location, "result": what, "demo": loaded},

@@ -47,6 +47,7 @@ class DashboardScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(StatusBar).location = self.app.db.location  # type: ignore[attr-defined]
         self.query_one(NewsPane).focus_table()
         self._fit(self.size.width, self.size.height)
 
@@ -55,6 +56,17 @@ class DashboardScreen(Screen[None]):
 
     def _fit(self, width: int, height: int) -> None:
         self.set_class(width < WIDE_MIN[0] or height < WIDE_MIN[1], "-narrow")
+        self._show_headers()
+
+    def on_descendant_focus(self) -> None:
+        self._show_headers()
+
+    def _show_headers(self) -> None:
+        """Stacked panes that are not focused show one row: their header would hide it."""
+        narrow = self.has_class("-narrow")
+        focused = self.focused_pane()
+        for pane in self.panes:
+            pane.table.show_header = not narrow or pane is focused
 
     @property
     def panes(self) -> list[Pane]:

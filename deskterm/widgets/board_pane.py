@@ -15,7 +15,12 @@ class BoardPane(Pane):
     NUMBER = "3"
     ENTITIES = frozenset({"tasks", "checklist_items", "task_comments", "staff"})
     EMPTY = "The board is empty. Add a card: deskterm tasks add TITLE --kind press_release"
-    COLUMNS = (Column("Due", 13), Column("Card", None), Column("Kind", 13), Column("Who", 4))
+    COLUMNS = (
+        Column("Due", 14),
+        Column("Card", None),
+        Column("Kind", 13, hide_below=64),
+        Column("Who", 3),
+    )
 
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
         per_column = 50 if context.text else CARDS_PER_COLUMN

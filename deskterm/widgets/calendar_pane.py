@@ -18,7 +18,12 @@ class CalendarPane(Pane):
     NUMBER = "4"
     ENTITIES = frozenset({"events", "tasks", "requests"})
     EMPTY = "Nothing on the calendar for the next week."
-    COLUMNS = (Column("When", 11), Column("Event", None), Column("Who", 16), Column("", 9))
+    COLUMNS = (
+        Column("When", 11),
+        Column("Event", None),
+        Column("Who", 14, hide_below=64),
+        Column("", 9, hide_below=90),
+    )
 
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
         start = start_of_day(context.now, context.tz)

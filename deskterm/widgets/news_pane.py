@@ -15,7 +15,12 @@ class NewsPane(Pane):
     NUMBER = "1"
     ENTITIES = frozenset({"clips", "feeds", "clip_topics", "topics"})
     EMPTY = "No stories today yet. Add feeds: deskterm feeds add URL (or open the demo: make run)."
-    COLUMNS = (Column("", 2), Column("Time", 5), Column("Outlet", 18), Column("Headline", None))
+    COLUMNS = (
+        Column("", 2),
+        Column("Time", 5),
+        Column("Outlet", 16, hide_below=50),
+        Column("Headline", None),
+    )
 
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
         since = start_of_day(context.now, context.tz)

@@ -36,11 +36,11 @@ class RequestsPane(Pane):
     EMPTY = "No open requests. Log one: deskterm requests add --kind media --from NAME --subject S"
     COLUMNS = (
         Column("Due", 14),
-        Column("Kind", 4),
-        Column("From", 22),
+        Column("Kind", 4, hide_below=70),
+        Column("From", 18, hide_below=50),
         Column("Subject", None),
-        Column("Who", 4),
-        Column("Status", 9),
+        Column("Who", 3),
+        Column("Status", 9, hide_below=90),
     )
 
     def load(self, context: PaneContext) -> tuple[list[Row], str]:

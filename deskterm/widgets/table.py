@@ -17,6 +17,7 @@ from deskterm.core.text import one_line
 class Column:
     label: str
     width: int | None  # None: takes the width that is left
+    hide_below: int = 0  # table widths under this hide the column (least useful first)
 
 
 @dataclass(frozen=True)
@@ -84,18 +85,24 @@ class WindowTable(DataTable[Text]):
         if self.size.width != self._fitted_width:
             self._rebuild()
 
-    def _column_widths(self) -> list[int]:
+    def _visible_columns(self) -> list[int]:
+        """Indexes of the columns that fit this width."""
+        return [i for i, c in enumerate(self._spec) if self.size.width >= c.hide_below]
+
+    def _column_widths(self, visible: list[int]) -> list[int]:
         padding = 2 * self.cell_padding
-        fixed = sum((c.width or 0) + padding for c in self._spec)
-        flexible = [c for c in self._spec if c.width is None]
-        spare = max(self.size.width - fixed - len(flexible) * padding - 2, 8)
+        columns = [self._spec[i] for i in visible]
+        fixed = sum((c.width or 0) + padding for c in columns)
+        flexible = [c for c in columns if c.width is None]
+        spare = max(self.size.width - fixed - len(flexible) * padding - 1, 8)
         share = spare // max(len(flexible), 1)
-        return [c.width if c.width is not None else share for c in self._spec]
+        return [c.width if c.width is not None else share for c in columns]
 
     def _rebuild(self) -> None:
         self._fitted_width = self.size.width
+        visible = self._visible_columns()
         self.clear(columns=True)
-        for spec, width in zip(self._spec, self._column_widths(), strict=True):
-            self.add_column(spec.label, width=width, key=spec.label)
+        for index, width in zip(visible, self._column_widths(visible), strict=True):
+            self.add_column(self._spec[index].label, width=width, key=str(index))
         for row in self._rows:
-            self.add_row(*row.cells, key=row.key)
+            self.add_row(*(row.cells[i] for i in visible), key=row.key)

@@ -1,0 +1,217 @@
+"""Fill an empty database with the demo desk: a Tuesday in the fictional city of Port Alder.
+
+Everything goes through the domain layer, dated relative to ``now`` so the demo never
+goes stale. The sample feeds are files shipped in ``deskterm/demo/feeds``; their stories
+are moved from the anchor day to today.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import feedparser
+from dateutil.rrule import rrulestr
+
+from db.base import utcnow
+from db.engine import Database
+from deskterm.core import calendar, clips, contacts, feeds, requests, tasks
+from deskterm.core.errors import InputError
+from deskterm.core.staff import add_staff
+from deskterm.core.summary import summarize
+from deskterm.demo import content
+
+
+@dataclass(frozen=True)
+class DemoLoaded:
+    staff: int
+    outlets: int
+    contacts: int
+    feeds: int
+    clips: int
+    requests: int
+    tasks: int
+    events: int
+
+    def describe(self) -> str:
+        return ", ".join(f"{count} {name}" for name, count in asdict(self).items())
+
+
+def feed_files() -> Path:
+    """The folder of sample feeds inside the installed package."""
+    return Path(str(resources.files("deskterm.demo").joinpath("feeds")))
+
+
+def load_demo(db: Database, *, now: datetime | None = None) -> DemoLoaded:
+    now = now or utcnow()
+    if not summarize(db).empty:
+        raise InputError(
+            "this database already has data; the demo goes into a new one "
+            "(e.g. deskterm --db demo.sqlite3 init --demo)"
+        )
+    zone = ZoneInfo(content.TIMEZONE)
+    for person in content.STAFF:
+        add_staff(db, **person)
+    for outlet in content.OUTLETS:
+        contacts.add_outlet(db, **outlet)
+    for contact in content.CONTACTS:
+        contacts.add_contact(db, **contact)
+    clip_count = _load_feeds(db, now, zone)
+    for request in content.REQUESTS:
+        _load_request(db, request, now)
+    for task in content.TASKS:
+        _load_task(db, task, now)
+    for event in content.EVENTS:
+        _load_event(db, event, now, zone)
+    return DemoLoaded(
+        staff=len(content.STAFF),
+        outlets=len(content.OUTLETS),
+        contacts=len(content.CONTACTS),
+        feeds=len(content.FEEDS),
+        clips=clip_count,
+        requests=len(content.REQUESTS),
+        tasks=len(content.TASKS),
+        events=len(content.EVENTS),
+    )
+
+
+def _entry_time(entry: feedparser.FeedParserDict) -> datetime | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+
+
+def _load_feeds(db: Database, now: datetime, zone: ZoneInfo) -> int:
+    """Add the sample feeds and their stories, moved from the anchor day to today.
+
+    (Until the ingest pipeline lands, stories are parsed here and stored through
+    ``clips.add_clip``.)
+    """
+    parsed = []
+    for spec in content.FEEDS:
+        path = feed_files() / spec["file"]
+        feed = feeds.add_feed(
+            db,
+            url=str(path),
+            name=spec["name"],
+            outlet=spec["outlet"],
+            poll_minutes=spec["poll_minutes"],
+        )
+        parsed.append((feed, feedparser.parse(io.BytesIO(path.read_bytes()))))
+    shift = timedelta(days=(now.astimezone(zone).date() - content.ANCHOR_DATE).days)
+    newest = max(
+        (t for _, doc in parsed for e in doc.entries if (t := _entry_time(e)) is not None),
+        default=now,
+    )
+    if newest + shift > now:  # early in the morning: keep every story in the past
+        shift -= (newest + shift) - now + timedelta(minutes=7)
+    count = 0
+    for feed, document in parsed:
+        language = document.feed.get("language")
+        for entry in document.entries:
+            published = (_entry_time(entry) or newest) + shift
+            added = clips.add_clip(
+                db,
+                feed_id=feed.id,
+                guid=entry.get("id") or entry.get("link") or entry.get("title", ""),
+                title=clips.plain_text(entry.get("title", "")),
+                url=entry.get("link"),
+                summary=clips.plain_text(entry.get("summary", ""), limit=4000),
+                author=clips.plain_text(entry.get("author", "")),
+                published_at=published,
+                language=language,
+            )
+            count += added is not None
+    return count
+
+
+def _load_request(db: Database, spec: dict, now: datetime) -> None:
+    received = now + timedelta(minutes=spec["received_minutes"])
+    deadline = (
+        now + timedelta(minutes=spec["deadline_minutes"])
+        if spec["deadline_minutes"] is not None
+        else None
+    )
+    record = requests.create_request(
+        db,
+        kind=spec["kind"],
+        subject=spec["subject"],
+        requester=spec["requester"],
+        outlet=spec["outlet"] or "",
+        deadline=deadline,
+        assignee=spec["assignee"],
+        channel=spec["channel"],
+        received_at=received,
+        questions=spec["questions"],
+        priority=spec["priority"],
+        language=spec["language"],
+        now=received,
+    )
+    changes: dict[str, object] = {}
+    if spec["email"]:
+        changes["requester_email"] = spec["email"]
+    if spec["phone"]:
+        changes["requester_phone"] = spec["phone"]
+    if spec["departments"]:
+        changes["departments"] = spec["departments"]
+    if spec["statutory_days"]:
+        changes["statutory_days"] = spec["statutory_days"]
+    if spec["response"]:
+        changes["response_text"] = spec["response"]
+        changes["responded_at"] = min(now, max(received, (deadline or now) - timedelta(hours=1)))
+    if spec["status"] != record.status.value:
+        changes["status"] = spec["status"]
+    if changes:
+        requests.update_request(db, record.id, record.version, now=now, **changes)
+
+
+def _load_task(db: Database, spec: dict, now: datetime) -> None:
+    def at(hours: int | None) -> datetime | None:
+        return None if hours is None else now + timedelta(hours=hours)
+
+    tasks.create_task(
+        db,
+        title=spec["title"],
+        kind=spec["kind"],
+        status=spec["status"],
+        owner=spec["owner"],
+        reviewer=spec["reviewer"],
+        due_at=at(spec["due_hours"]),
+        publish_at=at(spec["publish_hours"]),
+        channels=spec["channels"],
+        priority=spec["priority"],
+        language=spec["language"],
+        translations_owed=spec["translations_owed"],
+        body=spec["body"],
+        checklist=spec["checklist"],
+    )
+
+
+def _load_event(db: Database, spec: dict, now: datetime, zone: ZoneInfo) -> None:
+    zone = ZoneInfo(spec["timezone"]) if spec["timezone"] else zone
+    hour, minute = (int(part) for part in spec["start"].split(":"))
+    day = now.astimezone(zone).date() + timedelta(days=spec["day"])
+    wall = datetime.combine(day, time(hour, minute))
+    if spec["rrule"]:
+        # Written for a Tuesday: move a series to its first day on or after that date.
+        wall = next(iter(rrulestr(f"RRULE:{spec['rrule']}", dtstart=wall)))
+    starts = wall.replace(tzinfo=zone).astimezone(UTC)
+    ends = starts + timedelta(minutes=spec["minutes"]) if spec["minutes"] else None
+    calendar.create_event(
+        db,
+        title=spec["title"],
+        kind=spec["kind"],
+        starts_at=starts,
+        ends_at=ends,
+        timezone=spec["timezone"],
+        location=spec["location"],
+        leaders=spec["leaders"],
+        owner=spec["owner"],
+        status=spec["status"],
+        public=spec["public"],
+        notes=spec["notes"],
+        rrule=spec["rrule"],
+    )
