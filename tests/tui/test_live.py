@@ -1,0 +1,109 @@
+"""Live refresh under trouble, and settings the desk remembers."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+
+from db.engine import Actor, Database, RetryPolicy
+from deskterm.app import make_app
+from deskterm.core.config import load_settings, read_config_file
+from deskterm.live import LiveLoop
+from deskterm.widgets.pane import Pane
+from deskterm.widgets.status_bar import StatusBar
+from tests.tui.conftest import fixed_clock
+from tests.tui.test_desk import wait_loaded
+
+
+def hold_exclusive_lock(path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN EXCLUSIVE")
+    return conn
+
+
+def test_live_loop_reports_a_locked_file_and_recovers(desk_db, db_path):
+    db = Database(str(db_path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
+    troubles: list[str] = []
+    stop = threading.Event()
+    loop = LiveLoop(
+        db,
+        on_changes=lambda changes: None,
+        on_presence=lambda desks: None,
+        on_trouble=troubles.append,
+        interval=0.05,
+    )
+    thread = threading.Thread(target=loop.run, args=(stop,))
+    lock = hold_exclusive_lock(db_path)
+    try:
+        thread.start()
+        for _ in range(100):
+            if troubles:
+                break
+            threading.Event().wait(0.02)
+        assert troubles and "locked" in troubles[0]
+        assert "\n" not in troubles[0]
+    finally:
+        lock.rollback()
+        lock.close()
+    for _ in range(100):
+        if troubles[-1] == "":
+            break
+        threading.Event().wait(0.02)
+    stop.set()
+    thread.join(5)
+    db.dispose()
+    assert troubles[-1] == ""  # cleared once the file answered again
+
+
+async def test_locked_database_shows_a_banner_and_the_desk_stays_usable(settings, desk_db, db_path):
+    db = Database(str(db_path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
+    app = make_app(settings, db, clock=fixed_clock, live=True, poll_interval=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        bar = app.screen.query_one(StatusBar)
+        lock = hold_exclusive_lock(db_path)
+        try:
+            for _ in range(100):
+                await asyncio.sleep(0.02)
+                await pilot.pause()
+                if bar.trouble:
+                    break
+            assert bar.has_class("-trouble")
+            assert "database trouble" in str(bar.render())
+            table = app.screen.query_one("#news", Pane).table
+            await pilot.press("j")  # keys still work while the file is locked
+            assert table.cursor_row == 1
+        finally:
+            lock.rollback()
+            lock.close()
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            await pilot.pause()
+            if not bar.trouble:
+                break
+        assert not bar.has_class("-trouble")
+    db.dispose()
+
+
+async def test_theme_choice_is_kept_in_the_config(settings, desk_db):
+    app = make_app(settings, desk_db, clock=fixed_clock, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        app.theme = "nord"
+        await pilot.pause()
+    assert read_config_file(settings.config_path)["theme"] == "nord"
+    reloaded = load_settings(db=settings.database, user="PS")
+    again = make_app(reloaded, desk_db, clock=fixed_clock, live=False)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"
+
+
+async def test_ctrl_t_opens_the_theme_picker(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"

@@ -1,0 +1,58 @@
+"""How the desk looks: the demo desk at 120x40 and 80x24 with a fixed clock.
+
+Regenerate after an intended change with `pytest tests/tui/test_snapshots.py --snapshot-update`
+and look at the SVGs in `__snapshots__/` before committing them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from db.engine import Actor, Database
+from db.schema import upgrade
+from deskterm.app import make_app
+from deskterm.core.config import load_settings
+from deskterm.core.demo import load_demo
+from tests.tui.conftest import FIXED_NOW, fixed_clock
+from tests.tui.test_desk import wait_loaded
+
+# A fixed path: the status bar shows where the database is.
+SNAPSHOT_DB = Path("/tmp/deskterm-snapshots/demo.sqlite3")
+
+
+@pytest.fixture
+def demo_app():
+    shutil.rmtree(SNAPSHOT_DB.parent, ignore_errors=True)
+    SNAPSHOT_DB.parent.mkdir(parents=True)
+    db = Database(str(SNAPSHOT_DB), actor=Actor("MR", "snapshot-host"))
+    upgrade(db)
+    load_demo(db, now=FIXED_NOW)
+    settings = load_settings(db=str(SNAPSHOT_DB), user="MR")
+    yield make_app(settings, db, clock=fixed_clock, live=False)
+    db.dispose()
+    shutil.rmtree(SNAPSHOT_DB.parent, ignore_errors=True)
+
+
+async def _settle(pilot) -> None:
+    await wait_loaded(pilot, pilot.app)
+    await pilot.pause()
+
+
+def test_demo_desk_120x40(snap_compare, demo_app):
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=_settle)
+
+
+def test_demo_desk_80x24(snap_compare, demo_app):
+    assert snap_compare(demo_app, terminal_size=(80, 24), run_before=_settle)
+
+
+def test_demo_desk_requests_zoomed(snap_compare, demo_app):
+    async def zoom(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("2", "z")
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(120, 40), run_before=zoom)
