@@ -20,8 +20,8 @@ class CalendarPane(Pane):
     EMPTY = "Nothing on the calendar for the next week."
     COLUMNS = (
         Column("When", 11),
-        Column("Event", None),
-        Column("Who", 14, hide_below=64),
+        Column("Event", None, weight=3),
+        Column("Who", None, hide_below=64, weight=1, min_width=12),
         Column("", 9, hide_below=90),
     )
 

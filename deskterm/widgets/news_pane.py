@@ -18,8 +18,8 @@ class NewsPane(Pane):
     COLUMNS = (
         Column("", 2),
         Column("Time", 5),
-        Column("Outlet", 16, hide_below=50),
-        Column("Headline", None),
+        Column("Outlet", None, hide_below=50, weight=1, min_width=12),
+        Column("Headline", None, weight=4),
     )
 
     def load(self, context: PaneContext) -> tuple[list[Row], str]:

@@ -37,8 +37,8 @@ class RequestsPane(Pane):
     COLUMNS = (
         Column("Due", 14),
         Column("Kind", 4, hide_below=70),
-        Column("From", 18, hide_below=50),
-        Column("Subject", None),
+        Column("From", None, hide_below=50, weight=2, min_width=12),
+        Column("Subject", None, weight=3),
         Column("Who", 3),
         Column("Status", 9, hide_below=90),
     )

@@ -16,8 +16,10 @@ from deskterm.core.text import one_line
 @dataclass(frozen=True)
 class Column:
     label: str
-    width: int | None  # None: takes the width that is left
+    width: int | None  # None: shares the width that is left, by weight
     hide_below: int = 0  # table widths under this hide the column (least useful first)
+    weight: int = 1
+    min_width: int = 8
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,12 @@ class WindowTable(DataTable[Text]):
         columns = [self._spec[i] for i in visible]
         fixed = sum((c.width or 0) + padding for c in columns)
         flexible = [c for c in columns if c.width is None]
-        spare = max(self.size.width - fixed - len(flexible) * padding - 1, 8)
-        share = spare // max(len(flexible), 1)
-        return [c.width if c.width is not None else share for c in columns]
+        spare = max(self.size.width - fixed - len(flexible) * padding - 1, 0)
+        weights = sum(c.weight for c in flexible) or 1
+        return [
+            c.width if c.width is not None else max(spare * c.weight // weights, c.min_width)
+            for c in columns
+        ]
 
     def _rebuild(self) -> None:
         self._fitted_width = self.size.width
