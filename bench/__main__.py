@@ -1,0 +1,330 @@
+"""``make bench``: build (or reuse) the data, measure, print the figures table.
+
+    .venv/bin/python -m bench [--quick] [--runs N] [--presses N] [--skip-startup] [--skip-keys]
+                               [--strict]
+
+Steps: ``bench.data`` builds/refreshes the 10,000- and 1,000,000-clip databases (cached in
+``bench/.data/``); ``bench.startup`` measures first paint in tmux (bare Textual app, desk on
+10k, desk on 1M; median of 5 runs after a warm-up round, plus one traced run per desk for
+the breakdown); ``bench.keys`` measures j/k latency on the 1M desk (240 presses). The table
+goes to stdout and, with the method and the breakdowns, to ``bench/results.md``.
+``--quick``: 3 runs and 120 presses. Exit status 0 (with ``--strict``: 1 if a target is missed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import data, keys, startup
+from bench.tmux import TmuxError, TmuxServer
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+FIRST_PAINT_RATIO = 1.5
+SCALE_RATIO = 1.10
+KEY_MEDIAN_MS = 12.0
+KEY_P99_MS = 33.0
+BUILD_TARGET_S = 120.0
+
+
+@dataclass
+class Row:
+    metric: str
+    figure: str
+    target: str
+    verdict: str  # "pass", "FAIL", "—"
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def ms(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def verdict(ok: bool | None) -> str:
+    if ok is None:
+        return "FAIL"
+    return "pass" if ok else "FAIL"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| metric | figure | target | pass/fail |", "| --- | --- | --- | --- |"]
+    lines += [f"| {r.metric} | {r.figure} | {r.target} | {r.verdict} |" for r in rows]
+    return "\n".join(lines)
+
+
+def startup_rows(figures: startup.Figures) -> list[Row]:
+    rows: list[Row] = []
+    for name, label in (
+        ("bare", "bare Textual app (4 panes + Footer)"),
+        ("desk10k", "desk, 10,000 clips"),
+        ("desk1M", "desk, 1,000,000 clips"),
+    ):
+        med = figures.median(name)
+        values = figures.ok(name)
+        spread = (
+            f" (min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f}, n={len(values)})"
+            if values
+            else ""
+        )
+        errors = figures.errors(name)
+        note = f"; {len(errors)} failed: {errors[0].splitlines()[0]}" if errors else ""
+        rows.append(
+            Row(
+                f"first paint: {label}",
+                ms(med) + spread + note,
+                "—",
+                "—" if figures.complete(name) else "FAIL",
+            )
+        )
+    bare, small, big = (
+        figures.median(n) if figures.complete(n) else None for n in ("bare", "desk10k", "desk1M")
+    )
+
+    def ratio_row(metric: str, num: float | None, den: float | None, target: float) -> Row:
+        if num is None or den is None:
+            return Row(metric, "n/a (a run failed)", f"≤ {target:.2f}x", "FAIL")
+        value = num / den
+        return Row(metric, f"{value:.2f}x", f"≤ {target:.2f}x", verdict(value <= target))
+
+    rows.append(ratio_row("first paint ratio desk10k / bare", small, bare, FIRST_PAINT_RATIO))
+    rows.append(ratio_row("first paint ratio desk1M / bare", big, bare, FIRST_PAINT_RATIO))
+    rows.append(ratio_row("first paint ratio desk1M / desk10k", big, small, SCALE_RATIO))
+    return rows
+
+
+def key_rows(figures: keys.KeyFigures) -> list[Row]:
+    if figures.error:
+        first = figures.error.splitlines()[0]
+        return [
+            Row(
+                "j/k latency, 1M, idle: median",
+                f"n/a ({first})",
+                f"< {KEY_MEDIAN_MS:.0f} ms",
+                "FAIL",
+            ),
+            Row("j/k latency, 1M, idle: p99", "n/a", f"< {KEY_P99_MS:.0f} ms", "FAIL"),
+        ]
+    med, p99 = figures.median, figures.p99
+    n = len(figures.latencies_ms)
+    extra = f" (n={n}" + (f", {figures.unmatched} unmatched" if figures.unmatched else "") + ")"
+    return [
+        Row(
+            "j/k latency, 1M, idle: median",
+            f"{med:.1f} ms{extra}",
+            f"< {KEY_MEDIAN_MS:.0f} ms",
+            verdict(med is not None and med < KEY_MEDIAN_MS and n >= 100),
+        ),
+        Row(
+            "j/k latency, 1M, idle: p99",
+            f"{p99:.1f} ms (max {max(figures.latencies_ms):.1f})",
+            f"< {KEY_P99_MS:.0f} ms",
+            verdict(p99 is not None and p99 < KEY_P99_MS and n >= 100),
+        ),
+        Row(
+            "j/k latency, 1M, during a fetch of 200 feeds",
+            "during fetch: n/a (fetch lands with the news issue)",
+            "—",
+            "—",
+        ),
+    ]
+
+
+def details(
+    startup_figures: startup.Figures | None,
+    breakdowns: list[startup.Breakdown],
+    key_figures: keys.KeyFigures | None,
+    builds: dict[int, str],
+    imports: dict[str, startup.Imports],
+) -> str:
+    out: list[str] = []
+    out.append("## Data")
+    for clips, text in builds.items():
+        out.append(f"- {clips:,} clips: {text}")
+    if imports:
+        out.append("\n## Imports before the first frame (`python -X importtime`, best of 3)")
+        for label, found in imports.items():
+            if found.error:
+                out.append(f"- {label}: failed ({found.error})")
+                continue
+            top = ", ".join(
+                f"{name} {ms:.0f}" for name, ms in list(found.by_package_ms.items())[:6]
+            )
+            slow = ", ".join(f"{name} {ms:.0f}" for name, ms in found.slowest[:4])
+            out.append(
+                f"- {label}: {found.total_ms:.0f} ms; by package (ms): {top}; "
+                f"slowest modules (self ms): {slow}"
+            )
+    if startup_figures is not None:
+        out.append("\n## First paint runs (ms after launch.py's start stamp)")
+        for name, runs in startup_figures.runs.items():
+            values = ", ".join(f"{r.seconds * 1000:.0f}" for r in runs if r.seconds is not None)
+            spawn = [r.spawn_to_stamp for r in runs if r.spawn_to_stamp is not None]
+            extra = (
+                f"; tmux spawn -> start stamp median {statistics.median(spawn) * 1000:.0f} ms"
+                if spawn
+                else ""
+            )
+            cpu = startup_figures.cpu_median(name)
+            if cpu is not None:
+                extra += f"; app CPU time at paint median {cpu * 1000:.0f} ms"
+            out.append(f"- {name}: {values or 'none'}{extra}")
+            for error in startup_figures.errors(name)[:1]:
+                out.append("  ```\n  " + error.replace("\n", "\n  ") + "\n  ```")
+    if startup_figures is not None:
+        cpu = {n: startup_figures.cpu_median(n) for n in ("bare", "desk10k", "desk1M")}
+        if all(cpu.values()):
+            out.append(
+                "- the same ratios in CPU time (less sensitive to other load on the machine): "
+                f"desk10k / bare {cpu['desk10k'] / cpu['bare']:.2f}x, "
+                f"desk1M / bare {cpu['desk1M'] / cpu['bare']:.2f}x, "
+                f"desk1M / desk10k {cpu['desk1M'] / cpu['desk10k']:.2f}x"
+            )
+    for breakdown in breakdowns:
+        out.append(f"\n## Where {breakdown.variant}'s first paint goes (one traced run)")
+        if breakdown.error:
+            out.append(f"- failed: {breakdown.error.splitlines()[0]}")
+            continue
+        out.append("| ms after start | event |\n| ---: | --- |")
+        out.extend(f"| {at:.0f} | {label} |" for label, at in breakdown.events)
+        if breakdown.paint is not None:
+            out.append(f"| {breakdown.paint:.0f} | full paint seen in tmux |")
+    if key_figures is not None and key_figures.latencies_ms:
+        out.append("\n## Key latency stages (medians, ms)")
+        for stage, values in key_figures.stages_ms.items():
+            if values:
+                out.append(f"- {stage}: {statistics.median(values):.2f}")
+        slow = sum(1 for v in key_figures.latencies_ms if v >= KEY_P99_MS)
+        out.append(
+            f"- presses at or over {KEY_P99_MS:.0f} ms: {slow} of {len(key_figures.latencies_ms)}"
+        )
+        for generation, pauses in sorted(key_figures.gc_pauses_ms.items()):
+            out.append(
+                f"- {generation} garbage collections during the presses: {len(pauses)}, "
+                f"longest {max(pauses):.1f} ms"
+            )
+        if key_figures.tmux_round_trip_ms:
+            rt = key_figures.tmux_round_trip_ms
+            out.append(
+                f"- cross-check, tmux round trip (send-keys -> first %output): median "
+                f"{statistics.median(rt):.2f}, p99 {keys.percentile(rt, 99):.2f}"
+            )
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 runs, 120 key presses")
+    parser.add_argument("--runs", type=int, help="first-paint runs per variant (default 5)")
+    parser.add_argument("--presses", type=int, help="key presses (default 240)")
+    parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--skip-keys", action="store_true")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args(argv)
+    runs = args.runs or (3 if args.quick else 5)
+    presses = args.presses or (120 if args.quick else 240)
+    started = time.monotonic()
+    load_start = os.getloadavg()
+
+    rows: list[Row] = []
+    builds: dict[int, str] = {}
+    paths: dict[int, Path] = {}
+    for clips in (data.SMALL_CLIPS, data.BIG_CLIPS):
+        cached = data.db_path(clips).exists() and data.meta_path(clips).exists()
+        t0 = time.monotonic()
+        paths[clips] = data.prepare(clips, log=log)
+        seconds = time.monotonic() - t0
+        info = data.read_meta(data.meta_path(clips))
+        built = float(info.get("built_in_s", seconds))
+        builds[clips] = (
+            f"{paths[clips].name}, {paths[clips].stat().st_size / 1e6:,.0f} MB, "
+            f"built in {built:.0f} s" + (" (cached)" if cached else "")
+        )
+        if clips == data.BIG_CLIPS:
+            rows.append(
+                Row(
+                    "build 1,000,000-clip database",
+                    f"{built:.0f} s" + (" (cached)" if cached else ""),
+                    f"< {BUILD_TARGET_S:.0f} s",
+                    verdict(built < BUILD_TARGET_S),
+                )
+            )
+
+    imports: dict[str, startup.Imports] = {}
+    startup_figures: startup.Figures | None = None
+    breakdowns: list[startup.Breakdown] = []
+    key_figures: keys.KeyFigures | None = None
+    with tempfile.TemporaryDirectory(prefix="deskbench-") as tmp:
+        workdir = Path(tmp)
+        env = startup.desk_env(workdir)
+        try:
+            with TmuxServer(env) as server:
+                chosen = startup.variants(paths[data.SMALL_CLIPS], paths[data.BIG_CLIPS])
+                if not args.skip_startup:
+                    log("imports at start-up (python -X importtime)")
+                    imports["bare app"] = startup.import_times(startup.BARE_IMPORTS, env)
+                    imports["desk"] = startup.import_times(startup.DESK_IMPORTS, env)
+                    log(f"first paint: {runs} runs per variant after a warm-up round")
+                    startup_figures = startup.measure(
+                        server, chosen, workdir, env, runs=runs, log=log
+                    )
+                    rows += startup_rows(startup_figures)
+                    for variant in chosen[1:]:
+                        breakdowns.append(startup.traced_breakdown(server, variant, workdir, env))
+                if not args.skip_keys:
+                    log(f"key latency: {presses} presses, {keys.GAP_S * 1000:.0f} ms apart")
+                    key_figures = keys.measure(
+                        server, paths[data.BIG_CLIPS], workdir, env, presses=presses, log=log
+                    )
+                    rows += key_rows(key_figures)
+        except TmuxError as error:
+            rows.append(Row("tmux", f"n/a ({error})", "—", "FAIL"))
+
+    load = os.getloadavg()
+    now = datetime.now(UTC)
+    header = (
+        f"# deskterm benchmark results\n\n"
+        f"{now:%Y-%m-%d %H:%M} UTC · {platform.node()} · {os.cpu_count()} CPUs · "
+        f"Python {platform.python_version()} · "
+        f"{'quick: ' if args.quick else ''}{runs} first-paint runs, {presses} key presses · "
+        f"took {time.monotonic() - started:.0f} s · 1-min load average {load_start[0]:.2f} at "
+        f"the start, {load[0]:.2f} at the end (other work on the machine skews the figures)\n"
+    )
+    figures_table = table(rows)
+    print(figures_table)
+    method = (
+        "## Method\n"
+        "- First paint: see `bench/startup.py` (tmux 120x40, start stamp on launch.py's first "
+        "line, all four pane titles show their loaded summary; median, runs interleaved after a "
+        "warm-up round).\n"
+        "- Key latency: see `bench/keys.py` (in-process trace: key bytes read -> frame showing "
+        "the moved selection flushed to the terminal).\n"
+        "- Data: see `bench/data.py`.\n"
+    )
+    RESULTS.write_text(
+        header
+        + "\n"
+        + figures_table
+        + "\n\n"
+        + method
+        + "\n"
+        + details(startup_figures, breakdowns, key_figures, builds, imports)
+        + "\n"
+    )
+    log(f"wrote {RESULTS} in {time.monotonic() - started:.0f} s")
+    missed = any(r.verdict == "FAIL" for r in rows)
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
