@@ -165,8 +165,9 @@ class Clip(Versioned, Base):
         Index(
             "ix_clips_unread_published",
             "published_at",
+            # Partial on SQLite (a full index elsewhere): naming postgresql_where here
+            # would import the PostgreSQL dialect at every start.
             sqlite_where=text("is_read = 0 AND hidden = 0"),
-            postgresql_where=text("is_read = false AND hidden = false"),
         ),
         Index("ix_clips_url", "url"),
         Index("ix_clips_title_key", "title_key", "published_at"),

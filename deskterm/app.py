@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -74,6 +75,7 @@ class DeskApp(App[None]):
         self._stop_live = threading.Event()
         self._theme_ready = False
         self.last_sync: datetime | None = None
+        self._gc_frozen = False
 
     # set-up -----------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -128,6 +130,17 @@ class DeskApp(App[None]):
 
     def _changes_seen(self, changes: Sequence[Change]) -> None:
         self.post_message(self.Changed(frozenset(change.entity for change in changes)))
+
+    @on(Pane.Loaded)
+    def _first_load(self, message: Pane.Loaded) -> None:
+        """Once every pane has loaded, freeze what start-up allocated: full garbage
+        collections then skip it, which keeps 100 ms pauses out of keystrokes."""
+        if self._gc_frozen:
+            return
+        screen = self.screen
+        if isinstance(screen, DashboardScreen) and all(p.loaded_once for p in screen.panes):
+            gc.freeze()
+            self._gc_frozen = True
 
     @on(Changed)
     def _on_changed(self, message: Changed) -> None:

@@ -10,7 +10,6 @@ import argparse
 import sys
 import traceback
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 
 from db.errors import DatabaseError, SchemaMissingError
 from deskterm.cli import admin
@@ -34,10 +33,23 @@ class Parser(argparse.ArgumentParser):
 
 
 def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # only for --version
+
     try:
         return version("deskterm")
     except PackageNotFoundError:
         return "unknown"
+
+
+class VersionAction(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata costs start-up time)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[no-untyped-def]
+        print(f"deskterm {package_version()}")
+        parser.exit()
 
 
 def global_options() -> argparse.ArgumentParser:
@@ -62,7 +74,7 @@ def build_parser() -> Parser:
         "Without a subcommand, opens the desk.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"deskterm {package_version()}")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in COMMAND_MODULES:
         module.register(sub, common)

@@ -18,6 +18,7 @@ are ignored here), ``rdates``, iCalendar import/export, "floating" times.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -593,7 +594,6 @@ def _expand(row: Event, start: datetime, end: datetime, limit: int) -> list[Occu
     try:
         zone = ZoneInfo(row.timezone)
         wall_start = wall_time(row.starts_at, zone)
-        rule = build_rule(row.rrule or "", wall_start, zone)
     except (ValueError, TypeError, OverflowError, ZoneInfoNotFoundError):
         return []
     if row.ends_at is None:
@@ -606,6 +606,10 @@ def _expand(row: Event, start: datetime, end: datetime, limit: int) -> list[Occu
     # Wall-time bounds with a day of slack either side; the exact test is in UTC below.
     low = wall_time(start, zone) - length - timedelta(days=1)
     high = wall_time(end, zone) + timedelta(days=1)
+    try:
+        rule = _cached_rule(row.rrule or "", _rebased_start(row.rrule or "", wall_start, low), zone)
+    except (ValueError, TypeError, OverflowError):
+        return []
     out: list[Occurrence] = []
     for wall in rule.xafter(max(low, wall_start), inc=True):
         if wall > high or len(out) >= limit:
@@ -622,6 +626,35 @@ def _expand(row: Event, start: datetime, end: datetime, limit: int) -> list[Occu
         if occ_start >= start or (occ_end is not None and occ_end > start):
             out.append(_occurrence(row, occ_start, occ_end, recurring=True))
     return out
+
+
+_PERIOD_DAYS = {"DAILY": 1, "WEEKLY": 7}
+
+
+def _rebased_start(text: str, wall_start: datetime, low: datetime) -> datetime:
+    """A later start that yields the same occurrences from ``low`` on.
+
+    dateutil walks a series from its first occurrence every time; a weekly slot begun a
+    year ago would be stepped through 52 times per load. For DAILY/WEEKLY rules without
+    COUNT (which counts from the true start), moving the start by whole periods
+    (INTERVAL days or weeks) keeps every later occurrence and skips the walk.
+    """
+    parts = dict(part.partition("=")[::2] for part in text.upper().split(";"))
+    days = _PERIOD_DAYS.get(parts.get("FREQ", "").strip())
+    if days is None or "COUNT" in parts or low <= wall_start:
+        return wall_start
+    try:
+        period = days * int(parts.get("INTERVAL", "1"))
+    except ValueError:
+        return wall_start
+    whole = (low - wall_start).days // period
+    return wall_start + timedelta(days=whole * period)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_rule(text: str, wall_start: datetime, zone: tzinfo) -> rrule:
+    """Parsed rules are reused across reloads (the desk reloads its agenda every minute)."""
+    return build_rule(text, wall_start, zone)
 
 
 def _occurrence(

@@ -138,8 +138,7 @@ class Pane(Vertical):
     def _show_loaded(self, message: Loaded) -> None:
         if message.pane is not self:
             return
-        message.stop()
-        self.loaded_once = True
+        self.loaded_once = True  # (the message bubbles on: the app watches first loads)
         self._summary = message.summary
         self.table.show(message.rows)
         self.set_class(not message.rows, "-empty")

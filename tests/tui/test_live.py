@@ -107,3 +107,15 @@ async def test_ctrl_t_opens_the_theme_picker(desk_app):
         await pilot.press("ctrl+t")
         await pilot.pause()
         assert type(app.screen).__name__ == "CommandPalette"
+
+
+async def test_start_up_garbage_is_frozen_after_the_first_load(desk_app):
+    import gc
+
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.pause()
+        assert app._gc_frozen
+        assert gc.get_freeze_count() > 0
+    gc.unfreeze()

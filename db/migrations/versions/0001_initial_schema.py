@@ -527,7 +527,6 @@ def upgrade() -> None:
             ["published_at"],
             unique=False,
             sqlite_where=sa.text("is_read = 0 AND hidden = 0"),
-            postgresql_where=sa.text("is_read = false AND hidden = false"),
         )
         batch_op.create_index("ix_clips_url", ["url"], unique=False)
 
@@ -833,7 +832,6 @@ def downgrade() -> None:
         batch_op.drop_index(
             "ix_clips_unread_published",
             sqlite_where=sa.text("is_read = 0 AND hidden = 0"),
-            postgresql_where=sa.text("is_read = false AND hidden = false"),
         )
         batch_op.drop_index("ix_clips_title_key")
         batch_op.drop_index("ix_clips_published")
