@@ -11,7 +11,7 @@ from deskterm.screens.dashboard import DashboardScreen
 from deskterm.screens.detail import DetailScreen
 from deskterm.screens.help import HelpScreen
 from deskterm.widgets.pane import Pane
-from tests.tui.conftest import FIXED_NOW, other_desk
+from tests.tui.conftest import FIXED_NOW, fixed_clock, other_desk
 
 
 async def wait_loaded(pilot, app) -> None:
@@ -236,3 +236,29 @@ async def test_selection_is_kept_when_another_desk_changes_data(desk_app, db_pat
                 break
         assert any("brand new" in r for r in row_texts(app, "requests"))
         assert table.selected().key == selected_key
+
+
+async def test_two_desks_on_one_file_see_each_others_changes(settings, desk_db, db_path):
+    """Desk A changes a request through the domain layer; desk B's pane shows it."""
+    from deskterm.app import make_app
+
+    db_a = other_desk(db_path, "JL")
+    desk_a = make_app(settings, db_a, clock=fixed_clock, live=True, poll_interval=0.2)
+    desk_b = make_app(settings, desk_db, clock=fixed_clock, live=True, poll_interval=0.2)
+    async with (
+        desk_a.run_test(size=(120, 40)) as pilot_a,
+        desk_b.run_test(size=(120, 40)) as pilot_b,
+    ):
+        await wait_loaded(pilot_a, desk_a)
+        await wait_loaded(pilot_b, desk_b)
+        first = requests.list_open_requests(desk_a.db, now=FIXED_NOW)[0]
+        requests.update_request(desk_a.db, first.id, first.version, subject="Desk A rewrote this")
+        for _ in range(100):  # the poll interval is 0.2 s; allow up to 2 s
+            await asyncio.sleep(0.02)
+            await pilot_b.pause()
+            if any("Desk A rewrote" in r for r in row_texts(desk_b, "requests")):
+                break
+        assert any("Desk A rewrote" in r for r in row_texts(desk_b, "requests"))
+        await pilot_a.pause()
+        assert any("Desk A rewrote" in r for r in row_texts(desk_a, "requests"))
+    db_a.dispose()
