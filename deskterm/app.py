@@ -64,8 +64,10 @@ class DeskApp(App[None]):
         clock: Clock = system_clock,
         live: bool = True,
         poll_interval: float = 1.0,
+        welcome: str | None = None,
     ) -> None:
         super().__init__()
+        self._welcome = welcome
         self.settings = settings
         self.db = db
         self.clock = clock
@@ -86,6 +88,8 @@ class DeskApp(App[None]):
         if self._live:
             self._run_live()
         self.set_interval(60, self._minute_tick)
+        if self._welcome:
+            self.notify(self._welcome, title="An empty desk", timeout=30, markup=False)
 
     def on_unmount(self) -> None:
         self._stop_live.set()
@@ -218,5 +222,9 @@ def make_app(
     clock: Clock = system_clock,
     live: bool = True,
     poll_interval: float = 1.0,
+    welcome: str | None = None,
 ) -> DeskApp:
-    return DeskApp(settings, db, clock=clock, live=live, poll_interval=poll_interval)
+    """The desk; ``welcome`` is shown to a user whose database is still empty."""
+    return DeskApp(
+        settings, db, clock=clock, live=live, poll_interval=poll_interval, welcome=welcome
+    )

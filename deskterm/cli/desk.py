@@ -17,13 +17,14 @@ def open_desk(ctx: CliContext) -> int:
     try:
         if not what.endswith("up to date"):
             ctx.info(what)
+        summary = summarize(db)
         if ctx.as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
-            summary = summarize(db)
             ctx.emit(summary, lambda: ctx.out(summary.describe(db.location)))
             return 0
         from deskterm.app import make_app
 
-        make_app(ctx.settings, db).run()
+        welcome = summary.describe(db.location) if summary.empty else None
+        make_app(ctx.settings, db, welcome=welcome).run()
     finally:
         db.dispose()
     return 0

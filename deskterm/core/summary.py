@@ -31,10 +31,9 @@ class Summary:
         if self.empty:
             return (
                 f"Welcome to deskterm. The database at {location} is empty.\n"
-                "  Add a news feed:      deskterm feeds add https://example.org/rss --name Daily\n"
-                "  Log a media request:  deskterm requests add --kind media --from 'A. Reporter' "
-                "--subject 'Budget' --deadline 'today 17:00'\n"
-                "  Or try the demo desk: make run   (or: deskterm --db demo.sqlite3 init --demo)"
+                "Add a news feed: deskterm feeds add https://example.org/rss --name Daily\n"
+                "Try the demo desk: make run (or deskterm --db demo.sqlite3 init --demo, "
+                "then deskterm --db demo.sqlite3)"
             )
         return (
             f"{location}: {self.feeds} feeds, {self.clips} clips, "

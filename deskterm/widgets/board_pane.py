@@ -14,7 +14,7 @@ class BoardPane(Pane):
     TITLE = "Board"
     NUMBER = "3"
     ENTITIES = frozenset({"tasks", "checklist_items", "task_comments", "staff"})
-    EMPTY = "The board is empty. Add a card: deskterm tasks add TITLE --kind press_release"
+    EMPTY = "The board is empty."
     COLUMNS = (
         Column("Due", 14),
         Column("Card", None),

@@ -14,7 +14,7 @@ class NewsPane(Pane):
     TITLE = "News"
     NUMBER = "1"
     ENTITIES = frozenset({"clips", "feeds", "clip_topics", "topics"})
-    EMPTY = "No stories today yet. Add feeds: deskterm feeds add URL (or open the demo: make run)."
+    EMPTY = "No stories today yet. Add a feed with: deskterm feeds add URL"
     COLUMNS = (
         Column("", 2),
         Column("Time", 5),

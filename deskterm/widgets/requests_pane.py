@@ -33,7 +33,7 @@ class RequestsPane(Pane):
     TITLE = "Requests"
     NUMBER = "2"
     ENTITIES = frozenset({"requests", "request_notes", "staff", "contacts", "outlets"})
-    EMPTY = "No open requests. Log one: deskterm requests add --kind media --from NAME --subject S"
+    EMPTY = "No open media, constituent or records requests."
     COLUMNS = (
         Column("Due", 14),
         Column("Kind", 4, hide_below=70),

@@ -13,8 +13,6 @@ import importlib.util
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -25,28 +23,7 @@ from db.engine import Actor, Database
 from db.schema import HEAD
 from deskterm.cli import main
 from deskterm.core.staff import add_staff, list_staff
-
-DESKTERM = Path(sys.executable).parent / ("deskterm.exe" if os.name == "nt" else "deskterm")
-
-
-def run(
-    *args: str, cwd: Path, env: dict[str, str | None] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the console script; ``env`` entries set (or, with None, remove) variables."""
-    full_env = dict(os.environ)
-    for key, value in (env or {}).items():
-        if value is None:
-            full_env.pop(key, None)
-        else:
-            full_env[key] = value
-    return subprocess.run(
-        [str(DESKTERM), *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.cli.runner import DESKTERM, run
 
 
 def revision(path: Path) -> str:

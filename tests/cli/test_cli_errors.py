@@ -10,35 +10,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from deskterm.cli import main
+from tests.cli.runner import run
 
-DESKTERM = Path(sys.executable).parent / ("deskterm.exe" if os.name == "nt" else "deskterm")
 BAD_INPUT, FAILURE = 2, 1
-
-
-def run(
-    *args: str, cwd: Path, env: dict[str, str | None] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the console script; ``env`` entries set (or, with None, remove) variables."""
-    full_env = dict(os.environ)
-    for key, value in (env or {}).items():
-        if value is None:
-            full_env.pop(key, None)
-        else:
-            full_env[key] = value
-    return subprocess.run(
-        [str(DESKTERM), *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:

@@ -262,3 +262,18 @@ async def test_two_desks_on_one_file_see_each_others_changes(settings, desk_db, 
         await pilot_a.pause()
         assert any("Desk A rewrote" in r for r in row_texts(desk_a, "requests"))
     db_a.dispose()
+
+
+async def test_an_empty_desk_greets_the_user(settings, db):
+    from deskterm.app import make_app
+    from deskterm.core.summary import summarize
+
+    summary = summarize(db)
+    assert summary.empty
+    app = make_app(settings, db, clock=fixed_clock, live=False, welcome=summary.describe("X"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        notices = [n.message for n in app._notifications]
+        assert any("feeds add" in n and "demo" in n for n in notices)
+        news = app.screen.query_one("#news", Pane)
+        assert news.has_class("-empty")
