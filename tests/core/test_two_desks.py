@@ -1,0 +1,126 @@
+"""Every domain write path, run by two desks (two real processes) on one file at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import AuditLog, Clip, Contact, Event, Feed, Request, RequestNote, Task
+from db.schema import check
+from deskterm.core import clips, feeds, requests
+
+WRITER = Path(__file__).parent / "procs" / "desk_writer.py"
+ROOT = Path(__file__).resolve().parents[2]
+PER_DESK = 40
+
+
+def run_two_desks(db_path: Path, operation: str, tmp_path: Path) -> list[dict]:
+    barrier = tmp_path / f"go-{operation}"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WRITER), str(db_path), tag, operation, str(PER_DESK), barrier],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in ("A", "B")
+    ]
+    barrier.touch()
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def count(db, model) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def seed_feed_and_clips(db) -> None:
+    feed = feeds.add_feed(db, url="https://news.example/rss")
+    for i in range(5):
+        clips.add_clip(
+            db,
+            feed_id=feed.id,
+            guid=f"seed-{i}",
+            title=f"Seed {i}",
+            url=None,
+            published_at=datetime(2026, 11, 24, tzinfo=UTC),
+        )
+
+
+@pytest.mark.parametrize(
+    ("operation", "model", "expected"),
+    [
+        ("requests", Request, 2 * PER_DESK),
+        ("tasks", Task, 2 * PER_DESK),
+        ("events", Event, 2 * PER_DESK),
+        ("contacts", Contact, 2 * PER_DESK),
+        ("feeds", Feed, 2 * PER_DESK),
+        ("clips", Clip, 2 * PER_DESK + 5),
+    ],
+)
+def test_two_desks_creating_at_once_lose_nothing(db, db_path, tmp_path, operation, model, expected):
+    if operation == "clips":
+        seed_feed_and_clips(db)
+    results = run_two_desks(db_path, operation, tmp_path)
+    assert [r["done"] for r in results] == [PER_DESK, PER_DESK]
+    assert count(db, model) == expected
+    with db.read() as session:
+        audited = session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.entity == model.__tablename__, AuditLog.action == "insert")
+        )
+    assert audited == expected
+    assert check(db).ok
+
+
+def test_tracking_numbers_stay_unique_across_desks(db, db_path, tmp_path):
+    run_two_desks(db_path, "requests", tmp_path)
+    with db.read() as session:
+        numbers = session.scalars(select(Request.number)).all()
+    assert len(numbers) == len(set(numbers)) == 2 * PER_DESK
+    assert sorted(numbers)[-1] == f"M-2026-{2 * PER_DESK:04d}"
+
+
+def test_two_desks_editing_one_request_never_lose_an_edit(db, db_path, tmp_path):
+    requests.create_request(
+        db,
+        kind="media",
+        subject="Shared",
+        requester="Someone",
+        now=datetime(2026, 11, 24, 15, tzinfo=UTC),
+    )
+    results = run_two_desks(db_path, "request_edits", tmp_path)
+    final = requests.get_request(db, 1)
+    edits = [part for part in final.questions.split(";") if part]
+    assert len(edits) == 2 * PER_DESK  # every edit is there: conflicts were reloaded, not lost
+    assert {e[0] for e in edits} == {"A", "B"}
+    assert final.version == 1 + 2 * PER_DESK
+    print("conflicts seen:", [r["conflicts"] for r in results])
+
+
+def test_two_desks_adding_notes_and_flipping_read_flags(db, db_path, tmp_path):
+    requests.create_request(
+        db,
+        kind="media",
+        subject="Shared",
+        requester="Someone",
+        now=datetime(2026, 11, 24, 15, tzinfo=UTC),
+    )
+    run_two_desks(db_path, "notes", tmp_path)
+    assert count(db, RequestNote) == 2 * PER_DESK
+    seed_feed_and_clips(db)
+    run_two_desks(db_path, "read_flags", tmp_path)
+    assert check(db).ok
