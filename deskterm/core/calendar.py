@@ -39,7 +39,17 @@ from db.errors import NotFoundError
 from db.models import Event
 from db.versioning import load_for_update, update_versioned
 from deskterm.core.errors import InputError
-from deskterm.core.fields import aware_or_none, join_list, parse_choice, split_list
+from deskterm.core.fields import (
+    aware,
+    aware_or_none,
+    boolean,
+    free_text,
+    join_list,
+    line_text,
+    list_limit,
+    parse_choice,
+    split_list,
+)
 from deskterm.core.staff import resolve_staff_id, staff_initials
 
 MAX_EVENT_LENGTH = timedelta(days=31)
@@ -164,58 +174,27 @@ def zone_named(name: Any) -> ZoneInfo:
         ) from None
 
 
-def _text(value: Any, *, field: str, max_length: int | None = None) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f"{field} must be text, not {value!r}", field=field)
-    value = value.strip()
-    if max_length is not None and len(value) > max_length:
-        raise InputError(f"{field} is too long (at most {max_length} characters)", field=field)
-    return value
-
-
-def _title(value: Any) -> str:
-    title = " ".join(_text(value, field="title", max_length=TITLE_MAX).split())
-    if not title:
-        raise InputError("an event needs a title", field="title")
-    return title
-
-
-def _bool(value: Any, *, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InputError(f"{field} must be true or false, not {value!r}", field=field)
-    return value
-
-
-def _required_time(value: Any, *, field: str) -> datetime:
-    when = aware_or_none(value, field=field)
-    if when is None:
-        raise InputError(f"an event needs {field}", field=field)
-    return when
-
-
 def _exdates(values: Sequence[datetime] | None) -> list[datetime]:
     if values is None:
         return []
     if isinstance(values, datetime | str):
         raise InputError("exdates must be a list of date-times", field="exdates")
-    out = {_required_time(value, field="exdates") for value in values}
+    out = {aware(value, field="exdates") for value in values}
     return sorted(out)
 
 
 _NORMALIZERS: dict[str, Any] = {
-    "title": _title,
+    "title": lambda v: line_text(v, field="title", max_length=TITLE_MAX, required=True),
     "kind": parse_kind,
     "status": parse_status,
-    "starts_at": lambda v: _required_time(v, field="starts_at"),
+    "starts_at": lambda v: aware(v, field="starts_at"),
     "ends_at": lambda v: aware_or_none(v, field="ends_at"),
     "timezone": lambda v: zone_named(v).key,
-    "all_day": lambda v: _bool(v, field="all_day"),
-    "location": lambda v: " ".join(_text(v, field="location", max_length=LOCATION_MAX).split()),
+    "all_day": lambda v: boolean(v, field="all_day"),
+    "location": lambda v: line_text(v, field="location", max_length=LOCATION_MAX),
     "leaders": lambda v: join_list(v, field="leaders", max_length=LEADERS_MAX),
-    "public": lambda v: _bool(v, field="public"),
-    "notes": lambda v: _text(v, field="notes"),
+    "public": lambda v: boolean(v, field="public"),
+    "notes": lambda v: free_text(v, field="notes"),
     "rrule": lambda v: _rule_text(v),
     "exdates": _exdates,
 }
@@ -425,7 +404,7 @@ def create_event(
         "exdates": exdates,
     }
     values = _validate_schedule({key: _NORMALIZERS[key](v) for key, v in given.items()})
-    uid = _text(uid, field="uid", max_length=UID_MAX) or f"{uuid4()}@deskterm"
+    uid = line_text(uid, field="uid", max_length=UID_MAX, collapse=False) or f"{uuid4()}@deskterm"
     with db.transaction() as session:
         if session.scalar(select(Event.id).where(Event.uid == uid).limit(1)) is not None:
             raise InputError(f"an event with uid {uid!r} already exists", field="uid")
@@ -498,12 +477,11 @@ def occurrences(
     are expanded in their own zone. Cancelled occurrences are included (see ``status``).
     ``leader`` matches one of the event's leaders, ignoring case.
     """
-    start = _required_time(start, field="start")
-    end = _required_time(end, field="end")
+    start = aware(start, field="start")
+    end = aware(end, field="end")
     if end <= start:
         raise InputError("the range ends before it starts", field="end")
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise InputError("limit must be a whole number of at least 1", field="limit")
+    limit = list_limit(limit)
     wanted_kind = None if kind is None else parse_kind(kind)
     wanted_leader = " ".join(leader.split()).casefold() if leader else None
     with db.read() as session:

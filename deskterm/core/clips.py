@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 from sqlalchemy import Select, false, func, literal, select, tuple_
 from sqlalchemy.orm import Session
@@ -20,8 +19,8 @@ from db.engine import Database
 from db.enums import OutletType
 from db.errors import NotFoundError
 from db.models import Clip, Feed, Outlet, Staff
-from deskterm.core.contacts import limit_field
 from deskterm.core.errors import InputError
+from deskterm.core.fields import aware, language_tag, list_limit, web_url
 
 # --- plain text -----------------------------------------------------------------------------
 
@@ -226,41 +225,6 @@ def _load_clip(session: Session, clip_id: int) -> ClipRecord:
     return clip_record(*found)
 
 
-def _aware(value: datetime, *, field: str) -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InputError(f"{field} must be a time with a time zone", field=field)
-    return value
-
-
-def _web_url(url: str | None) -> str | None:
-    """Feed links are outside data: only http(s) links without spaces are kept."""
-    if not url:
-        return None
-    url = url.strip()
-    if len(url) > 2000 or any(ch.isspace() or ord(ch) < 0x20 for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
-
-
-def _language(tag: str | None) -> str | None:
-    if not tag:
-        return None
-    tag = tag.strip().lower().replace("_", "-")
-    if (
-        not tag
-        or len(tag) > 16
-        or not all(part.isascii() and part.isalnum() for part in tag.split("-"))
-    ):
-        return None
-    return tag
-
-
 # --- operations -------------------------------------------------------------------------------
 
 
@@ -290,7 +254,16 @@ def add_clip(
     title = clean_line(title or "")
     if not title:
         raise InputError("a clip needs a title", field="title")
-    published_at = _aware(published_at, field="published_at")
+    published_at = aware(published_at, field="published_at")
+    # Feed data comes from outside: a bad link or language tag is dropped, not refused.
+    try:
+        url = web_url(url, field="url")
+    except InputError:
+        url = None
+    try:
+        language = language_tag(language)
+    except InputError:
+        language = None
     with db.transaction() as session:
         feed = session.get(Feed, feed_id)
         if feed is None:
@@ -304,11 +277,11 @@ def add_clip(
             feed_id=feed_id,
             outlet_id=feed.outlet_id,
             guid=guid,
-            url=_web_url(url),
+            url=url,
             title=title,
             summary=clean_line(summary or ""),
             author=truncate(clean_line(author or ""), 500) if author else "",
-            language=_language(language),
+            language=language,
             published_at=published_at,
         )
         session.add(row)
@@ -331,10 +304,10 @@ def list_clips(
     For the next window pass the last record's ``(published_at, id)`` as ``before``.
     ``text`` is a case-insensitive substring of the title.
     """
-    limit = limit_field(limit)
+    limit = list_limit(limit)
     query = _clip_select()
     if since is not None:
-        query = query.where(Clip.published_at >= _aware(since, field="since"))
+        query = query.where(Clip.published_at >= aware(since, field="since"))
     if unread_only:
         query = query.where(Clip.is_read == false())
     if not include_hidden:
@@ -343,7 +316,7 @@ def list_clips(
         query = query.where(Clip.title.icontains(text.strip(), autoescape=True))
     if before is not None:
         before_at, before_id = before
-        before_at = _aware(before_at, field="before")
+        before_at = aware(before_at, field="before")
         # A row value, so SQLite seeks in the index instead of scanning past newer rows;
         # the time is bound with the column's type (stored as UTC text).
         query = query.where(
@@ -379,6 +352,6 @@ def count_unread(db: Database, *, since: datetime | None = None) -> int:
         .where(Clip.is_read == false(), Clip.hidden == false())
     )
     if since is not None:
-        query = query.where(Clip.published_at >= _aware(since, field="since"))
+        query = query.where(Clip.published_at >= aware(since, field="since"))
     with db.read() as session:
         return int(session.scalar(query) or 0)

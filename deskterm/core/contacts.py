@@ -7,11 +7,9 @@ operations here.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
@@ -21,9 +19,18 @@ from db.enums import OutletType
 from db.models import Contact, Outlet
 from db.versioning import update_versioned
 from deskterm.core.errors import InputError
+from deskterm.core.fields import (
+    aware_or_none,
+    boolean,
+    free_text,
+    language_tag,
+    line_text,
+    list_limit,
+    web_url,
+)
 
-MAX_LIST = 1000
 MAX_NOTES = 20_000
+MAX_WEBSITE = 500
 
 _OUTLET_TYPE_ALIASES = {
     "community": OutletType.COMMUNITY_ETHNIC,
@@ -93,69 +100,11 @@ def contact_record(row: Contact, outlet_name: str | None) -> ContactRecord:
     )
 
 
-# --- validation helpers (shared with feeds.py) ------------------------------------------
-
-
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
-
-
-def line_field(
-    value: str | None,
-    *,
-    field: str,
-    label: str,
-    max_len: int,
-    required: bool = False,
-) -> str:
-    """A one-line text field, stripped; InputError if missing, too long or with controls."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InputError(f"{label} must be text", field=field)
-    text = value.strip()
-    if required and not text:
-        raise InputError(f"{label} is required", field=field)
-    if _has_control(text):
-        raise InputError(f"{label} must be one line without control characters", field=field)
-    if len(text) > max_len:
-        raise InputError(f"{label} is longer than {max_len} characters", field=field)
-    return text
-
-
-def notes_field(value: str | None, *, field: str = "notes") -> str:
-    """Free text: newlines and tabs kept, other control characters dropped."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError("notes must be text", field=field)
-    text = value.replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    text = text.strip()
-    if len(text) > MAX_NOTES:
-        raise InputError(f"notes are longer than {MAX_NOTES} characters", field=field)
-    return text
-
-
-def language_field(value: str | None, *, field: str = "language") -> str:
-    """A language tag such as ``en``, ``es`` or ``zh-hant``, lower-cased."""
-    text = line_field(value, field=field, label="language", max_len=16, required=True)
-    tag = text.lower().replace("_", "-")
-    head, _, rest = tag.partition("-")
-    ok = 2 <= len(head) <= 3 and head.isascii() and head.isalpha()
-    if rest:
-        ok = ok and all(
-            1 <= len(part) <= 8 and part.isascii() and part.isalnum() for part in rest.split("-")
-        )
-    if not ok:
-        raise InputError(
-            f"language {text!r} is not a language code such as en, es or vi", field=field
-        )
-    return tag
+# --- validation helpers ----------------------------------------------------------------
 
 
 def email_field(value: str | None, *, field: str = "email") -> str | None:
-    text = line_field(value, field=field, label="email", max_len=320)
+    text = line_text(value, field=field, max_length=320)
     if not text:
         return None
     local, at, domain = text.partition("@")
@@ -172,12 +121,6 @@ def email_field(value: str | None, *, field: str = "email") -> str | None:
             f"email {text!r} does not look like an address (name@example.org)", field=field
         )
     return text
-
-
-def limit_field(limit: int, *, maximum: int = MAX_LIST) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum:
-        raise InputError(f"limit must be a whole number from 1 to {maximum}", field="limit")
-    return limit
 
 
 def parse_outlet_type(value: OutletType | str) -> OutletType:
@@ -212,42 +155,20 @@ def _reach_field(value: int | str | None) -> int | None:
 
 
 def _website_field(value: str | None) -> str | None:
-    text = line_field(value, field="website", label="website", max_len=500)
-    if not text:
-        return None
-    if "://" not in text:
+    """An http(s) address; a bare domain (``example.org``) gets ``https://``."""
+    text = line_text(value, field="website", max_length=MAX_WEBSITE, collapse=False)
+    if text and "://" not in text:
         text = f"https://{text}"
-    parts = urlsplit(text)
-    if (
-        parts.scheme.lower() not in ("http", "https")
-        or not parts.hostname
-        or any(ch.isspace() for ch in text)
-    ):
-        raise InputError(f"website {value!r} is not a web address", field="website")
-    return text
+    return web_url(text, field="website", max_length=MAX_WEBSITE)
 
 
 def _phone_field(value: str | None) -> str | None:
-    text = line_field(value, field="phone", label="phone", max_len=64)
+    text = line_text(value, field="phone", max_length=64)
     if not text:
         return None
     if not any(ch.isdigit() for ch in text):
         raise InputError(f"phone {text!r} has no digits", field="phone")
     return text
-
-
-def _when_field(value: datetime | None, *, field: str) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InputError(f"{field} must be a time with a time zone", field=field)
-    return value
-
-
-def _bool_field(value: Any, *, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InputError(f"{field} must be yes or no", field=field)
-    return value
 
 
 # --- outlets ------------------------------------------------------------------------------
@@ -283,12 +204,12 @@ def add_outlet(
     website: str | None = None,
     notes: str = "",
 ) -> OutletRecord:
-    name = line_field(name, field="name", label="an outlet's name", max_len=200, required=True)
+    name = line_text(name, field="name", label="an outlet's name", max_length=200, required=True)
     outlet_type = parse_outlet_type(type)
-    language = language_field(language)
+    language = language_tag(language)
     reach = _reach_field(reach)
     website = _website_field(website)
-    notes = notes_field(notes)
+    notes = free_text(notes, field="notes", max_length=MAX_NOTES)
     with db.transaction() as session:
         existing = _outlet_by_name(session, name)
         if existing is not None:
@@ -308,7 +229,7 @@ def add_outlet(
 
 def list_outlets(db: Database, *, limit: int = 500) -> list[OutletRecord]:
     """Outlets by name (the first ``limit``)."""
-    limit = limit_field(limit)
+    limit = list_limit(limit)
     with db.read() as session:
         rows = session.scalars(select(Outlet).order_by(Outlet.name, Outlet.id).limit(limit))
         return [outlet_record(row) for row in rows]
@@ -349,15 +270,15 @@ def add_contact(
     notes: str = "",
 ) -> ContactRecord:
     """Add a reporter; ``outlet`` names an existing outlet (InputError on field "outlet")."""
-    name = line_field(name, field="name", label="a contact's name", max_len=200, required=True)
-    outlet_name = line_field(outlet, field="outlet", label="outlet", max_len=200)
-    beat = line_field(beat, field="beat", label="beat", max_len=200)
+    name = line_text(name, field="name", label="a contact's name", max_length=200, required=True)
+    outlet_name = line_text(outlet, field="outlet", max_length=200)
+    beat = line_text(beat, field="beat", max_length=200)
     email = email_field(email)
     phone = _phone_field(phone)
-    social = line_field(social, field="social", label="social", max_len=200) or None
-    language = language_field(language)
-    do_not_contact = _bool_field(do_not_contact, field="do_not_contact")
-    notes = notes_field(notes)
+    social = line_text(social, field="social", max_length=200) or None
+    language = language_tag(language)
+    do_not_contact = boolean(do_not_contact, field="do_not_contact")
+    notes = free_text(notes, field="notes", max_length=MAX_NOTES)
     with db.transaction() as session:
         row = Contact(
             name=name,
@@ -385,7 +306,7 @@ def list_contacts(
     """Contacts by (name, id), ``limit`` at a time; pass the last row's (name, id) as
     ``after_name`` for the next window. ``text`` matches name, outlet, beat or email
     (case-insensitive substring)."""
-    limit = limit_field(limit)
+    limit = list_limit(limit)
     query = _contact_select()
     if text is not None and text.strip():
         needle = text.strip()
@@ -426,27 +347,27 @@ def _contact_changes(changes: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "name":
-            clean[key] = line_field(
-                value, field="name", label="a contact's name", max_len=200, required=True
+            clean[key] = line_text(
+                value, field="name", label="a contact's name", max_length=200, required=True
             )
         elif key == "outlet":
-            clean[key] = line_field(value, field="outlet", label="outlet", max_len=200)
+            clean[key] = line_text(value, field="outlet", max_length=200)
         elif key == "beat":
-            clean[key] = line_field(value, field="beat", label="beat", max_len=200)
+            clean[key] = line_text(value, field="beat", max_length=200)
         elif key == "email":
             clean[key] = email_field(value)
         elif key == "phone":
             clean[key] = _phone_field(value)
         elif key == "social":
-            clean[key] = line_field(value, field="social", label="social", max_len=200) or None
+            clean[key] = line_text(value, field="social", max_length=200) or None
         elif key == "language":
-            clean[key] = language_field(value)
+            clean[key] = language_tag(value)
         elif key == "do_not_contact":
-            clean[key] = _bool_field(value, field="do_not_contact")
+            clean[key] = boolean(value, field="do_not_contact")
         elif key == "notes":
-            clean[key] = notes_field(value)
+            clean[key] = free_text(value, field="notes", max_length=MAX_NOTES)
         elif key == "last_contacted_at":
-            clean[key] = _when_field(value, field="last_contacted_at")
+            clean[key] = aware_or_none(value, field="last_contacted_at")
         else:
             allowed = ", ".join(_CONTACT_FIELDS)
             raise InputError(f"cannot change {key!r} of a contact (only {allowed})", field=key)

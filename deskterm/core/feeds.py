@@ -16,10 +16,10 @@ from sqlalchemy import Select, select
 
 from db.engine import Database
 from db.models import Feed, Outlet
-from deskterm.core.contacts import limit_field, line_field, resolve_outlet_id
+from deskterm.core.contacts import resolve_outlet_id
 from deskterm.core.errors import InputError
+from deskterm.core.fields import MAX_URL, line_text, list_limit
 
-MAX_URL = 2000
 MAX_POLL_MINUTES = 24 * 60
 
 
@@ -70,7 +70,9 @@ def normalize_feed_url(url: str) -> tuple[str, str]:
     http(s) and file:// URLs are kept as given; a plain path must name an existing file
     and is stored as an absolute path.
     """
-    text = line_field(url, field="url", label="a feed's URL", max_len=MAX_URL, required=True)
+    text = line_text(
+        url, field="url", label="a feed's URL", max_length=MAX_URL, required=True, collapse=False
+    )
     if "://" not in text:
         path = Path(os.path.abspath(Path(text).expanduser()))
         _existing_file(path, text)
@@ -123,8 +125,8 @@ def add_feed(
 ) -> FeedRecord:
     """Register a feed. ``name`` defaults to the URL's host or the file's stem."""
     stored_url, default_name = normalize_feed_url(url)
-    name = line_field(name, field="name", label="a feed's name", max_len=200) or default_name
-    outlet_name = line_field(outlet, field="outlet", label="outlet", max_len=200)
+    name = line_text(name, field="name", label="a feed's name", max_length=200) or default_name
+    outlet_name = line_text(outlet, field="outlet", max_length=200)
     poll_minutes = _poll_field(poll_minutes)
     with db.transaction() as session:
         taken = session.scalar(select(Feed.name).where(Feed.url == stored_url))
@@ -144,7 +146,7 @@ def add_feed(
 
 def list_feeds(db: Database, *, limit: int = 500) -> list[FeedRecord]:
     """Feeds by name (the first ``limit``), with their outlet's name."""
-    limit = limit_field(limit)
+    limit = list_limit(limit)
     with db.read() as session:
         rows = session.execute(_feed_select().order_by(Feed.name, Feed.id).limit(limit))
         return [feed_record(row, outlet_name) for row, outlet_name in rows]

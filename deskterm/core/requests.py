@@ -7,7 +7,6 @@ listing, versioned edits and notes. The statutory clock and templates come later
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,7 +32,18 @@ from db.errors import NotFoundError
 from db.models import Contact, Outlet, Request, RequestNote, Staff, Topic
 from db.versioning import load_for_update, update_versioned
 from deskterm.core.errors import InputError
-from deskterm.core.fields import aware, aware_or_none, optional_choice, parse_choice
+from deskterm.core.fields import (
+    aware,
+    aware_or_none,
+    boolean,
+    free_text,
+    language_tag,
+    line_text,
+    list_limit,
+    optional_choice,
+    parse_choice,
+    web_url,
+)
 from deskterm.core.staff import resolve_staff_id, staff_initials
 
 __all__ = [
@@ -72,7 +82,6 @@ NUMBER_PREFIX: dict[RequestKind, str] = {
 
 SUBJECT_MAX = 500
 NAME_MAX = 200
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -225,51 +234,6 @@ def _note_record(row: RequestNote, initials: Mapping[int, str]) -> NoteRecord:
 # --- validation ------------------------------------------------------------------------------
 
 
-def _line(value: object, *, field: str, limit: int, required: bool = False) -> str:
-    """One line of text: whitespace runs collapsed, at most ``limit`` characters."""
-    label = field.replace("_", " ")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InputError(f"{label} must be text, not {value!r}", field=field)
-    text = " ".join(value.split())
-    if required and not text:
-        raise InputError(f"a request needs a {label}", field=field)
-    if len(text) > limit:
-        raise InputError(f"{label} is {len(text)} characters; at most {limit}", field=field)
-    return text
-
-
-def _optional_line(value: object, *, field: str, limit: int) -> str | None:
-    return _line(value, field=field, limit=limit) or None
-
-
-def _text(value: object, *, field: str) -> str:
-    """Free text (newlines kept), trimmed at both ends."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f"{field.replace('_', ' ')} must be text, not {value!r}", field=field)
-    return value.strip()
-
-
-def _language(value: object) -> str:
-    text = value.strip().lower().replace("_", "-") if isinstance(value, str) else ""
-    if not _LANGUAGE.match(text):
-        raise InputError(
-            f"language {value!r} is not a language code such as en, es or zh-hant",
-            field="language",
-        )
-    return text
-
-
-def _url(value: object, *, field: str) -> str | None:
-    text = _optional_line(value, field=field, limit=2000)
-    if text is not None and not text.lower().startswith(("http://", "https://")):
-        raise InputError(f"{field.replace('_', ' ')} must start with http(s)://", field=field)
-    return text
-
-
 def _optional_id(value: object, *, field: str) -> int | None:
     if value is None:
         return None
@@ -348,9 +312,9 @@ def create_request(
     kind = parse_choice(RequestKind, kind, field="kind")
     channel = parse_choice(RequestChannel, channel, field="channel")
     priority = parse_choice(Priority, priority, field="priority")
-    subject = _line(subject, field="subject", limit=SUBJECT_MAX, required=True)
-    requester = _line(requester, field="requester", limit=NAME_MAX)
-    outlet = _line(outlet, field="outlet", limit=NAME_MAX)
+    subject = line_text(subject, field="subject", max_length=SUBJECT_MAX, required=True)
+    requester = line_text(requester, field="requester", max_length=NAME_MAX)
+    outlet = line_text(outlet, field="outlet", max_length=NAME_MAX)
     contact_id = _optional_id(contact_id, field="requester")
     outlet_id = _optional_id(outlet_id, field="outlet")
     if not (requester or outlet or contact_id or outlet_id):
@@ -359,9 +323,9 @@ def create_request(
     received = now if received_at is None else aware(received_at, field="received_at")
     deadline_at = aware_or_none(deadline, field="deadline")
     _check_deadline(deadline_at, received, new=defaulted_receipt, field="deadline")
-    questions = _text(questions, field="questions")
-    background = _text(background, field="background")
-    language = _language(language)
+    questions = free_text(questions, field="questions")
+    background = free_text(background, field="background")
+    language = language_tag(language)
 
     with db.transaction() as session:
         assignee_id = resolve_staff_id(session, assignee, field="assignee")
@@ -446,12 +410,6 @@ def get_request(db: Database, request_id: int) -> RequestRecord:
     return records[0]
 
 
-def _check_limit(limit: int) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise InputError(f"limit must be a positive whole number, not {limit!r}", field="limit")
-    return limit
-
-
 def list_open_requests(
     db: Database,
     *,
@@ -475,7 +433,7 @@ def list_open_requests(
             Request.received_at,
             Request.id,
         )
-        .limit(_check_limit(limit))
+        .limit(list_limit(limit))
     )
     needle = " ".join(text.split()) if text else ""
     if needle:
@@ -510,7 +468,7 @@ def list_requests(
     before_id: int | None = None,
 ) -> list[RequestRecord]:
     """Requests newest first; pass the last id seen as ``before_id`` for the next page."""
-    query = _rows_query().order_by(Request.id.desc()).limit(_check_limit(limit))
+    query = _rows_query().order_by(Request.id.desc()).limit(list_limit(limit))
     if status is not None:
         query = query.where(Request.status == parse_choice(RequestStatus, status, field="status"))
     if kind is not None:
@@ -584,15 +542,13 @@ EDITABLE_FIELDS: frozenset[str] = frozenset(
 def _clean(key: str, value: Any) -> Any:
     """Validate one edited value (no database needed); staff initials pass through."""
     if key == "subject":
-        return _line(value, field=key, limit=SUBJECT_MAX, required=True)
+        return line_text(value, field=key, max_length=SUBJECT_MAX, required=True)
     if key == "language":
-        return _language(value)
+        return language_tag(value)
     if key == "published_url":
-        return _url(value, field=key)
+        return web_url(value, field=key)
     if key == "needs_review":
-        if not isinstance(value, bool):
-            raise InputError(f"needs review must be true or false, not {value!r}", field=key)
-        return value
+        return boolean(value, field=key)
     if key == "follow_up_on":
         if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
             raise InputError(f"follow up on must be a date, not {value!r}", field=key)
@@ -610,11 +566,11 @@ def _clean(key: str, value: Any) -> Any:
     if key in _REFERENCE_FIELDS:
         return _optional_id(value, field=key)
     if key in _TEXT_FIELDS:
-        return _text(value, field=key)
+        return free_text(value, field=key)
     if key in _LINE_FIELDS:
-        return _line(value, field=key, limit=_LINE_FIELDS[key])
+        return line_text(value, field=key, max_length=_LINE_FIELDS[key])
     if key in _OPTIONAL_LINE_FIELDS:
-        return _optional_line(value, field=key, limit=_OPTIONAL_LINE_FIELDS[key])
+        return line_text(value, field=key, max_length=_OPTIONAL_LINE_FIELDS[key]) or None
     if key in _CHOICE_FIELDS:
         return parse_choice(_CHOICE_FIELDS[key], value, field=key)
     if key in _OPTIONAL_CHOICE_FIELDS:
@@ -703,7 +659,7 @@ def add_note(
     """Add a note to a request, written by the staff member with the desk user's initials."""
     now = utcnow() if now is None else aware(now, field="now")
     kind = parse_choice(NoteKind, kind, field="kind")
-    body = _text(body, field="body")
+    body = free_text(body, field="body")
     if not body:
         raise InputError("a note needs some text", field="body")
     with db.transaction() as session:

@@ -26,7 +26,17 @@ from db.errors import NotFoundError
 from db.models import ChecklistItem, Task
 from db.versioning import update_versioned
 from deskterm.core.errors import InputError
-from deskterm.core.fields import aware_or_none, join_list, parse_choice, split_list
+from deskterm.core.fields import (
+    aware_or_none,
+    free_text,
+    join_list,
+    language_tag,
+    line_text,
+    list_limit,
+    parse_choice,
+    split_list,
+    web_url,
+)
 from deskterm.core.staff import resolve_staff_id, staff_initials
 
 E = TypeVar("E", bound=StrEnum)
@@ -43,9 +53,7 @@ DONE_STATUSES: frozenset[TaskStatus] = frozenset({TaskStatus.PUBLISHED, TaskStat
 
 TITLE_MAX = 500
 CHANNELS_MAX = 500
-LANGUAGE_MAX = 16
 TRANSLATIONS_MAX = 200
-LINK_MAX = 2000
 CHECKLIST_LABEL_MAX = 300
 
 # Fields a user may change with update_task (owner/reviewer are initials, resolved to ids).
@@ -141,58 +149,24 @@ def parse_priority(value: Priority | str) -> Priority:
     return parse_choice(Priority, value, field="priority")
 
 
-def _text(value: Any, *, field: str, max_length: int | None = None, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InputError(f"{field} must be text, not {value!r}", field=field)
-    value = value.strip()
-    if required and not value:
-        raise InputError(f"a task needs a {field}", field=field)
-    if max_length is not None and len(value) > max_length:
-        raise InputError(f"{field} is too long (at most {max_length} characters)", field=field)
-    return value
-
-
-def _title(value: Any) -> str:
-    text = _text(value, field="title", max_length=TITLE_MAX, required=True)
-    return " ".join(text.split())  # a title is one line
-
-
-def _language(value: Any) -> str:
-    text = _text(value, field="language", max_length=LANGUAGE_MAX)
-    if not text or " " in text:
-        raise InputError(f"language must be a code like en or es, not {value!r}", field="language")
-    return text
-
-
-def _optional_link(value: Any, *, field: str) -> str | None:
-    return _text(value, field=field, max_length=LINK_MAX) or None
-
-
-def _body(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f"body must be text, not {value!r}", field="body")
-    return value
-
-
 _NORMALIZERS: dict[str, Any] = {
-    "title": _title,
+    "title": lambda v: line_text(v, field="title", max_length=TITLE_MAX, required=True),
     "kind": parse_kind,
     "status": parse_status,
     "due_at": lambda v: aware_or_none(v, field="due_at"),
     "publish_at": lambda v: aware_or_none(v, field="publish_at"),
     "channels": lambda v: join_list(v, field="channels", max_length=CHANNELS_MAX),
     "priority": parse_priority,
-    "language": _language,
+    "language": language_tag,
     "translations_owed": lambda v: join_list(
         v, field="translations_owed", max_length=TRANSLATIONS_MAX
     ),
-    "body": _body,
-    "draft_link": lambda v: _optional_link(v, field="draft_link"),
-    "published_url": lambda v: _optional_link(v, field="published_url"),
+    "body": lambda v: free_text(v, field="body"),
+    # A draft lives on the web or on the office's shared drive: a URL or a path.
+    "draft_link": lambda v: (
+        line_text(v, field="draft_link", max_length=2000, collapse=False) or None
+    ),
+    "published_url": lambda v: web_url(v, field="published_url"),
 }
 
 
@@ -205,17 +179,11 @@ def _checklist(items: Sequence[tuple[str, bool]]) -> list[tuple[str, bool]]:
             raise InputError(
                 f"checklist items are (label, required) pairs, not {item!r}", field="checklist"
             ) from None
-        label = " ".join(_text(label, field="checklist", max_length=CHECKLIST_LABEL_MAX).split())
+        label = line_text(label, field="checklist", max_length=CHECKLIST_LABEL_MAX)
         if not label:
             raise InputError("a checklist item needs a label", field="checklist")
         out.append((label, bool(required)))
     return out
-
-
-def _limit(value: int, *, field: str = "limit", minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(f"{field} must be a whole number of at least {minimum}", field=field)
-    return value
 
 
 # --- operations ---------------------------------------------------------------------------
@@ -284,7 +252,7 @@ def board(db: Database, *, per_column: int = 5, owner: str | None = None) -> lis
     ``per_column`` cards along ``ix_tasks_status_due`` (a second, undated read only when the
     dated cards do not fill the column).
     """
-    per_column = _limit(per_column, field="per_column", minimum=0)
+    per_column = list_limit(per_column, field="per_column", minimum=0)
     with db.read() as session:
         filters = []
         if owner is not None:
@@ -323,7 +291,7 @@ def list_tasks(
     ``after`` is the ``(due_at, id)`` of the last task of the previous window. ``status`` is
     one status or several; one status (or an owner) keeps the read on an index.
     """
-    limit = _limit(limit)
+    limit = list_limit(limit)
     filters = []
     if status is not None:
         wanted = [status] if isinstance(status, str) else list(status)

@@ -319,3 +319,10 @@ def test_update_task_rejects_bad_fields(db, changes, field):
 def test_update_missing_task(db):
     with pytest.raises(NotFoundError):
         update_task(db, 404, 1, title="gone")
+
+
+def test_a_draft_can_live_on_the_shared_drive(db) -> None:
+    from deskterm.core.tasks import create_task
+
+    task = create_task(db, title="Remarks", draft_link=r"\\press-share\drafts\remarks v2.docx")
+    assert task.draft_link == r"\\press-share\drafts\remarks v2.docx"
