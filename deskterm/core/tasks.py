@@ -1,7 +1,23 @@
-"""The team board: tasks (press releases, statements, posts...) and their columns.
+"""The team board: tasks (press releases, statements, posts...), their columns and the rules
+for moving a card between them.
 
-Approval rules (who may move a card to approved, required checklist items) are not here yet:
-``update_task`` makes plain status changes.
+Every product moves Backlog -> Drafting -> In review -> Approved -> Published (and Archived);
+nothing goes out without a sign-off. ``check_move`` states the rules once (pure, so the UI
+can explain a refusal before trying); every status change (``move_task``, ``step_task``,
+``send_for_review``, ``approve_task``, ``publish_task`` and a ``status`` given to
+``update_task``) applies them inside its write transaction, on the freshly loaded row:
+
+* In review needs a reviewer.
+* Approved is a sign-off: reached from In review (or back from Published), by the desk's
+  user, who must be an active staff member who may approve and, unless self-approval is
+  allowed, not the card's owner. It records ``approved_by_id`` and ``approved_at``.
+* Published only from Approved with a sign-off, with every required checklist item done and
+  a link to what went out; ``publish_at`` is set to the moment of publishing if unset.
+* Moving back to Backlog, Drafting or In review clears the sign-off.
+* Archived from any column; from Archived only back to Backlog.
+
+``create_task`` places a card in any column as given (seeding, the demo, imports): it is not
+a move and checks no rule.
 
 Ordering everywhere is "due soonest first, undated last, then by id". The due-dated part and
 the undated part are read by two index-ordered queries (``ix_tasks_status_due`` holds

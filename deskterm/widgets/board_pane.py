@@ -1,54 +1,161 @@
-"""Board: the task board's columns with card counts and the cards due soonest."""
+"""Board: the task board. Narrow, a list grouped by column with counts and the cards due
+soonest; wide (zoomed), the columns side by side. Keys move cards through review and
+approval; every refusal is explained in one line."""
 
 from __future__ import annotations
 
-from deskterm.core.dates import format_countdown
-from deskterm.core.tasks import board
-from deskterm.widgets.pane import Pane, PaneContext, text_matches
-from deskterm.widgets.table import Column, Row, cell
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any
 
-CARDS_PER_COLUMN = 4
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from db.enums import TaskStatus
+from db.errors import DatabaseError
+from deskterm.core import tasks
+from deskterm.core.dates import format_countdown
+from deskterm.core.errors import InputError
+from deskterm.core.staff import list_staff
+from deskterm.core.text import one_line
+from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
+from deskterm.widgets.pane import FilterInput, Pane, PaneContext, text_matches
+from deskterm.widgets.table import Column, Row, WindowTable, cell
+
+COMPACT_CARDS = 4  # per column in the dashboard's list
+WIDE_CARDS = 60  # per column on the full board (a window, never the whole column)
+WIDE_MIN_WIDTH = 100
+NEW_CARD_COLUMNS = (TaskStatus.BACKLOG, TaskStatus.DRAFTING)
+
+
+def _label(status: TaskStatus) -> str:
+    return status.value.replace("_", " ").upper()
+
+
+def _due(task: tasks.TaskRecord, context: PaneContext) -> tuple[str, str]:
+    if task.due_at is None:
+        return "", ""
+    text = format_countdown(task.due_at, context.now)
+    if task.is_overdue(context.now):
+        return f"‼ {text}", context.overdue_style
+    return text, ""
 
 
 class BoardPane(Pane):
     TITLE = "Board"
     NUMBER = "3"
     ENTITIES = frozenset({"tasks", "checklist_items", "task_comments", "staff"})
-    EMPTY = "The board is empty."
+    EMPTY = "The board is empty. Press n for a new card."
     COLUMNS = (
         Column("Due", 14),
         Column("Card", None),
         Column("Kind", 13, hide_below=64),
         Column("Who", 3),
     )
+    CARD_COLUMNS = (Column("Due", 9, hide_below=24), Column("Card", None), Column("Who", 3))
+    BINDINGS = [
+        Binding("h", "column(-1)", "Column left", show=False),
+        Binding("l", "column(1)", "Column right", show=False),
+        Binding("H", "step(-1)", "Move back"),
+        Binding("L", "step(1)", "Move on"),
+        Binding("n", "new_card", "New"),
+        Binding("e", "edit_card", "Edit", show=False),
+        Binding("a", "assign_owner", "Owner", show=False),
+        Binding("v", "send_for_review", "Review"),
+        Binding("A", "approve", "Approve"),
+        Binding("p", "publish", "Publish", show=False),
+        Binding("c", "comment", "Comment", show=False),
+        Binding("M", "mine", "Mine only", show=False),
+        Binding("D", "due_soon", "Due in 24h", show=False),
+    ]
 
+    def __init__(self, context, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(context, **kwargs)
+        self._mine = False
+        self._due_soon = False
+        self._column_index = 0
+        self._follow: str | None = None  # card key to select after the next load
+        self._shown_rows: list[Row] = []
+
+    def compose(self) -> ComposeResult:
+        yield FilterInput(placeholder="filter… title, owner, kind", classes="filter")
+        yield WindowTable(self.COLUMNS, id=f"{self.id}-table")
+        with Horizontal(classes="board-columns"):
+            for status in tasks.BOARD_COLUMNS:
+                table = WindowTable(
+                    self.CARD_COLUMNS, id=f"{self.id}-{status.value}", classes="board-column"
+                )
+                table.border_title = Text(_label(status))
+                yield table
+        yield Static(self.EMPTY, classes="empty", markup=False)
+
+    # layout -----------------------------------------------------------------------------
+    @property
+    def wide(self) -> bool:
+        return self.has_class("-wide")
+
+    def on_resize(self) -> None:
+        was_wide = self.wide
+        self.set_class(self.size.width >= WIDE_MIN_WIDTH, "-wide")
+        if self.wide != was_wide:
+            had_focus = self.has_focus_within
+            self.reload()
+            if had_focus:
+                self.call_after_refresh(self.focus_table)
+
+    def column_tables(self) -> list[WindowTable]:
+        return list(self.query(".board-column").results(WindowTable))
+
+    def focus_table(self) -> None:
+        if self.wide:
+            self.column_tables()[self._column_index].focus()
+        else:
+            self.table.focus()
+
+    def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
+        tables = self.column_tables()
+        if event.widget in tables:
+            self._column_index = tables.index(event.widget)
+
+    def selected_item(self) -> Any:
+        if self.wide:
+            row = self.column_tables()[self._column_index].selected()
+            return row.item if row is not None else None
+        return super().selected_item()
+
+    # loading ----------------------------------------------------------------------------
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
-        per_column = 50 if context.text else CARDS_PER_COLUMN
-        columns = board(context.db, per_column=per_column)
+        per_column = WIDE_CARDS if (self.wide or context.text) else COMPACT_CARDS
+        owner = self.app.settings.user if self._mine else None  # type: ignore[attr-defined]
+        columns = tasks.board(context.db, per_column=per_column, owner=owner)
         rows: list[Row] = []
         total = 0
+        soon = context.now + timedelta(hours=24)
         for column in columns:
             total += column.count
-            cards = [
-                t
-                for t in column.cards
-                if text_matches(context.text, t.title, t.owner, t.kind.value)
-            ]
-            label = column.status.value.replace("_", " ").upper()
             rows.append(
                 Row(
                     key=f"column-{column.status.value}",
-                    cells=(cell(""), cell(f"{label} · {column.count}", "bold"), cell(""), cell("")),
-                    item=None,
+                    cells=(
+                        cell(""),
+                        cell(f"{_label(column.status)} · {column.count}", "bold"),
+                        cell(""),
+                        cell(""),
+                    ),
+                    item=column.status,
                 )
             )
-            for task in cards:
-                due = ""
-                style = ""
-                if task.due_at is not None:
-                    due = format_countdown(task.due_at, context.now)
-                    if task.is_overdue(context.now):
-                        due, style = f"‼ {due}", context.overdue_style
+            for task in column.cards:
+                if not text_matches(context.text, task.title, task.owner, task.kind.value):
+                    continue
+                if self._due_soon and (task.due_at is None or task.due_at > soon):
+                    continue
+                due, style = _due(task, context)
                 rows.append(
                     Row(
                         key=f"task-{task.id}",
@@ -61,4 +168,324 @@ class BoardPane(Pane):
                         item=task,
                     )
                 )
-        return rows, f"{total} cards"
+        filters = [name for on_, name in ((self._mine, "mine"), (self._due_soon, "due 24h")) if on_]
+        summary = f"{total} cards" + (f" · {', '.join(filters)}" if filters else "")
+        return rows, summary
+
+    def present(self, rows: list[Row]) -> None:
+        self._shown_rows = rows
+        follow = self._follow
+        self._follow = None
+        if not self.wide:
+            self.table.show(rows)
+            if follow:
+                keys = [row.key for row in rows]
+                if follow in keys:
+                    self.table.move_cursor(row=keys.index(follow))
+            return
+        by_status: dict[TaskStatus, list[Row]] = {status: [] for status in tasks.BOARD_COLUMNS}
+        counts: dict[TaskStatus, str] = {}
+        current: TaskStatus | None = None
+        for row in rows:
+            if isinstance(row.item, TaskStatus):
+                current = row.item
+                counts[current] = row.cells[1].plain
+            elif current is not None:
+                due, _title, _kind, who = row.cells
+                by_status[current].append(Row(row.key, (due, row.cells[1], who), row.item))
+        for index, (status, table) in enumerate(
+            zip(tasks.BOARD_COLUMNS, self.column_tables(), strict=True)
+        ):
+            table.border_title = Text(counts.get(status, _label(status)))
+            table.show(by_status[status])
+            keys = [row.key for row in by_status[status]]
+            if follow in keys:
+                self._column_index = index
+                table.move_cursor(row=keys.index(follow))
+                if self.has_focus_within:
+                    table.focus()
+
+    # navigation -------------------------------------------------------------------------
+    def action_column(self, delta: int) -> None:
+        if self.wide:
+            self._column_index = max(
+                0, min(len(tasks.BOARD_COLUMNS) - 1, self._column_index + delta)
+            )
+            self.column_tables()[self._column_index].focus()
+            return
+        headers = [i for i, row in enumerate(self._shown_rows) if isinstance(row.item, TaskStatus)]
+        here = self.table.cursor_row
+        if delta > 0:
+            later = [i for i in headers if i > here]
+            target = later[0] if later else None
+        else:
+            current = max((i for i in headers if i <= here), default=0)
+            earlier = [i for i in headers if i < current]
+            target = earlier[-1] if earlier else None
+        if target is not None:
+            has_card = target + 1 < len(self._shown_rows) and not isinstance(
+                self._shown_rows[target + 1].item, TaskStatus
+            )
+            self.table.move_cursor(row=target + 1 if has_card else target)
+
+    def action_mine(self) -> None:
+        self._mine = not self._mine
+        self.reload()
+
+    def action_due_soon(self) -> None:
+        self._due_soon = not self._due_soon
+        self.reload()
+
+    # card actions -----------------------------------------------------------------------
+    def _card(self) -> tasks.TaskRecord | None:
+        item = self.selected_item()
+        if isinstance(item, tasks.TaskRecord):
+            return item
+        self.notify("Select a card first (j/k).", severity="warning")
+        return None
+
+    def _current_status(self) -> TaskStatus:
+        if self.wide:
+            return tasks.BOARD_COLUMNS[self._column_index]
+        item = self.selected_item()
+        if isinstance(item, tasks.TaskRecord):
+            return item.status
+        if isinstance(item, TaskStatus):
+            return item
+        return TaskStatus.BACKLOG
+
+    def _do(self, done: str, call: Callable[[], Any], *, follow: str | None = None) -> None:
+        self._run(done, call, follow)
+
+    @work(thread=True, group="board-action")
+    def _run(self, done: str, call: Callable[[], Any], follow: str | None) -> None:
+        try:
+            call()
+        except (InputError, DatabaseError) as error:
+            self.app.call_from_thread(
+                self.notify, one_line(error, 300), severity="warning", markup=False
+            )
+            return
+        except Exception as error:  # shown, never a crash
+            self.app.call_from_thread(
+                self.notify,
+                f"could not do that: {one_line(error, 200)}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.call_from_thread(self._done, done, follow)
+
+    def _done(self, done: str, follow: str | None) -> None:
+        self._follow = follow
+        self.notify(done, markup=False, timeout=3)
+        self.reload()
+
+    @property
+    def _db(self):  # type: ignore[no-untyped-def]
+        return self.app.db  # type: ignore[attr-defined]
+
+    @property
+    def _self_approval(self) -> bool:
+        return bool(self.app.settings.allow_self_approval)  # type: ignore[attr-defined]
+
+    def action_step(self, direction: int) -> None:
+        card = self._card()
+        if card is None:
+            return
+        if self.wide:
+            self._column_index = max(
+                0, min(len(tasks.BOARD_COLUMNS) - 1, self._column_index + direction)
+            )
+        self._do(
+            f"{card.title[:40]}: moved {'on' if direction > 0 else 'back'}",
+            partial(
+                tasks.step_task,
+                self._db,
+                card.id,
+                card.version,
+                direction,
+                allow_self_approval=self._self_approval,
+            ),
+            follow=f"task-{card.id}",
+        )
+
+    def action_approve(self) -> None:
+        card = self._card()
+        if card is not None:
+            self._do(
+                f"approved: {card.title[:40]}",
+                partial(
+                    tasks.approve_task,
+                    self._db,
+                    card.id,
+                    card.version,
+                    allow_self_approval=self._self_approval,
+                ),
+                follow=f"task-{card.id}",
+            )
+
+    def action_send_for_review(self) -> None:
+        card = self._card()
+        if card is not None:
+            self._pick_staff(
+                f"Who reviews “{card.title[:40]}”?",
+                card.reviewer,
+                lambda who: self._do(
+                    f"sent to {who} for review",
+                    partial(tasks.send_for_review, self._db, card.id, card.version, who),
+                    follow=f"task-{card.id}",
+                ),
+            )
+
+    def action_assign_owner(self) -> None:
+        card = self._card()
+        if card is not None:
+            self._pick_staff(
+                f"Who owns “{card.title[:40]}”?",
+                card.owner,
+                lambda who: self._do(
+                    f"owner: {who or 'nobody'}",
+                    partial(tasks.assign_owner, self._db, card.id, card.version, who or None),
+                    follow=f"task-{card.id}",
+                ),
+                allow_nobody=True,
+            )
+
+    def action_publish(self) -> None:
+        card = self._card()
+        if card is None:
+            return
+
+        def publish(link: str | None) -> None:
+            if link is not None:
+                self._do(
+                    f"published: {card.title[:40]}",
+                    partial(
+                        tasks.publish_task,
+                        self._db,
+                        card.id,
+                        card.version,
+                        published_url=link.strip() or None,
+                    ),
+                    follow=f"task-{card.id}",
+                )
+
+        self.app.push_screen(
+            PromptScreen("Mark published", label="Link to what went out:", placeholder="https://…"),
+            publish,
+        )
+
+    def action_comment(self) -> None:
+        card = self._card()
+        if card is None:
+            return
+
+        def comment(text: str | None) -> None:
+            if text:
+                self._do("comment added", partial(tasks.add_comment, self._db, card.id, text))
+
+        self.app.push_screen(PromptScreen("Comment", label=one_line(card.title, 60)), comment)
+
+    def action_new_card(self) -> None:
+        from deskterm.screens.task_form import TaskFormScreen
+
+        status = self._current_status()
+        if status not in NEW_CARD_COLUMNS:
+            status = TaskStatus.DRAFTING  # later columns are reached through review
+        app = self.app
+
+        def save(draft) -> tasks.TaskRecord:  # type: ignore[no-untyped-def]
+            return tasks.create_task(
+                self._db,
+                title=draft.title,
+                kind=draft.kind,
+                status=draft.status,
+                owner=draft.owner,
+                due_at=draft.due_at,
+            )
+
+        def saved(result: object) -> None:
+            if isinstance(result, tasks.TaskRecord):
+                self._done(f"new card: {result.title[:40]}", f"task-{result.id}")
+
+        app.push_screen(
+            TaskFormScreen(
+                heading=f"New card in {_label(status).title()}",
+                status=status,
+                now=app.clock,
+                tz=app.tz,
+                save=save,  # type: ignore[attr-defined]
+            ),
+            saved,
+        )
+
+    def action_edit_card(self) -> None:
+        from deskterm.screens.task_form import TaskFormScreen
+
+        card = self._card()
+        if card is None:
+            return
+        app = self.app
+
+        def save(draft) -> tasks.TaskRecord:  # type: ignore[no-untyped-def]
+            return tasks.update_task(
+                self._db,
+                card.id,
+                card.version,
+                title=draft.title,
+                kind=draft.kind,
+                owner=draft.owner,
+                due_at=draft.due_at,
+            )
+
+        def saved(result: object) -> None:
+            if isinstance(result, tasks.TaskRecord):
+                self._done("card saved", f"task-{result.id}")
+
+        app.push_screen(
+            TaskFormScreen(
+                heading="Edit card",
+                status=card.status,
+                now=app.clock,  # type: ignore[attr-defined]
+                tz=app.tz,
+                save=save,
+                task=card,  # type: ignore[attr-defined]
+            ),
+            saved,
+        )
+
+    # staff picker -----------------------------------------------------------------------
+    def _pick_staff(
+        self,
+        title: str,
+        current: str | None,
+        then: Callable[[str | None], None],
+        *,
+        allow_nobody: bool = False,
+    ) -> None:
+        self._load_staff(title, current, then, allow_nobody)
+
+    @work(thread=True, group="staff")
+    def _load_staff(self, title, current, then, allow_nobody) -> None:  # type: ignore[no-untyped-def]
+        try:
+            staff = list_staff(self._db)
+        except DatabaseError as error:
+            self.app.call_from_thread(
+                self.notify, one_line(error, 200), severity="error", markup=False
+            )
+            return
+        choices = [
+            Choice(s.initials, f"{s.initials}  {s.name}  ({s.role.value.replace('_', ' ')})")
+            for s in staff
+        ]
+        if allow_nobody:
+            choices.append(Choice("", "nobody"))
+
+        def picked(value: str | None) -> None:
+            if value is not None:
+                then(value)
+
+        self.app.call_from_thread(
+            self.app.push_screen, PickScreen(title, choices, current=current), picked
+        )

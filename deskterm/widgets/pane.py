@@ -140,15 +140,24 @@ class Pane(Vertical):
             return
         self.loaded_once = True  # (the message bubbles on: the app watches first loads)
         self._summary = message.summary
-        self.table.show(message.rows)
+        self.present(message.rows)
         self.set_class(not message.rows, "-empty")
         self._update_title()
 
+    def present(self, rows: list[Row]) -> None:
+        """Show freshly loaded rows (a pane with another layout overrides this)."""
+        self.table.show(rows)
+
+    def selected_item(self) -> Any:
+        """The item under the cursor, or None."""
+        row = self.table.selected()
+        return row.item if row is not None else None
+
     # actions ----------------------------------------------------------------------------
     def action_open(self) -> None:
-        row = self.table.selected()
-        if row is not None and row.item is not None:
-            self.post_message(self.Open(self, row.item))
+        item = self.selected_item()
+        if item is not None:
+            self.post_message(self.Open(self, item))
 
     @on(WindowTable.RowSelected)
     def _row_selected(self, event: WindowTable.RowSelected) -> None:

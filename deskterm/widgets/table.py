@@ -50,24 +50,24 @@ class WindowTable(DataTable[Text]):
     def __init__(self, columns: Sequence[Column], **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._spec = tuple(columns)
-        self._rows: list[Row] = []
+        self._shown_rows: list[Row] = []
         self._fitted_width = -1
 
     @property
     def rows_shown(self) -> list[Row]:
-        return self._rows
+        return self._shown_rows
 
     def selected(self) -> Row | None:
-        if not self._rows or self.cursor_row < 0 or self.cursor_row >= len(self._rows):
+        if not self._shown_rows or self.cursor_row < 0 or self.cursor_row >= len(self._shown_rows):
             return None
-        return self._rows[self.cursor_row]
+        return self._shown_rows[self.cursor_row]
 
     def show(self, rows: list[Row]) -> None:
         """Replace the rows, keeping the selected key (or position) and the scroll offset."""
         previous = self.selected()
         previous_index = self.cursor_row
         scroll_y = self.scroll_y
-        self._rows = rows
+        self._shown_rows = rows
         self._rebuild()
         target = 0
         if previous is not None:
@@ -109,5 +109,5 @@ class WindowTable(DataTable[Text]):
         self.clear(columns=True)
         for index, width in zip(visible, self._column_widths(visible), strict=True):
             self.add_column(self._spec[index].label, width=width, key=str(index))
-        for row in self._rows:
+        for row in self._shown_rows:
             self.add_row(*(row.cells[i] for i in visible), key=row.key)

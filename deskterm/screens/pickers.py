@@ -1,0 +1,129 @@
+"""Small modal questions: pick one of a list, or type one line.
+
+Both return their answer through ``dismiss`` (None when the user backs out), so callers
+use ``push_screen(screen, callback)``. Everything shown is literal text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from deskterm.core.text import one_line
+
+MODAL_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 70; max-width: 95%; height: auto; max-height: 80%;
+    border: round $accent; background: $surface; padding: 0 1;
+}}
+{name} .hint {{ color: $text-muted; }}
+{name} .error {{ color: $error; }}
+"""
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+class PickScreen(ModalScreen[str | None]):
+    """Choose one item: j/k or arrows, enter picks, escape backs out."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="PickScreen")
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("j", "down", "Down", show=False),
+        Binding("k", "up", "Up", show=False),
+    ]
+
+    def __init__(self, title: str, choices: list[Choice], *, current: str | None = None) -> None:
+        super().__init__()
+        self._title = title
+        self._choices = choices
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = Text(one_line(self._title, 60))
+            options = OptionList(
+                *(Option(Text(one_line(c.label, 80)), id=c.value) for c in self._choices)
+            )
+            yield options
+            yield Static(Text("enter picks · escape cancels"), classes="hint")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        values = [c.value for c in self._choices]
+        if self._current in values:
+            options.highlighted = values.index(self._current)
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Type one line. Escape backs out, but asks first when something was typed."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="PromptScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, *, label: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self._title = title
+        self._label = label
+        self._initial_text = value
+        self._placeholder = placeholder
+        self._confirm_discard = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = Text(one_line(self._title, 60))
+            yield Label(Text(self._label))
+            yield Input(value=self._initial_text, placeholder=self._placeholder)
+            yield Static(Text(""), classes="error")
+            yield Static(Text("enter saves · escape cancels"), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def show_error(self, message: str) -> None:
+        """Keep the dialog (and what was typed) open with a one-line error."""
+        self.query_one(".error", Static).update(Text(one_line(message, 200)))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._confirm_discard = False
+
+    def action_cancel(self) -> None:
+        typed = self.query_one(Input).value
+        if typed and typed != self._initial_text and not self._confirm_discard:
+            self._confirm_discard = True
+            self.show_error("press escape again to discard what you typed")
+            return
+        self.dismiss(None)
