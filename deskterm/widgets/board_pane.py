@@ -37,13 +37,27 @@ def _label(status: TaskStatus) -> str:
     return status.value.replace("_", " ").upper()
 
 
+DONE = (TaskStatus.PUBLISHED, TaskStatus.ARCHIVED)
+
+
 def _due(task: tasks.TaskRecord, context: PaneContext) -> tuple[str, str]:
-    if task.due_at is None:
+    """The countdown of an open card ("due in 2h", "‼ 3h late"); nothing once it is out."""
+    if task.due_at is None or task.status in DONE:
         return "", ""
     text = format_countdown(task.due_at, context.now)
     if task.is_overdue(context.now):
         return f"‼ {text}", context.overdue_style
     return text, ""
+
+
+def _short_due(due: str) -> str:
+    """The same countdown in at most 5 characters for the narrow board columns."""
+    if not due:
+        return ""
+    late = due.startswith("‼")
+    amount = due.removeprefix("‼ ").removeprefix("due in ").removesuffix(" late")
+    amount = amount.split(" ")[0] if amount != "due now" else "now"
+    return f"‼{amount}" if late else amount
 
 
 class BoardPane(Pane):
@@ -57,7 +71,7 @@ class BoardPane(Pane):
         Column("Kind", 13, hide_below=64),
         Column("Who", 3),
     )
-    CARD_COLUMNS = (Column("Due", 9, hide_below=24), Column("Card", None), Column("Who", 3))
+    CARD_COLUMNS = (Column("Due", 5, hide_below=20), Column("Card", None), Column("Who", 3))
     BINDINGS = [
         Binding("h", "column(-1)", "Column left", show=False),
         Binding("l", "column(1)", "Column right", show=False),
@@ -191,8 +205,9 @@ class BoardPane(Pane):
                 current = row.item
                 counts[current] = row.cells[1].plain
             elif current is not None:
-                due, _title, _kind, who = row.cells
-                by_status[current].append(Row(row.key, (due, row.cells[1], who), row.item))
+                due, title, _kind, who = row.cells
+                short = cell(_short_due(due.plain), str(due.style))
+                by_status[current].append(Row(row.key, (short, title, who), row.item))
         for index, (status, table) in enumerate(
             zip(tasks.BOARD_COLUMNS, self.column_tables(), strict=True)
         ):
