@@ -1,14 +1,17 @@
 """``make bench``: build (or reuse) the data, measure, print the figures table.
 
     .venv/bin/python -m bench [--quick] [--runs N] [--presses N] [--skip-startup] [--skip-keys]
-                               [--strict]
+                               [--skip-board] [--strict]
 
 Steps: ``bench.data`` builds/refreshes the 10,000- and 1,000,000-clip databases (cached in
 ``bench/.data/``); ``bench.startup`` measures first paint in tmux (bare Textual app, desk on
 10k, desk on 1M; median of 5 runs after a warm-up round, plus one traced run per desk for
-the breakdown); ``bench.keys`` measures j/k latency on the 1M desk (240 presses). The table
-goes to stdout and, with the method and the breakdowns, to ``bench/results.md``.
-``--quick``: 3 runs and 120 presses. Exit status 0 (with ``--strict``: 1 if a target is missed).
+the breakdown); ``bench.keys`` measures j/k latency on the 1M desk (240 presses);
+``bench.board`` times card moves (``step_task``) and the Board pane's redraw after a move on a
+copy of the 10k database (20,000 tasks). The table goes to stdout and, with the method and the
+breakdowns, to ``bench/results.md``.
+``--quick``: 3 runs, 120 presses, 100 board redraws. Exit status 0 (with ``--strict``: 1 if a
+target is missed).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import data, keys, startup
+from bench import board, data, keys, startup
 from bench.tmux import TmuxError, TmuxServer
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
@@ -229,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presses", type=int, help="key presses (default 240)")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--skip-keys", action="store_true")
+    parser.add_argument("--skip-board", action="store_true")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 5)
@@ -289,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
                     rows += key_rows(key_figures)
         except TmuxError as error:
             rows.append(Row("tmux", f"n/a ({error})", "—", "FAIL"))
+    board_figures: board.BoardFigures | None = None
+    if not args.skip_board:
+        board_figures = board.measure(paths[data.SMALL_CLIPS], quick=args.quick, log=log)
+        rows += [Row(*row) for row in board.rows(board_figures)]
 
     load = os.getloadavg()
     now = datetime.now(UTC)
@@ -309,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         "warm-up round).\n"
         "- Key latency: see `bench/keys.py` (in-process trace: key bytes read -> frame showing "
         "the moved selection flushed to the terminal).\n"
+        "- Board: see `bench/board.py` (a copy of the 10k database: `step_task` moves timed "
+        "around the call; redraw = the zoomed Board pane under Textual's Pilot at 200x60, "
+        "`reload()` -> first frame composed that shows the move).\n"
         "- Data: see `bench/data.py`.\n"
     )
     RESULTS.write_text(
@@ -320,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
         + details(startup_figures, breakdowns, key_figures, builds, imports)
         + "\n"
+        + (f"\n{board.details(board_figures)}\n" if board_figures is not None else "")
     )
     log(f"wrote {RESULTS} in {time.monotonic() - started:.0f} s")
     missed = any(r.verdict == "FAIL" for r in rows)

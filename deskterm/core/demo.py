@@ -18,7 +18,8 @@ import feedparser
 from dateutil.rrule import rrulestr
 
 from db.base import utcnow
-from db.engine import Database
+from db.engine import Actor, Database
+from db.enums import TaskStatus
 from deskterm.core import calendar, clips, contacts, feeds, requests, tasks
 from deskterm.core.errors import InputError
 from deskterm.core.staff import add_staff
@@ -63,8 +64,12 @@ def load_demo(db: Database, *, now: datetime | None = None) -> DemoLoaded:
     clip_count = _load_feeds(db, now, zone)
     for request in content.REQUESTS:
         _load_request(db, request, now)
-    for task in content.TASKS:
-        _load_task(db, task, now)
+    desks = _Desks(db)
+    try:
+        for task in content.TASKS:
+            _load_task(db, task, now, desks)
+    finally:
+        desks.close()
     for event in content.EVENTS:
         _load_event(db, event, now, zone)
     return DemoLoaded(
@@ -168,17 +173,29 @@ def _load_request(db: Database, spec: dict, now: datetime) -> None:
         requests.update_request(db, record.id, record.version, now=now, **changes)
 
 
-def _load_task(db: Database, spec: dict, now: datetime) -> None:
+def _load_task(db: Database, spec: dict, now: datetime, desks: _Desks) -> None:
+    """Add a card and walk it through the real workflow to its column: review, a sign-off
+    from an approver's desk, the checklist, publication."""
+
     def at(hours: int | None) -> datetime | None:
         return None if hours is None else now + timedelta(hours=hours)
 
-    tasks.create_task(
+    target = TaskStatus(spec["status"])
+    signed_off = target in (TaskStatus.APPROVED, TaskStatus.PUBLISHED)
+    approver = _approver(spec) if signed_off else None
+    reviewer = approver or spec["reviewer"]
+    start = (
+        target
+        if target not in (TaskStatus.APPROVED, TaskStatus.PUBLISHED)
+        else (TaskStatus.IN_REVIEW)
+    )
+    task = tasks.create_task(
         db,
         title=spec["title"],
         kind=spec["kind"],
-        status=spec["status"],
+        status=start,
         owner=spec["owner"],
-        reviewer=spec["reviewer"],
+        reviewer=reviewer if start is TaskStatus.IN_REVIEW else spec["reviewer"],
         due_at=at(spec["due_hours"]),
         publish_at=at(spec["publish_hours"]),
         channels=spec["channels"],
@@ -188,6 +205,49 @@ def _load_task(db: Database, spec: dict, now: datetime) -> None:
         body=spec["body"],
         checklist=spec["checklist"],
     )
+    if approver is None:
+        return
+    task = tasks.approve_task(desks.of(approver), task.id, task.version, now=now)
+    if target is TaskStatus.PUBLISHED:
+        for item in tasks.checklist(db, task.id):
+            tasks.set_checklist_done(db, item.id, item.version, True, now=now)
+        words = "".join(c if c.isalnum() else " " for c in spec["title"].lower()).split()
+        slug = "-".join(words[:6])
+        tasks.publish_task(
+            db,
+            task.id,
+            task.version,
+            published_url=f"https://portalder.example/news/{task.id}-{slug}",
+            now=now,
+        )
+
+
+def _approver(spec: dict) -> str:
+    """Who signs the card off: its reviewer when they may approve and do not own it."""
+    approvers = [s["initials"] for s in content.STAFF if s["can_approve"]]
+    for candidate in (spec["reviewer"], *approvers):
+        if candidate in approvers and candidate != spec["owner"]:
+            return candidate
+    raise ValueError(f"no approver for demo card {spec['title']!r}")
+
+
+class _Desks:
+    """One Database handle per staff member who signs something off in the demo."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._open: dict[str, Database] = {}
+
+    def of(self, initials: str) -> Database:
+        if initials not in self._open:
+            self._open[initials] = Database(
+                self._db.url, actor=Actor(initials, self._db.actor.host)
+            )
+        return self._open[initials]
+
+    def close(self) -> None:
+        for desk in self._open.values():
+            desk.dispose()
 
 
 def _load_event(db: Database, spec: dict, now: datetime, zone: ZoneInfo) -> None:

@@ -36,14 +36,17 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from db.base import utcnow
 from db.engine import Database
 from db.enums import Priority, TaskKind, TaskStatus
 from db.errors import NotFoundError
-from db.models import ChecklistItem, Task
-from db.versioning import update_versioned
+from db.models import ChecklistItem, Staff, Task, TaskComment
+from db.versioning import load_for_update
 from deskterm.core.errors import InputError
 from deskterm.core.fields import (
+    aware,
     aware_or_none,
+    boolean,
     free_text,
     join_list,
     language_tag,
@@ -53,7 +56,8 @@ from deskterm.core.fields import (
     split_list,
     web_url,
 )
-from deskterm.core.staff import resolve_staff_id, staff_initials
+from deskterm.core.staff import StaffRecord, resolve_staff_id, staff_initials
+from deskterm.core.staff import to_record as staff_record
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -66,6 +70,20 @@ BOARD_COLUMNS: tuple[TaskStatus, ...] = (
     TaskStatus.PUBLISHED,
 )
 DONE_STATUSES: frozenset[TaskStatus] = frozenset({TaskStatus.PUBLISHED, TaskStatus.ARCHIVED})
+#: Column names as people say them (messages, headings).
+STATUS_LABELS: dict[TaskStatus, str] = {
+    TaskStatus.BACKLOG: "Backlog",
+    TaskStatus.DRAFTING: "Drafting",
+    TaskStatus.IN_REVIEW: "In review",
+    TaskStatus.APPROVED: "Approved",
+    TaskStatus.PUBLISHED: "Published",
+    TaskStatus.ARCHIVED: "Archived",
+}
+#: Moving a card into one of these sends it back: its sign-off is cleared.
+BEFORE_SIGN_OFF: frozenset[TaskStatus] = frozenset(
+    {TaskStatus.BACKLOG, TaskStatus.DRAFTING, TaskStatus.IN_REVIEW}
+)
+COMMENT_MAX = 20_000
 
 TITLE_MAX = 500
 CHANNELS_MAX = 500
@@ -117,6 +135,28 @@ class TaskRecord:
     def is_overdue(self, now: datetime) -> bool:
         """Due before ``now`` and not yet published or archived."""
         return self.due_at is not None and self.due_at < now and self.status not in DONE_STATUSES
+
+
+@dataclass(frozen=True)
+class ChecklistRecord:
+    id: int
+    label: str
+    required: bool
+    done: bool
+    done_by: str | None  # initials
+    done_at: datetime | None
+    version: int
+    task_id: int
+
+
+@dataclass(frozen=True)
+class CommentRecord:
+    id: int
+    task_id: int
+    author: str | None  # initials; None when the desk user is not on the staff list
+    body: str
+    created_at: datetime
+    version: int
 
 
 @dataclass(frozen=True)
@@ -204,6 +244,8 @@ def _checklist(items: Sequence[tuple[str, bool]]) -> list[tuple[str, bool]]:
 
 # --- operations ---------------------------------------------------------------------------
 
+NEW_CARD_STATUSES = (TaskStatus.BACKLOG, TaskStatus.DRAFTING, TaskStatus.IN_REVIEW)
+
 
 def create_task(
     db: Database,
@@ -223,7 +265,11 @@ def create_task(
     draft_link: str | None = None,
     checklist: Sequence[tuple[str, bool]] = (),
 ) -> TaskRecord:
-    """Add a card; ``checklist`` holds ``(label, required)`` pairs, kept in order."""
+    """Add a card; ``checklist`` holds ``(label, required)`` pairs, kept in order.
+
+    A new card starts in Backlog, Drafting or (with a reviewer) In review: Approved and
+    Published are reached only through a sign-off (``approve_task``, ``publish_task``).
+    """
     given = {
         "title": title,
         "kind": kind,
@@ -238,6 +284,14 @@ def create_task(
         "draft_link": draft_link,
     }
     values = {key: _NORMALIZERS[key](value) for key, value in given.items()}
+    if values["status"] not in NEW_CARD_STATUSES:
+        raise InputError(
+            f"a new card starts in Backlog, Drafting or In review, not "
+            f"{STATUS_LABELS[values['status']]}: it gets there through review and sign-off",
+            field="status",
+        )
+    if values["status"] is TaskStatus.IN_REVIEW and not reviewer:
+        raise InputError("pick a reviewer first", field="reviewer")
     items = _checklist(checklist)
     with db.transaction() as session:
         values["owner_id"] = resolve_staff_id(session, owner, field="owner")
@@ -322,11 +376,15 @@ def list_tasks(
         return [to_record(row, initials) for row in rows]
 
 
-def update_task(db: Database, task_id: int, base_version: int, **changes: Any) -> TaskRecord:
+def update_task(
+    db: Database, task_id: int, base_version: int, *, now: datetime | None = None, **changes: Any
+) -> TaskRecord:
     """Save the fields an editor changed, if nobody saved the task since ``base_version``.
 
     Editable: see ``EDITABLE_FIELDS``; ``owner``/``reviewer`` take initials (None clears).
-    A stale ``base_version`` raises ``db.errors.ConflictError`` and saves nothing.
+    A ``status`` change is a move: the other changes are applied first, then the board
+    rules of ``move_task`` (without self-approval). A stale ``base_version`` raises
+    ``db.errors.ConflictError`` and saves nothing.
     """
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
@@ -337,15 +395,469 @@ def update_task(db: Database, task_id: int, base_version: int, **changes: Any) -
     values = {
         key: _NORMALIZERS[key](value) for key, value in changes.items() if key in _NORMALIZERS
     }
+    target = values.pop("status", None)
+    now = _now(now)
     with db.transaction() as session:
         for field in ("owner", "reviewer"):
             if field in changes:
                 values[f"{field}_id"] = resolve_staff_id(session, changes[field], field=field)
-        row = update_versioned(session, Task, task_id, base_version, **values)
+        row = load_for_update(session, Task, task_id, base_version)
+        for key, value in values.items():
+            setattr(row, key, value)
+        if target is not None:
+            _apply_move(session, db, row, target, now=now, allow_self_approval=False)
+        session.flush()
         return to_record(row, staff_initials(session))
 
 
+# --- moving cards -------------------------------------------------------------------------
+
+
+def check_move(
+    task: TaskRecord,
+    status: TaskStatus | str,
+    *,
+    approver: StaffRecord | None,
+    open_required: int | Sequence[str],
+    allow_self_approval: bool,
+    published_url: str | None = None,
+) -> str | None:
+    """Why moving ``task`` to ``status`` is refused (one line), or None if it is allowed.
+
+    Pure: the caller supplies the facts. ``approver`` is the desk user's staff record (None
+    when the user is not on the staff list); it matters only for a move to Approved.
+    ``open_required`` is the number, or better the labels, of the card's required checklist
+    items not yet done; ``published_url`` the link a move to Published would record
+    (default: the card's own). Moving a card to the column it is in is allowed (nothing
+    happens).
+    """
+    refused = _refusal(
+        task,
+        parse_status(status),
+        approver=approver,
+        open_required=open_required,
+        allow_self_approval=allow_self_approval,
+        published_url=published_url,
+    )
+    return None if refused is None else refused[0]
+
+
+def move_task(
+    db: Database,
+    task_id: int,
+    base_version: int,
+    status: TaskStatus | str,
+    *,
+    now: datetime | None = None,
+    allow_self_approval: bool = False,
+    published_url: str | None = None,
+) -> TaskRecord:
+    """Move a card to ``status`` under the board rules (see the module docstring).
+
+    Moving to Approved signs the card off as the desk user (``approve_task``); moving to
+    Published records ``published_url`` (``publish_task``). A refused move raises
+    ``InputError`` (one line saying why) and changes nothing; a stale ``base_version``
+    raises ``ConflictError``. Moving to the current column changes nothing.
+    """
+    target = parse_status(status)
+    allow_self_approval = boolean(allow_self_approval, field="allow_self_approval")
+    link = web_url(published_url, field="published_url")
+    now = _now(now)
+    with db.transaction() as session:
+        row = load_for_update(session, Task, task_id, base_version)
+        _apply_move(
+            session,
+            db,
+            row,
+            target,
+            now=now,
+            allow_self_approval=allow_self_approval,
+            published_url=link,
+        )
+        session.flush()
+        return to_record(row, staff_initials(session))
+
+
+def step_task(
+    db: Database,
+    task_id: int,
+    base_version: int,
+    direction: int,
+    *,
+    now: datetime | None = None,
+    allow_self_approval: bool = False,
+    published_url: str | None = None,
+) -> TaskRecord:
+    """Move a card one column right (``+1``) or left (``-1``) along ``BOARD_COLUMNS``.
+
+    The same rules as ``move_task`` apply to the column it lands in (a step into Approved is
+    a sign-off). Stepping past either end, or stepping an archived card, is an ``InputError``.
+    """
+    if isinstance(direction, bool) or direction not in (1, -1):
+        raise InputError(
+            f"a card steps +1 (right) or -1 (left), not {direction!r}", field="direction"
+        )
+    allow_self_approval = boolean(allow_self_approval, field="allow_self_approval")
+    link = web_url(published_url, field="published_url")
+    now = _now(now)
+    with db.transaction() as session:
+        row = load_for_update(session, Task, task_id, base_version)
+        current = TaskStatus(row.status)
+        if current not in BOARD_COLUMNS:
+            raise InputError(
+                "an archived card is off the board: move it back to Backlog first",
+                field="status",
+            )
+        index = BOARD_COLUMNS.index(current) + direction
+        if not 0 <= index < len(BOARD_COLUMNS):
+            where = "first" if direction < 0 else "last"
+            raise InputError(
+                f"the card is already in {STATUS_LABELS[current]}, the {where} column",
+                field="status",
+            )
+        _apply_move(
+            session,
+            db,
+            row,
+            BOARD_COLUMNS[index],
+            now=now,
+            allow_self_approval=allow_self_approval,
+            published_url=link,
+        )
+        session.flush()
+        return to_record(row, staff_initials(session))
+
+
+def send_for_review(
+    db: Database, task_id: int, base_version: int, reviewer: str, *, now: datetime | None = None
+) -> TaskRecord:
+    """Name the card's reviewer (staff initials) and move it to In review, in one save."""
+    now = _now(now)
+    with db.transaction() as session:
+        reviewer_id = resolve_staff_id(session, reviewer, field="reviewer")
+        if reviewer_id is None:
+            raise InputError("pick a reviewer first", field="reviewer")
+        row = load_for_update(session, Task, task_id, base_version)
+        row.reviewer_id = reviewer_id
+        _apply_move(session, db, row, TaskStatus.IN_REVIEW, now=now, allow_self_approval=False)
+        session.flush()
+        return to_record(row, staff_initials(session))
+
+
+def approve_task(
+    db: Database,
+    task_id: int,
+    base_version: int,
+    *,
+    now: datetime | None = None,
+    allow_self_approval: bool = False,
+) -> TaskRecord:
+    """Sign the card off as the desk user (the staff member whose initials are the user name).
+
+    The user must be on the staff list, active, allowed to approve and (unless
+    ``allow_self_approval``) not the card's owner; the card must be in review.
+    """
+    return move_task(
+        db,
+        task_id,
+        base_version,
+        TaskStatus.APPROVED,
+        now=now,
+        allow_self_approval=allow_self_approval,
+    )
+
+
+def publish_task(
+    db: Database,
+    task_id: int,
+    base_version: int,
+    *,
+    published_url: str | None,
+    now: datetime | None = None,
+) -> TaskRecord:
+    """Mark an approved card published, recording the link to what went out.
+
+    Refused unless the card is Approved with a sign-off and every required checklist item is
+    done. ``publish_at`` is set to ``now`` if it was unset. On a card already published this
+    only corrects the link.
+    """
+    return move_task(
+        db, task_id, base_version, TaskStatus.PUBLISHED, now=now, published_url=published_url
+    )
+
+
+def assign_owner(db: Database, task_id: int, base_version: int, owner: str | None) -> TaskRecord:
+    """Give the card to a staff member (initials), or to nobody with None or ""."""
+    with db.transaction() as session:
+        owner_id = resolve_staff_id(session, owner, field="owner")
+        row = load_for_update(session, Task, task_id, base_version)
+        row.owner_id = owner_id
+        session.flush()
+        return to_record(row, staff_initials(session))
+
+
+def current_staff(db: Database) -> StaffRecord | None:
+    """The staff member the desk user is (initials equal to the user name), or None.
+
+    This is the ``approver`` to hand to ``check_move``.
+    """
+    with db.read() as session:
+        row = _desk_staff(session, db)
+        return None if row is None else staff_record(row)
+
+
+# --- comments and checklists --------------------------------------------------------------
+
+
+def add_comment(
+    db: Database, task_id: int, body: str, *, now: datetime | None = None
+) -> CommentRecord:
+    """Add a comment to a card, written by the staff member with the desk user's initials."""
+    now = _now(now)
+    body = free_text(body, field="body", max_length=COMMENT_MAX, label="comment")
+    if not body:
+        raise InputError("a comment needs some text", field="body")
+    with db.transaction() as session:
+        _require_task(session, task_id)
+        author = _desk_staff(session, db)
+        row = TaskComment(
+            task_id=task_id,
+            author_id=None if author is None else author.id,
+            body=body,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        return _comment_record(row, None if author is None else author.initials)
+
+
+def list_comments(db: Database, task_id: int) -> list[CommentRecord]:
+    """A card's comments, oldest first; ``NotFoundError`` if the card does not exist."""
+    with db.read() as session:
+        rows = list(
+            session.scalars(
+                select(TaskComment)
+                .where(TaskComment.task_id == task_id)
+                .order_by(TaskComment.created_at, TaskComment.id)
+            )
+        )
+        if not rows:
+            _require_task(session, task_id)
+            return []
+        initials = staff_initials(session)
+        return [_comment_record(row, _initials(initials, row.author_id)) for row in rows]
+
+
+def checklist(db: Database, task_id: int) -> list[ChecklistRecord]:
+    """A card's checklist in its order; ``NotFoundError`` if the card does not exist."""
+    with db.read() as session:
+        rows = list(
+            session.scalars(
+                select(ChecklistItem)
+                .where(ChecklistItem.task_id == task_id)
+                .order_by(ChecklistItem.position, ChecklistItem.id)
+            )
+        )
+        if not rows:
+            _require_task(session, task_id)
+            return []
+        initials = staff_initials(session)
+        return [_checklist_record(row, initials) for row in rows]
+
+
+def set_checklist_done(
+    db: Database, item_id: int, base_version: int, done: bool, *, now: datetime | None = None
+) -> ChecklistRecord:
+    """Tick (or untick) a checklist item; a tick records who (the desk user) and when."""
+    done = boolean(done, field="done")
+    now = _now(now)
+    with db.transaction() as session:
+        author = _desk_staff(session, db)
+        row = load_for_update(session, ChecklistItem, item_id, base_version)
+        if row.done != done:
+            row.done = done
+            if done:
+                row.done_by_id = None if author is None else author.id
+                row.done_at = now
+            else:
+                row.done_by_id = None
+                row.done_at = None
+            session.flush()
+        return _checklist_record(row, staff_initials(session))
+
+
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return utcnow() if now is None else aware(now, field="now")
+
+
+def _desk_staff(session: Session, db: Database) -> Staff | None:
+    """The staff row whose initials are the desk user's name, if there is one."""
+    return session.scalar(select(Staff).where(Staff.initials == db.actor.user.strip().upper()))
+
+
+def _require_task(session: Session, task_id: int) -> None:
+    if session.scalar(select(Task.id).where(Task.id == task_id)) is None:
+        raise NotFoundError(Task.__tablename__, task_id)
+
+
+def _open_required(session: Session, task_id: int) -> list[str]:
+    """Labels of the card's required checklist items not yet done, in checklist order."""
+    return list(
+        session.scalars(
+            select(ChecklistItem.label)
+            .where(
+                ChecklistItem.task_id == task_id,
+                ChecklistItem.required.is_(True),
+                ChecklistItem.done.is_(False),
+            )
+            .order_by(ChecklistItem.position, ChecklistItem.id)
+        )
+    )
+
+
+def _refusal(
+    task: TaskRecord,
+    target: TaskStatus,
+    *,
+    approver: StaffRecord | None,
+    open_required: int | Sequence[str],
+    allow_self_approval: bool,
+    published_url: str | None,
+) -> tuple[str, str] | None:
+    """(reason, field at fault) when the move is refused, else None: see ``check_move``."""
+    current = TaskStatus(task.status)
+    if target is current:
+        return None
+    if current is TaskStatus.ARCHIVED and target is not TaskStatus.BACKLOG:
+        return "an archived card can only go back to Backlog", "status"
+    if target is TaskStatus.ARCHIVED:
+        return None
+    if target is TaskStatus.IN_REVIEW and task.reviewer is None:
+        return "pick a reviewer first", "reviewer"
+    if target is TaskStatus.APPROVED:
+        return _approval_refusal(task, current, approver, allow_self_approval)
+    if target is TaskStatus.PUBLISHED:
+        if current is not TaskStatus.APPROVED:
+            return (
+                f"only an approved card can be published (this one is in "
+                f"{STATUS_LABELS[current]}): a card cannot skip review",
+                "status",
+            )
+        if task.approved_by is None:
+            reason = "this card has no sign-off: it must be approved before it is published"
+            return reason, "status"
+        if isinstance(open_required, int):
+            count, labels = open_required, ""
+        else:
+            count, labels = len(open_required), ": " + ", ".join(open_required)
+        if count:
+            what = "item is" if count == 1 else "items are"
+            return f"{count} required checklist {what} open{labels}", "checklist"
+        if not (published_url or task.published_url):
+            return "published needs the link to what went out", "published_url"
+    return None
+
+
+def _approval_refusal(
+    task: TaskRecord,
+    current: TaskStatus,
+    approver: StaffRecord | None,
+    allow_self_approval: bool,
+) -> tuple[str, str] | None:
+    if current not in (TaskStatus.IN_REVIEW, TaskStatus.PUBLISHED):
+        return (
+            f"a card goes to In review before it is approved (this one is in "
+            f"{STATUS_LABELS[current]})",
+            "status",
+        )
+    if approver is None:
+        return "you are not on the staff list, so you cannot approve", "status"
+    if not approver.active:
+        return f"{approver.initials} is not an active staff member, so cannot approve", "status"
+    if not approver.can_approve:
+        return (
+            "only a staff member who may approve can move a card to Approved "
+            f"({approver.initials} cannot)",
+            "status",
+        )
+    if task.owner == approver.initials and not allow_self_approval:
+        return f"{approver.initials} owns this card: someone else must approve it", "status"
+    return None
+
+
+def _apply_move(
+    session: Session,
+    db: Database,
+    row: Task,
+    target: TaskStatus,
+    *,
+    now: datetime,
+    allow_self_approval: bool,
+    published_url: str | None = None,
+) -> None:
+    """Check the board rules on the loaded ``row`` and make the move (not flushed).
+
+    Raises ``InputError`` with the reason when the move is refused; ``row`` is then left as it
+    was loaded apart from changes the caller made, which the failed transaction discards.
+    """
+    current = TaskStatus(row.status)
+    if target is current:
+        if target is TaskStatus.PUBLISHED and published_url:
+            row.published_url = published_url  # correcting the link of a published card
+        return
+    # The caller may have set fields on ``row`` already: reading must not flush them early
+    # (each flush bumps the version and writes an audit row; the move is one change).
+    with session.no_autoflush:
+        approver = None
+        if target is TaskStatus.APPROVED:
+            found = _desk_staff(session, db)
+            approver = None if found is None else staff_record(found)
+        open_required = _open_required(session, row.id) if target is TaskStatus.PUBLISHED else []
+        refused = _refusal(
+            to_record(row, staff_initials(session)),
+            target,
+            approver=approver,
+            open_required=open_required,
+            allow_self_approval=allow_self_approval,
+            published_url=published_url,
+        )
+    if refused is not None:
+        message, field = refused
+        raise InputError(message, field=field)
+    row.status = target
+    if target is TaskStatus.APPROVED:
+        assert approver is not None  # _refusal refuses a move to Approved without one
+        row.approved_by_id = approver.id
+        row.approved_at = now
+    elif target in BEFORE_SIGN_OFF:
+        row.approved_by_id = None
+        row.approved_at = None
+    elif target is TaskStatus.PUBLISHED:
+        if published_url:
+            row.published_url = published_url
+        if row.publish_at is None:
+            row.publish_at = now
+
+
+def _comment_record(row: TaskComment, author: str | None) -> CommentRecord:
+    return CommentRecord(row.id, row.task_id, author, row.body, row.created_at, row.version)
+
+
+def _checklist_record(row: ChecklistItem, initials: dict[int, str]) -> ChecklistRecord:
+    return ChecklistRecord(
+        id=row.id,
+        label=row.label,
+        required=row.required,
+        done=row.done,
+        done_by=_initials(initials, row.done_by_id),
+        done_at=row.done_at,
+        version=row.version,
+        task_id=row.task_id,
+    )
 
 
 def _initials(initials: dict[int, str], staff_id: int | None) -> str | None:

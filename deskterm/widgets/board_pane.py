@@ -50,6 +50,31 @@ def _due(task: tasks.TaskRecord, context: PaneContext) -> tuple[str, str]:
     return text, ""
 
 
+def story_budget_detail(db, now, tz):  # type: ignore[no-untyped-def]
+    """Build this week's budget (Monday to Sunday in the desk's zone) and save copies."""
+    from deskterm.core.budget import render_html, render_markdown, story_budget
+    from deskterm.core.config import data_dir
+    from deskterm.screens.detail import Detail
+
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    budget = story_budget(db, start=monday, days=7, tz=tz)
+    markdown = render_markdown(budget, tz=tz)
+    folder = data_dir() / "budgets"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"story-budget-{monday.isoformat()}"
+    stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
+    stem.with_suffix(".html").write_text(render_html(budget, tz=tz), encoding="utf-8")
+    return Detail(
+        title=f"Story budget, week of {monday:%a %d %b %Y}",
+        fields=[
+            ("Printable", str(stem.with_suffix(".html"))),
+            ("Markdown", str(stem.with_suffix(".md"))),
+        ],
+        body=markdown,
+    )
+
+
 def _short_due(due: str) -> str:
     """The same countdown in at most 5 characters for the narrow board columns."""
     if not due:
@@ -86,6 +111,7 @@ class BoardPane(Pane):
         Binding("c", "comment", "Comment", show=False),
         Binding("M", "mine", "Mine only", show=False),
         Binding("D", "due_soon", "Due in 24h", show=False),
+        Binding("b", "budget", "Story budget", show=False),
     ]
 
     def __init__(self, context, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
@@ -468,6 +494,17 @@ class BoardPane(Pane):
                 task=card,  # type: ignore[attr-defined]
             ),
             saved,
+        )
+
+    def action_budget(self) -> None:
+        """This week's story budget: shown here, saved as Markdown and printable HTML."""
+        from deskterm.screens.detail import DetailScreen
+
+        app = self.app
+        self.app.push_screen(
+            DetailScreen(
+                "Story budget", partial(story_budget_detail, self._db, app.clock(), app.tz)
+            )  # type: ignore[attr-defined]
         )
 
     # staff picker -----------------------------------------------------------------------

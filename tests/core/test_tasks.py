@@ -22,6 +22,7 @@ from deskterm.core.tasks import (
     list_tasks,
     update_task,
 )
+from tests.core.cards import seed_card
 
 T0 = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
@@ -168,7 +169,7 @@ def test_board_counts_columns_and_shows_the_soonest_cards(staff):
         ("x-1", "archived", at(1), "AB"),
         ("x-2", "archived", None, None),
     ]:
-        made[name] = create_task(db, title=name, status=status, due_at=due, owner=owner)
+        made[name] = seed_card(db, title=name, status=status, due_at=due, owner=owner)
 
     columns = board(db, per_column=2)
     assert [column.status for column in columns] == list(BOARD_COLUMNS)
@@ -213,7 +214,7 @@ def test_board_counts_columns_and_shows_the_soonest_cards(staff):
 def test_list_tasks_pages_with_a_keyset(db):
     dues = [at(3), None, at(1), at(3), None, at(2), at(-4), None]
     for number, due in enumerate(dues):
-        create_task(
+        seed_card(
             db, title=f"t{number}", due_at=due, status="archived" if number == 6 else "drafting"
         )
 

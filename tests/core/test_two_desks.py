@@ -11,9 +11,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from db.models import AuditLog, Clip, Contact, Event, Feed, Request, RequestNote, Task
+from db.models import (
+    AuditLog,
+    Clip,
+    Contact,
+    Event,
+    Feed,
+    Request,
+    RequestNote,
+    Task,
+    TaskComment,
+)
 from db.schema import check
-from deskterm.core import clips, feeds, requests
+from deskterm.core import clips, feeds, requests, tasks
 
 WRITER = Path(__file__).parent / "procs" / "desk_writer.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,4 +133,25 @@ def test_two_desks_adding_notes_and_flipping_read_flags(db, db_path, tmp_path):
     assert count(db, RequestNote) == 2 * PER_DESK
     seed_feed_and_clips(db)
     run_two_desks(db_path, "read_flags", tmp_path)
+    assert check(db).ok
+
+
+def test_two_desks_moving_and_commenting_on_one_card(db, db_path, tmp_path):
+    tasks.create_task(db, title="Shared card")
+    results = run_two_desks(db_path, "task_moves", tmp_path)
+    final = tasks.get_task(db, 1)
+    assert final.version == 1 + 2 * PER_DESK  # every move saved once, none lost or doubled
+    with db.read() as session:
+        moves = session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.entity == "tasks", AuditLog.entity_id == 1, AuditLog.action == "update")
+        )
+    assert moves == 2 * PER_DESK
+    assert final.status == ("backlog" if PER_DESK % 2 == 0 else "drafting")
+    print("conflicts seen:", [r["conflicts"] for r in results])
+
+    run_two_desks(db_path, "task_comments", tmp_path)
+    assert count(db, TaskComment) == 2 * PER_DESK
+    assert len(tasks.list_comments(db, 1)) == 2 * PER_DESK
     assert check(db).ok

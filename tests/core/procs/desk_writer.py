@@ -49,6 +49,17 @@ def main() -> None:
             requests.add_note(db, 1, kind="internal", body=f"{tag} note {i}")
         elif operation == "tasks":
             tasks.create_task(db, title=f"{tag} card {i}", kind="statement")
+        elif operation == "task_moves":
+            while True:  # a desk dragging card 1 back and forth; reload on conflict
+                card = tasks.get_task(db, 1)
+                target = "drafting" if card.status == "backlog" else "backlog"
+                try:
+                    tasks.move_task(db, 1, card.version, target, now=NOW)
+                    break
+                except ConflictError:
+                    conflicts += 1
+        elif operation == "task_comments":
+            tasks.add_comment(db, 1, f"{tag} comment {i}", now=NOW)
         elif operation == "events":
             calendar.create_event(
                 db,

@@ -1,0 +1,176 @@
+"""The task board driven from the keyboard: columns, H/L moves, review, approval, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from db.engine import Actor, Database
+from db.enums import TaskStatus
+from deskterm.app import make_app
+from deskterm.core import tasks
+from deskterm.screens.pickers import PickScreen, PromptScreen
+from deskterm.screens.task_form import TaskFormScreen
+from deskterm.widgets.board_pane import BoardPane
+from tests.tui.conftest import fixed_clock
+from tests.tui.test_desk import wait_loaded
+
+
+@pytest.fixture
+def desk_as(settings, desk_db, db_path):
+    """The desk run by a given staff member (the actor who approves)."""
+    opened: list[Database] = []
+
+    def build(initials: str):
+        db = Database(str(db_path), actor=Actor(initials, f"{initials}-host"))
+        opened.append(db)
+        return make_app(settings, db, clock=fixed_clock, live=False)
+
+    yield build
+    for db in opened:
+        db.dispose()
+
+
+def card(db: Database, title_start: str) -> tasks.TaskRecord:
+    return next(t for t in tasks.list_tasks(db, limit=50) if t.title.startswith(title_start))
+
+
+async def settle(pilot, until, *, tries: int = 150) -> None:
+    for _ in range(tries):
+        await asyncio.sleep(0.02)
+        await pilot.pause()
+        if until():
+            return
+    raise AssertionError("the board never got there")
+
+
+async def open_board(pilot, app) -> BoardPane:
+    await wait_loaded(pilot, app)
+    await pilot.press("3", "z")
+    board = app.screen.query_one(BoardPane)
+    await settle(pilot, lambda: board.wide and any(t.rows_shown for t in board.column_tables()))
+    return board
+
+
+async def select_card(pilot, board: BoardPane, title_start: str) -> None:
+    for index, table in enumerate(board.column_tables()):
+        for row_index, row in enumerate(table.rows_shown):
+            if row.item is not None and row.item.title.startswith(title_start):
+                table.focus()
+                board._column_index = index
+                table.move_cursor(row=row_index)
+                await pilot.pause()
+                return
+    raise AssertionError(f"no card {title_start!r} on the board")
+
+
+async def test_zoomed_board_shows_the_columns_side_by_side(desk_as):
+    app = desk_as("PS")
+    async with app.run_test(size=(200, 60)) as pilot:
+        board = await open_board(pilot, app)
+        titles = [str(t.border_title) for t in board.column_tables()]
+        assert titles[0].startswith("BACKLOG · 1") and titles[1].startswith("DRAFTING · 1")
+        await pilot.press("z")  # back to the dashboard: the pane is narrow again
+        await settle(pilot, lambda: not board.wide)
+
+
+async def test_L_and_H_move_a_card_and_keep_it_selected(desk_as, desk_db):
+    app = desk_as("PS")
+    async with app.run_test(size=(200, 60)) as pilot:
+        board = await open_board(pilot, app)
+        await select_card(pilot, board, "Statement on water main")
+        await pilot.press("L")
+        await settle(pilot, lambda: card(desk_db, "Statement").status is TaskStatus.DRAFTING)
+        await settle(
+            pilot,
+            lambda: (
+                board.selected_item() is not None
+                and board.selected_item().title.startswith("Statement")
+            ),
+        )
+        assert board._column_index == 1
+        await pilot.press("H")
+        await settle(pilot, lambda: card(desk_db, "Statement").status is TaskStatus.BACKLOG)
+
+
+async def test_a_refused_move_says_why_and_changes_nothing(desk_as, desk_db):
+    app = desk_as("PS")
+    async with app.run_test(size=(200, 60)) as pilot:
+        board = await open_board(pilot, app)
+        await select_card(pilot, board, "Press release: transit")
+        await pilot.press("L")  # drafting -> in review needs a reviewer
+        await settle(pilot, lambda: any("reviewer" in str(n.message) for n in app._notifications))
+        assert card(desk_db, "Press release: transit").status is TaskStatus.DRAFTING
+
+
+async def test_review_by_one_desk_and_approval_by_another(desk_as, desk_db):
+    owner_desk = desk_as("JL")
+    async with owner_desk.run_test(size=(200, 60)) as pilot:
+        board = await open_board(pilot, owner_desk)
+        await select_card(pilot, board, "Press release: transit")
+        await pilot.press("v")
+        await settle(pilot, lambda: isinstance(owner_desk.screen, PickScreen))
+        picker = owner_desk.screen
+        values = [c.value for c in picker._choices]
+        for _ in range(values.index("PS")):
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settle(pilot, lambda: card(desk_db, "Press release").status is TaskStatus.IN_REVIEW)
+        assert card(desk_db, "Press release").reviewer == "PS"
+        await pilot.press("A")  # JL owns it and may not approve
+        await settle(
+            pilot, lambda: any("approve" in str(n.message) for n in owner_desk._notifications)
+        )
+        assert card(desk_db, "Press release").status is TaskStatus.IN_REVIEW
+    approver_desk = desk_as("PS")
+    async with approver_desk.run_test(size=(200, 60)) as pilot:
+        board = await open_board(pilot, approver_desk)
+        await select_card(pilot, board, "Press release: transit")
+        await pilot.press("A")
+        await settle(pilot, lambda: card(desk_db, "Press release").status is TaskStatus.APPROVED)
+        assert card(desk_db, "Press release").approved_by == "PS"
+        await pilot.press("p")
+        await settle(pilot, lambda: isinstance(approver_desk.screen, PromptScreen))
+        await pilot.press(*"https://city.example/news/fares")
+        await pilot.press("enter")
+        await settle(pilot, lambda: card(desk_db, "Press release").status is TaskStatus.PUBLISHED)
+        assert card(desk_db, "Press release").published_url == "https://city.example/news/fares"
+
+
+async def test_new_card_form_keeps_typed_text_on_an_error(desk_as, desk_db):
+    app = desk_as("PS")
+    async with app.run_test(size=(200, 60)) as pilot:
+        board = await open_board(pilot, app)
+        board.column_tables()[0].focus()
+        await pilot.press("n")
+        await settle(pilot, lambda: isinstance(app.screen, TaskFormScreen))
+        form = app.screen
+        await pilot.press(*"Op-ed on transit")
+        await pilot.press("tab", "tab", *"ZZ")  # unknown owner initials
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "ZZ" in str(form.query_one("#owner-error").render()))
+        assert form.query_one("#title").value == "Op-ed on transit"  # nothing typed is lost
+        form.query_one("#owner").value = "JL"
+        form.query_one("#due").value = "tomorrow 3pm"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: not isinstance(app.screen, TaskFormScreen))
+        created = card(desk_db, "Op-ed on transit")
+        assert created.owner == "JL" and created.status is TaskStatus.BACKLOG
+        assert created.due_at is not None
+
+
+async def test_b_shows_the_story_budget_and_saves_a_printable_copy(desk_as, tmp_path):
+    from deskterm.core.config import data_dir
+    from deskterm.screens.detail import DetailScreen
+
+    app = desk_as("PS")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("3", "b")
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await settle(
+            pilot, lambda: "Press release: transit" in str(app.screen.query_one("#body").render())
+        )
+    saved = sorted((data_dir() / "budgets").glob("story-budget-*.html"))
+    assert saved and "<html" in saved[-1].read_text().lower()
