@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _BIDI_CONTROLS = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+# Anything visible() would change: C0/C1 controls, DEL, bidi controls, lone surrogates.
+_NEEDS_CARE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def visible(text: object, *, keep_newlines: bool = False) -> str:
@@ -14,8 +17,11 @@ def visible(text: object, *, keep_newlines: bool = False) -> str:
     ``\\uNNNN`` escapes so a hostile feed cannot move the cursor or recolour the screen;
     tabs and (unless kept) newlines become spaces.
     """
+    text = str(text)
+    if not _NEEDS_CARE.search(text):
+        return text  # the common case: nothing to escape
     out: list[str] = []
-    for char in str(text):
+    for char in text:
         code = ord(char)
         if char == "\n" and keep_newlines:
             out.append(char)

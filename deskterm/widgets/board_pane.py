@@ -24,6 +24,7 @@ from deskterm.core.errors import InputError
 from deskterm.core.staff import list_staff
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
+from deskterm.widgets.card_column import CardColumn
 from deskterm.widgets.pane import FilterInput, Pane, PaneContext, text_matches
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 
@@ -96,7 +97,6 @@ class BoardPane(Pane):
         Column("Kind", 13, hide_below=64),
         Column("Who", 3),
     )
-    CARD_COLUMNS = (Column("Due", 5, hide_below=20), Column("Card", None), Column("Who", 3))
     BINDINGS = [
         Binding("h", "column(-1)", "Column left", show=False),
         Binding("l", "column(1)", "Column right", show=False),
@@ -127,11 +127,9 @@ class BoardPane(Pane):
         yield WindowTable(self.COLUMNS, id=f"{self.id}-table")
         with Horizontal(classes="board-columns"):
             for status in tasks.BOARD_COLUMNS:
-                table = WindowTable(
-                    self.CARD_COLUMNS, id=f"{self.id}-{status.value}", classes="board-column"
-                )
-                table.border_title = Text(_label(status))
-                yield table
+                column = CardColumn(id=f"{self.id}-{status.value}", classes="board-column")
+                column.border_title = Text(_label(status))
+                yield column
         yield Static(self.EMPTY, classes="empty", markup=False)
 
     # layout -----------------------------------------------------------------------------
@@ -148,8 +146,8 @@ class BoardPane(Pane):
             if had_focus:
                 self.call_after_refresh(self.focus_table)
 
-    def column_tables(self) -> list[WindowTable]:
-        return list(self.query(".board-column").results(WindowTable))
+    def column_tables(self) -> list[CardColumn]:
+        return list(self.query(".board-column").results(CardColumn))
 
     def focus_table(self) -> None:
         if self.wide:
@@ -237,7 +235,9 @@ class BoardPane(Pane):
         for index, (status, table) in enumerate(
             zip(tasks.BOARD_COLUMNS, self.column_tables(), strict=True)
         ):
-            table.border_title = Text(counts.get(status, _label(status)))
+            title = counts.get(status, _label(status))
+            if str(table.border_title) != title:  # a changed title repaints the column
+                table.border_title = Text(title)
             table.show(by_status[status])
             keys = [row.key for row in by_status[status]]
             if follow in keys:
@@ -495,6 +495,10 @@ class BoardPane(Pane):
             ),
             saved,
         )
+
+    def on_card_column_chosen(self, event: CardColumn.Chosen) -> None:
+        event.stop()
+        self.action_open()
 
     def action_budget(self) -> None:
         """This week's story budget: shown here, saved as Markdown and printable HTML."""

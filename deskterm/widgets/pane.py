@@ -86,6 +86,7 @@ class Pane(Vertical):
         self._summary = ""
         self._debounce: Timer | None = None
         self.loaded_once = False
+        self._shown_title = ""
 
     def compose(self) -> ComposeResult:
         yield FilterInput(placeholder="filter… (enter keeps it, escape clears)", classes="filter")
@@ -113,7 +114,10 @@ class Pane(Vertical):
             parts.append(self._summary)
         if self._filter_text:
             parts.append(f"filter: {self._filter_text}")
-        self.border_title = Text(one_line(" · ".join(parts), 300))  # Text: never markup
+        title = one_line(" · ".join(parts), 300)
+        if title != self._shown_title:  # reassigning repaints the whole pane, children too
+            self._shown_title = title
+            self.border_title = Text(title)  # Text: never markup
 
     # loading --------------------------------------------------------------------------
     def reload(self) -> None:
