@@ -56,3 +56,17 @@ def test_demo_desk_requests_zoomed(snap_compare, demo_app):
         await pilot.pause()
 
     assert snap_compare(demo_app, terminal_size=(120, 40), run_before=zoom)
+
+
+def test_demo_board_zoomed(snap_compare, demo_app):
+    async def zoom_board(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("3", "z")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            board = pilot.app.screen.query_one("#board")
+            if board.wide and any(column.rows_shown for column in board.column_tables()):
+                break
+        await pilot.pause()
+
+    assert snap_compare(demo_app, terminal_size=(160, 45), run_before=zoom_board)
