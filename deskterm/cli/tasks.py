@@ -65,6 +65,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("text")
     p.set_defaults(handler=cmd_comment)
 
+    p = actions.add_parser("link", parents=[common], help="link a card to what it serves")
+    p.add_argument("id", type=int)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--request", metavar="NUMBER_OR_ID", help="e.g. M-2026-0007")
+    what.add_argument("--clip", type=int, metavar="ID")
+    what.add_argument("--event", type=int, metavar="ID")
+    p.set_defaults(handler=cmd_link)
+
     p = actions.add_parser("budget", parents=[common], help="the story budget for a week")
     when = p.add_mutually_exclusive_group()
     when.add_argument("--week", action="store_true", help="this week from Monday (the default)")
@@ -211,6 +219,16 @@ def cmd_comment(ctx: CliContext, args: argparse.Namespace) -> int:
 
     comment = add_comment(ctx.database(), args.id, args.text)
     ctx.emit(comment, lambda: ctx.out(f"added comment {comment.id} to task {comment.task_id}"))
+    return 0
+
+
+def cmd_link(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.core.links import link_card
+
+    item = link_card(
+        ctx.database(), args.id, request=args.request, clip=args.clip, event=args.event
+    )
+    ctx.emit(item, lambda: ctx.out(f"linked task {args.id} to {item.type.value} {item.label}"))
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from db.engine import Database
 from deskterm.core import calendar, clips, requests, tasks
+from deskterm.core.links import linked
 from deskterm.screens.detail import Detail
 from deskterm.widgets.timefmt import stamp
 
@@ -88,7 +89,30 @@ def task_detail(db: Database, task_id: int, tz: tzinfo) -> Detail:
     ]
     if t.approved_by:
         fields.append(("Approved", f"{t.approved_by} at {stamp(t.approved_at, tz)}"))
-    return Detail(title=t.title, fields=fields, body=t.body)
+    if t.published_url:
+        fields.append(("Published at", t.published_url))
+    items = tasks.checklist(db, task_id)
+    comments = tasks.list_comments(db, task_id)
+    sections = [
+        (
+            "Checklist (x on the board ticks)",
+            [
+                f"[{'x' if i.done else ' '}] {i.label}"
+                + (" (required)" if i.required else "")
+                + (f" — {i.done_by} {stamp(i.done_at, tz)}" if i.done and i.done_by else "")
+                for i in items
+            ],
+        ),
+        (
+            "Serves (ctrl+l on the board links)",
+            [f"{item.type.value}: {item.label}" for item in linked(db, "task", task_id)],
+        ),
+        (
+            "Comments",
+            [f"{stamp(c.created_at, tz)}  {_label(c.author)}  {c.body}" for c in comments],
+        ),
+    ]
+    return Detail(title=t.title, fields=fields, body=t.body, sections=sections)
 
 
 def event_detail(db: Database, occurrence: calendar.Occurrence, tz: tzinfo) -> Detail:

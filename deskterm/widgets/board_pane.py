@@ -112,6 +112,8 @@ class BoardPane(Pane):
         Binding("M", "mine", "Mine only", show=False),
         Binding("D", "due_soon", "Due in 24h", show=False),
         Binding("b", "budget", "Story budget", show=False),
+        Binding("x", "checklist", "Checklist", show=False),
+        Binding("ctrl+l", "link", "Link to request/clip/event", show=False),
     ]
 
     def __init__(self, context, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
@@ -494,6 +496,76 @@ class BoardPane(Pane):
                 task=card,  # type: ignore[attr-defined]
             ),
             saved,
+        )
+
+    def action_checklist(self) -> None:
+        """Tick or untick one checklist item (required ones gate publication)."""
+        card = self._card()
+        if card is not None:
+            self._load_checklist(card)
+
+    @work(thread=True, group="checklist")
+    def _load_checklist(self, card: tasks.TaskRecord) -> None:
+        try:
+            items = tasks.checklist(self._db, card.id)
+        except (InputError, DatabaseError) as error:
+            self.app.call_from_thread(
+                self.notify, one_line(error, 200), severity="error", markup=False
+            )
+            return
+        if not items:
+            self.app.call_from_thread(self.notify, "This card has no checklist.", markup=False)
+            return
+        by_id = {str(item.id): item for item in items}
+        choices = [
+            Choice(
+                str(i.id),
+                f"[{'x' if i.done else ' '}] {i.label}" + (" (required)" if i.required else ""),
+            )
+            for i in items
+        ]
+
+        def picked(value: str | None) -> None:
+            if value is None:
+                return
+            item = by_id[value]
+            self._do(
+                f"{'unticked' if item.done else 'ticked'}: {item.label}",
+                partial(tasks.set_checklist_done, self._db, item.id, item.version, not item.done),
+                follow=f"task-{card.id}",
+            )
+
+        self.app.call_from_thread(
+            self.app.push_screen,
+            PickScreen(f"Checklist: {card.title[:40]} (enter ticks or unticks)", choices),
+            picked,
+        )
+
+    def action_link(self) -> None:
+        from deskterm.core.links import link_card, parse_link_target
+
+        card = self._card()
+        if card is None:
+            return
+
+        def link(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                target = parse_link_target(text)
+            except InputError as error:
+                self.notify(one_line(error, 200), severity="warning", markup=False)
+                return
+            self._do(
+                "linked", partial(link_card, self._db, card.id, **target), follow=f"task-{card.id}"
+            )
+
+        self.app.push_screen(
+            PromptScreen(
+                "Link this card",
+                label="Request number (M-2026-0007), clip:ID or event:ID",
+            ),
+            link,
         )
 
     def on_card_column_chosen(self, event: CardColumn.Chosen) -> None:

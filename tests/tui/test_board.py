@@ -174,3 +174,45 @@ async def test_b_shows_the_story_budget_and_saves_a_printable_copy(desk_as, tmp_
         )
     saved = sorted((data_dir() / "budgets").glob("story-budget-*.html"))
     assert saved and "<html" in saved[-1].read_text().lower()
+
+
+async def test_checklist_link_and_comment_from_the_board_show_on_the_card(desk_as, desk_db):
+    from deskterm.core import requests
+    from deskterm.screens.detail import DetailScreen
+
+    created = tasks.create_task(
+        desk_db,
+        title="Fact sheet: fares",
+        kind="other",
+        status="drafting",
+        owner="JL",
+        checklist=[("Facts checked", True)],
+    )
+    number = requests.list_requests(desk_db, limit=5)[-1].number
+    app = desk_as("PS")
+    async with app.run_test(size=(200, 60)) as pilot:
+        board = await open_board(pilot, app)
+        await select_card(pilot, board, "Fact sheet")
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")
+        await settle(pilot, lambda: tasks.checklist(desk_db, created.id)[0].done)
+        await select_card(pilot, board, "Fact sheet")
+        await pilot.press("ctrl+l")
+        await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*number, "enter")
+        await select_card(pilot, board, "Fact sheet")
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"Checked with [Water] dept", "enter")
+        await settle(pilot, lambda: len(tasks.list_comments(desk_db, created.id)) == 1)
+        await select_card(pilot, board, "Fact sheet")
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await settle(
+            pilot, lambda: "Checked with" in str(app.screen.query_one("#sections").render())
+        )
+        shown = str(app.screen.query_one("#sections").render())
+        assert "[x] Facts checked (required)" in shown
+        assert f"request: {number}" in shown
+        assert "Checked with [Water] dept" in shown  # literal brackets
