@@ -259,7 +259,11 @@ async def test_two_desks_on_one_file_see_each_others_changes(settings, desk_db, 
             if any("Desk A rewrote" in r for r in row_texts(desk_b, "requests")):
                 break
         assert any("Desk A rewrote" in r for r in row_texts(desk_b, "requests"))
-        await pilot_a.pause()
+        for _ in range(100):  # desk A sees its own change through the same poll
+            await asyncio.sleep(0.02)
+            await pilot_a.pause()
+            if any("Desk A rewrote" in r for r in row_texts(desk_a, "requests")):
+                break
         assert any("Desk A rewrote" in r for r in row_texts(desk_a, "requests"))
     db_a.dispose()
 
