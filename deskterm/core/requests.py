@@ -44,6 +44,7 @@ from deskterm.core.fields import (
     parse_choice,
     web_url,
 )
+from deskterm.core.records import children, require
 from deskterm.core.staff import resolve_staff_id, staff_initials
 
 __all__ = [
@@ -643,11 +644,6 @@ def update_request(
 # --- notes -----------------------------------------------------------------------------------
 
 
-def _require_request(session: Session, request_id: int) -> None:
-    if session.scalar(select(Request.id).where(Request.id == request_id)) is None:
-        raise NotFoundError(Request.__tablename__, request_id)
-
-
 def add_note(
     db: Database,
     request_id: int,
@@ -663,7 +659,7 @@ def add_note(
     if not body:
         raise InputError("a note needs some text", field="body")
     with db.transaction() as session:
-        _require_request(session, request_id)
+        require(session, Request, request_id)
         row = RequestNote(
             request_id=request_id,
             kind=kind,
@@ -681,15 +677,13 @@ def add_note(
 def list_notes(db: Database, request_id: int) -> list[NoteRecord]:
     """A request's notes, oldest first; ``NotFoundError`` if the request does not exist."""
     with db.read() as session:
-        rows = list(
-            session.scalars(
-                select(RequestNote)
-                .where(RequestNote.request_id == request_id)
-                .order_by(RequestNote.created_at, RequestNote.id)
-            )
+        rows = children(
+            session,
+            RequestNote,
+            RequestNote.request_id,
+            Request,
+            request_id,
+            (RequestNote.created_at, RequestNote.id),
         )
-        if not rows:
-            _require_request(session, request_id)
-            return []
         initials = staff_initials(session)
         return [_note_record(row, initials) for row in rows]

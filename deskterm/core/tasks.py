@@ -56,6 +56,7 @@ from deskterm.core.fields import (
     split_list,
     web_url,
 )
+from deskterm.core.records import children, require
 from deskterm.core.staff import StaffRecord, resolve_staff_id, staff_initials
 from deskterm.core.staff import to_record as staff_record
 
@@ -618,7 +619,7 @@ def add_comment(
     if not body:
         raise InputError("a comment needs some text", field="body")
     with db.transaction() as session:
-        _require_task(session, task_id)
+        require(session, Task, task_id)
         author = _desk_staff(session, db)
         row = TaskComment(
             task_id=task_id,
@@ -635,16 +636,14 @@ def add_comment(
 def list_comments(db: Database, task_id: int) -> list[CommentRecord]:
     """A card's comments, oldest first; ``NotFoundError`` if the card does not exist."""
     with db.read() as session:
-        rows = list(
-            session.scalars(
-                select(TaskComment)
-                .where(TaskComment.task_id == task_id)
-                .order_by(TaskComment.created_at, TaskComment.id)
-            )
+        rows = children(
+            session,
+            TaskComment,
+            TaskComment.task_id,
+            Task,
+            task_id,
+            (TaskComment.created_at, TaskComment.id),
         )
-        if not rows:
-            _require_task(session, task_id)
-            return []
         initials = staff_initials(session)
         return [_comment_record(row, _initials(initials, row.author_id)) for row in rows]
 
@@ -652,16 +651,14 @@ def list_comments(db: Database, task_id: int) -> list[CommentRecord]:
 def checklist(db: Database, task_id: int) -> list[ChecklistRecord]:
     """A card's checklist in its order; ``NotFoundError`` if the card does not exist."""
     with db.read() as session:
-        rows = list(
-            session.scalars(
-                select(ChecklistItem)
-                .where(ChecklistItem.task_id == task_id)
-                .order_by(ChecklistItem.position, ChecklistItem.id)
-            )
+        rows = children(
+            session,
+            ChecklistItem,
+            ChecklistItem.task_id,
+            Task,
+            task_id,
+            (ChecklistItem.position, ChecklistItem.id),
         )
-        if not rows:
-            _require_task(session, task_id)
-            return []
         initials = staff_initials(session)
         return [_checklist_record(row, initials) for row in rows]
 
@@ -697,11 +694,6 @@ def _now(now: datetime | None) -> datetime:
 def _desk_staff(session: Session, db: Database) -> Staff | None:
     """The staff row whose initials are the desk user's name, if there is one."""
     return session.scalar(select(Staff).where(Staff.initials == db.actor.user.strip().upper()))
-
-
-def _require_task(session: Session, task_id: int) -> None:
-    if session.scalar(select(Task.id).where(Task.id == task_id)) is None:
-        raise NotFoundError(Task.__tablename__, task_id)
 
 
 def _open_required(session: Session, task_id: int) -> list[str]:
