@@ -297,11 +297,9 @@ class BoardPane(Pane):
             return item
         return TaskStatus.BACKLOG
 
-    def _do(self, done: str, call: Callable[[], Any], *, follow: str | None = None) -> None:
-        self._run(done, call, follow)
-
     @work(thread=True, group="board-action")
-    def _run(self, done: str, call: Callable[[], Any], follow: str | None) -> None:
+    def _do(self, done: str, call: Callable[[], Any], follow: str | None = None) -> None:
+        """Run one card action off the UI thread; a refusal becomes a one-line notice."""
         try:
             call()
         except (InputError, DatabaseError) as error:

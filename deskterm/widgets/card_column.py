@@ -11,7 +11,6 @@ from __future__ import annotations
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -183,6 +182,3 @@ class CardColumn(ScrollView, can_focus=True):
     def action_open(self) -> None:
         if self.selected() is not None:
             self.post_message(self.Chosen())
-
-    def header(self) -> Text:
-        return Text("Due   Card")
