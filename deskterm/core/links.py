@@ -42,17 +42,6 @@ def _label(session: Session, kind: EntityType, entity_id: int) -> str | None:
     return row.title
 
 
-def resolve_request_id(session: Session, ref: str | int) -> int:
-    """A request by id or tracking number (e.g. M-2026-0007)."""
-    text = str(ref).strip()
-    if text.isdigit():
-        return int(text)
-    found = session.scalar(select(Request.id).where(Request.number == text.upper()))
-    if found is None:
-        raise InputError(f"no request {text!r}", field="request")
-    return found
-
-
 def add_link(
     db: Database, from_type: EntityType | str, from_id: int, to_type: EntityType | str, to_id: int
 ) -> LinkedItem:
@@ -138,9 +127,10 @@ def link_card(
 ) -> LinkedItem:
     """Link a card to one request (by id or tracking number), clip or event."""
     if request is not None:
-        with db.read() as session:
-            request_id = resolve_request_id(session, request)
-        return add_link(db, EntityType.TASK, task_id, EntityType.REQUEST, request_id)
+        from deskterm.core.requests import find_request
+
+        found = find_request(db, request)
+        return add_link(db, EntityType.TASK, task_id, EntityType.REQUEST, found.id)
     if clip is not None:
         return add_link(db, EntityType.TASK, task_id, EntityType.CLIP, clip)
     if event is not None:

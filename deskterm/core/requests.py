@@ -411,6 +411,22 @@ def get_request(db: Database, request_id: int) -> RequestRecord:
     return records[0]
 
 
+def find_request(db: Database, ref: str | int) -> RequestRecord:
+    """A request named the way people name it: its tracking number (any case) or its id.
+
+    InputError (not NotFoundError) when there is none: the name was typed by someone.
+    """
+    text = str(ref).strip()
+    with db.read() as session:
+        if text.isdigit():
+            row = session.get(Request, int(text))
+        else:
+            row = session.scalars(select(Request).where(Request.number == text.upper())).first()
+        if row is None:
+            raise InputError(f"no request {text!r}", field="request")
+        return _record_in(session, row)
+
+
 def list_open_requests(
     db: Database,
     *,

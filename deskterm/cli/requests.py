@@ -1,0 +1,270 @@
+"""`deskterm requests ...`: media, constituent and records requests from the command line.
+
+add, list, update and export. Deadlines are read with ``parse_when`` in the desk's zone and
+must lie ahead; a request is named by its tracking number (``M-2026-0007``, any case) or its
+id; edits are made as the ``--user``; ``--json`` prints records instead of text. ``export``
+streams the whole log as CSV in keyset pages, for records retention.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections.abc import Iterator
+from dataclasses import fields
+from datetime import UTC, date, datetime, tzinfo
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from deskterm.cli.context import CliContext, clean_cell
+
+if TYPE_CHECKING:
+    from db.engine import Database
+    from deskterm.core.requests import RequestRecord
+
+LIST_DEFAULT = 100
+EXPORT_PAGE = 500
+SOON_SECONDS = 30 * 60  # due within 30 minutes: marked "!"
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    requests = sub.add_parser(
+        "requests", parents=[common], help="media, constituent and records requests"
+    )
+    actions = requests.add_subparsers(
+        dest="requests_command", metavar="ACTION", required=True, parser_class=type(requests)
+    )
+
+    p = actions.add_parser("add", parents=[common], help="log a new request")
+    p.add_argument("--kind", required=True, help="media, constituent or records")
+    p.add_argument("--from", dest="requester", required=True, metavar="NAME", help="who asks")
+    p.add_argument("--outlet", default="", help="the outlet they write for")
+    p.add_argument("--subject", required=True, help="what it is about, one line")
+    p.add_argument("--deadline", metavar="WHEN", help="e.g. 'today 4pm' or 2026-11-24 15:00")
+    p.add_argument("--assignee", metavar="INITIALS", help="who answers it")
+    p.add_argument(
+        "--channel", default="phone", help="phone (default), email, social, in_person, web_form"
+    )
+    p.add_argument("--question", default="", metavar="TEXT", help="the questions asked")
+    p.set_defaults(handler=cmd_add)
+
+    p = actions.add_parser("list", parents=[common], help="list requests, most urgent first")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--open", action="store_true", help="open requests, most urgent first (the default)"
+    )
+    which.add_argument("--status", help="one status, newest first: new, assigned, closed, ...")
+    p.add_argument("--kind", help="media, constituent or records")
+    p.add_argument("--limit", type=int, default=LIST_DEFAULT, metavar="N")
+    p.set_defaults(handler=cmd_list)
+
+    p = actions.add_parser("update", parents=[common], help="change a request (as --user)")
+    p.add_argument("ref", metavar="NUMBER_OR_ID", help="e.g. M-2026-0007 or 7")
+    p.add_argument("--status", help="new, assigned, drafting, in_review, responded, closed, ...")
+    p.add_argument("--assignee", metavar="INITIALS", help="who answers it ('' to clear)")
+    p.add_argument("--deadline", metavar="WHEN", help="a new deadline")
+    p.add_argument("--response", metavar="TEXT", help="the response given")
+    p.set_defaults(handler=cmd_update)
+
+    p = actions.add_parser("export", parents=[common], help="the whole log, for records retention")
+    p.add_argument("--format", choices=("csv",), default="csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(handler=cmd_export)
+
+
+# --- handlers -----------------------------------------------------------------------------
+
+
+def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.core.dates import parse_when
+    from deskterm.core.requests import create_request
+
+    tz, now = ctx.settings.tz(), datetime.now(UTC)
+    deadline = (
+        parse_when(args.deadline, now=now, tz=tz, field="deadline", allow_past=False)
+        if args.deadline is not None
+        else None
+    )
+    request = create_request(
+        ctx.database(),
+        kind=args.kind,
+        subject=args.subject,
+        requester=args.requester,
+        outlet=args.outlet,
+        deadline=deadline,
+        assignee=args.assignee,
+        channel=args.channel,
+        questions=args.question,
+        now=now,
+    )
+    due = f" (due {_when(request.deadline_at, tz)})" if request.deadline_at else ""
+    ctx.emit(
+        request,
+        lambda: ctx.out(f"logged {request.number}: {clean_cell(request.subject)}{due}"),
+    )
+    return 0
+
+
+def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    from db.enums import RequestKind
+    from deskterm.core.fields import list_limit, parse_choice
+    from deskterm.core.requests import list_open_requests, list_requests
+
+    db = ctx.database()
+    if args.status is None:
+        limit = list_limit(args.limit)
+        if args.kind is None:
+            found = list_open_requests(db, limit=limit)
+        else:  # list_open_requests has no kind filter: filter the urgent window here
+            kind = parse_choice(RequestKind, args.kind, field="kind")
+            found = [r for r in list_open_requests(db, limit=limit) if r.kind is kind]
+    else:
+        found = list_requests(db, status=args.status, kind=args.kind, limit=args.limit)
+    tz, now = ctx.settings.tz(), datetime.now(UTC)
+    ctx.emit(
+        found,
+        lambda: ctx.table(
+            ["number", "due", "kind", "from/outlet", "subject", "assignee", "status"],
+            [
+                (
+                    r.number,
+                    _due(r, now, tz),
+                    r.kind.value,
+                    _who(r),
+                    r.subject,
+                    r.assignee or "",
+                    r.status.value,
+                )
+                for r in found
+            ],
+        ),
+    )
+    return 0
+
+
+def cmd_update(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.core.dates import parse_when
+    from deskterm.core.errors import InputError
+    from deskterm.core.requests import update_request
+
+    changes: dict[str, object] = {}
+    if args.status is not None:
+        changes["status"] = args.status
+    if args.assignee is not None:
+        changes["assignee"] = args.assignee
+    if args.deadline is not None:
+        changes["deadline_at"] = parse_when(
+            args.deadline,
+            now=datetime.now(UTC),
+            tz=ctx.settings.tz(),
+            field="deadline",
+            allow_past=False,
+        )
+    if args.response is not None:
+        changes["response_text"] = args.response
+    if not changes:
+        raise InputError("nothing to change: give --status, --assignee, --deadline or --response")
+    db = ctx.database()
+    current = _resolve(db, args.ref)
+    request = update_request(db, current.id, current.version, **changes)
+    ctx.emit(
+        request,
+        lambda: ctx.out(
+            f"{request.number} is {request.status.value}"
+            + (f", assigned to {request.assignee}" if request.assignee else "")
+            + f", version {request.version}"
+        ),
+    )
+    return 0
+
+
+def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.core.requests import RequestRecord
+
+    db = ctx.database()
+    names = [f.name for f in fields(RequestRecord)]
+    if args.output is None:
+        _write_csv(ctx.stdout, names, _all_requests(db))
+        return 0
+    path = Path(args.output)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        count = _write_csv(handle, names, _all_requests(db))
+    ctx.emit(
+        {"file": str(path), "format": args.format, "rows": count},
+        lambda: ctx.out(f"{path} ({count} requests)"),
+    )
+    return 0
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _resolve(db: Database, ref: str) -> RequestRecord:
+    """The current version of a request named by tracking number or id (InputError if none)."""
+    from deskterm.core.requests import find_request
+
+    return find_request(db, ref)
+
+
+def _all_requests(db: Database) -> Iterator[RequestRecord]:
+    """Every request, newest first, one keyset page at a time."""
+    from deskterm.core.requests import list_requests
+
+    before: int | None = None
+    while True:
+        page = list_requests(db, limit=EXPORT_PAGE, before_id=before)
+        yield from page
+        if len(page) < EXPORT_PAGE:
+            return
+        before = page[-1].id
+
+
+def _write_csv(out: TextIO, names: list[str], records: Iterator[RequestRecord]) -> int:
+    writer = csv.writer(out)
+    writer.writerow(names)
+    count = 0
+    for record in records:
+        writer.writerow([_csv_value(getattr(record, name)) for name in names])
+        count += 1
+    return count
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _due(request: RequestRecord, now: datetime, tz: tzinfo) -> str:
+    """A countdown for open requests (``‼`` overdue, ``!`` within 30 minutes), else the date."""
+    from deskterm.core.dates import format_countdown
+
+    if request.deadline_at is None:
+        return ""
+    if not request.is_open():
+        return _when(request.deadline_at, tz)
+    left = (request.deadline_at - now).total_seconds()
+    mark = "‼ " if left < 0 else "! " if left <= SOON_SECONDS else ""
+    return mark + format_countdown(request.deadline_at, now)
+
+
+def _who(request: RequestRecord) -> str:
+    if request.requester and request.outlet:
+        return f"{request.requester} / {request.outlet}"
+    return request.requester or request.outlet
+
+
+def _when(moment: datetime | None, tz: tzinfo) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M}"

@@ -1,0 +1,226 @@
+"""`deskterm requests ...` as a user runs it: add, list (most urgent first), update by number
+or id, export for records retention; bad input exits 2 with one line on stderr."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from db.engine import Actor, Database
+from deskterm.cli import main
+from deskterm.cli import requests as requests_cli
+from deskterm.core import requests as core_requests
+from deskterm.core.requests import RequestRecord, create_request
+from deskterm.core.staff import add_staff
+from tests.cli.runner import run
+
+YEAR = datetime.now(UTC).year
+
+
+@pytest.fixture
+def desk(tmp_path: Path, capsys) -> Path:
+    """An initialised database with AB and CD on the staff list."""
+    path = tmp_path / "desk.sqlite3"
+    assert main(["--db", str(path), "init"]) == 0
+    db = Database(str(path), actor=Actor("admin", "test"))
+    try:
+        add_staff(db, initials="AB", name="Ana Berg", role="pio")
+        add_staff(db, initials="CD", name="Cy Dunn", role="comms_director", can_approve=True)
+    finally:
+        db.dispose()
+    capsys.readouterr()
+    return path
+
+
+def cli(path: Path, capsys, *args: str, user: str = "AB") -> tuple[int, str, str]:
+    code = main(["--db", str(path), "--user", user, *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def cli_json(path: Path, capsys, *args: str, user: str = "AB"):
+    code, out, err = cli(path, capsys, "--json", *args, user=user)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_add_then_list_most_urgent_first(desk, capsys):
+    code, out, err = cli(
+        desk, capsys, "requests", "add", "--kind", "media", "--from", "Jo Reporter",
+        "--outlet", "Daily Bugle", "--subject", "Budget gap", "--deadline", "+3d",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.startswith(f"logged M-{YEAR}-0001: Budget gap (due ") and out.endswith(")\n")
+    urgent = cli_json(
+        desk, capsys, "requests", "add", "--kind", "media", "--from", "Lee", "--subject",
+        "Water main", "--deadline", "+2h", "--assignee", "cd", "--channel", "email",
+        "--question", "When will it be fixed?",
+    )  # fmt: skip
+    assert (urgent["number"], urgent["status"], urgent["assignee"]) == (
+        f"M-{YEAR}-0002",
+        "assigned",
+        "CD",
+    )
+    assert (urgent["channel"], urgent["questions"]) == ("email", "When will it be fixed?")
+    code, out, _ = cli(
+        desk, capsys, "requests", "add", "--kind", "records", "--from", "Al Citizen",
+        "--subject", "Emails about the park",
+    )  # fmt: skip
+    assert (code, out) == (0, f"logged PR-{YEAR}-0001: Emails about the park\n")
+
+    listed = cli_json(desk, capsys, "requests", "list")
+    assert [r["number"] for r in listed] == [f"M-{YEAR}-0002", f"M-{YEAR}-0001", f"PR-{YEAR}-0001"]
+    code, out, _ = cli(desk, capsys, "requests", "list", "--open")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "number", "due", "kind", "from/outlet", "subject", "assignee", "status"
+    ]  # fmt: skip
+    assert lines[1].startswith(f"M-{YEAR}-0002") and "due in 1h" in lines[1]
+    assert "Jo Reporter / Daily Bugle" in lines[2] and "due in 2d" in lines[2]
+    media = cli_json(desk, capsys, "requests", "list", "--kind", "records")
+    assert [r["number"] for r in media] == [f"PR-{YEAR}-0001"]
+
+
+def test_overdue_and_soon_are_marked_not_only_coloured(desk, capsys):
+    db = Database(str(desk), actor=Actor("AB", "test"))
+    now = datetime.now(UTC)
+    try:
+        create_request(
+            db, kind="constituent", subject="Pothole", requester="Pat",
+            received_at=now - timedelta(days=2), deadline=now - timedelta(hours=3),
+        )  # fmt: skip
+        create_request(
+            db, kind="media", subject="Quote", outlet="Radio", deadline=now + timedelta(minutes=20)
+        )
+    finally:
+        db.dispose()
+    code, out, _ = cli(desk, capsys, "requests", "list")
+    assert code == 0
+    rows = out.splitlines()[1:]
+    assert rows[0].startswith(f"C-{YEAR}-0001") and "‼ 3h late" in rows[0]
+    assert rows[1].startswith(f"M-{YEAR}-0001") and "! due in 1" in rows[1]
+
+
+def test_update_by_number_and_by_id(desk, capsys):
+    cli(desk, capsys, "requests", "add", "--kind", "media", "--from", "Jo", "--subject", "One")
+    cli(desk, capsys, "requests", "add", "--kind", "media", "--from", "Jo", "--subject", "Two")
+    code, out, err = cli(
+        desk, capsys, "requests", "update", f"m-{YEAR}-0001", "--assignee", "AB"
+    )  # fmt: skip
+    assert (code, out, err) == (0, f"M-{YEAR}-0001 is assigned, assigned to AB, version 2\n", "")
+    updated = cli_json(
+        desk, capsys, "requests", "update", "1", "--status", "responded", "--response",
+        "The mayor will speak at 3pm.", "--deadline", "+1d",
+    )  # fmt: skip
+    assert (updated["status"], updated["response_text"], updated["version"]) == (
+        "responded",
+        "The mayor will speak at 3pm.",
+        3,
+    )
+    assert updated["responded_at"] is not None and updated["deadline_at"] is not None
+    closed = cli_json(desk, capsys, "requests", "update", "2", "--status", "closed")
+    assert (closed["number"], closed["status"]) == (f"M-{YEAR}-0002", "closed")
+    assert closed["closed_at"] is not None
+
+    still_open = cli_json(desk, capsys, "requests", "list")
+    assert still_open == []
+    done = cli_json(desk, capsys, "requests", "list", "--status", "closed")
+    assert [r["id"] for r in done] == [2]
+    code, out, _ = cli(desk, capsys, "requests", "list", "--status", "responded")
+    assert code == 0 and f"M-{YEAR}-0001" in out and "responded" in out
+
+
+def test_export_streams_every_request_in_keyset_pages(desk, capsys, tmp_path, monkeypatch):
+    for n in range(5):
+        subject = f'Subject, "quoted" {n}' if n == 0 else f"Subject {n}"
+        cli(desk, capsys, "requests", "add", "--kind", "constituent", "--from", f"Resident {n}",
+            "--subject", subject)  # fmt: skip
+    cli(desk, capsys, "requests", "update", "3", "--response", "line one\nline two")
+    calls: list[int | None] = []
+    real = core_requests.list_requests
+
+    def spy(db, **kwargs):
+        calls.append(kwargs.get("before_id"))
+        assert kwargs["limit"] == 2
+        return real(db, **kwargs)
+
+    monkeypatch.setattr(requests_cli, "EXPORT_PAGE", 2)
+    monkeypatch.setattr(core_requests, "list_requests", spy)
+
+    code, out, err = cli(desk, capsys, "requests", "export")
+    assert code == 0, err
+    assert calls == [None, 4, 2]
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    names = [f.name for f in fields(RequestRecord)]
+    assert list(rows[0].keys()) == names
+    assert [int(r["id"]) for r in rows] == [5, 4, 3, 2, 1]
+    assert rows[2]["response_text"] == "line one\nline two"
+    assert rows[-1]["subject"] == 'Subject, "quoted" 0'
+    received = datetime.fromisoformat(rows[0]["received_at"])
+    assert received.utcoffset() == timedelta(0)
+    assert rows[0]["kind"] == "constituent" and rows[0]["deadline_at"] == ""
+
+    target = tmp_path / "log.csv"
+    calls.clear()
+    code, out, _ = cli(desk, capsys, "requests", "export", "--format", "csv", "-o", str(target))
+    assert (code, out) == (0, f"{target} (5 requests)\n")
+    with target.open(encoding="utf-8", newline="") as handle:
+        from_file = list(csv.DictReader(handle))
+    assert from_file == rows
+    summary = cli_json(desk, capsys, "requests", "export", "-o", str(target))
+    assert summary == {"file": str(target), "format": "csv", "rows": 5}
+
+
+def test_export_of_an_empty_log_is_just_the_header(desk, capsys):
+    code, out, _ = cli(desk, capsys, "requests", "export")
+    assert code == 0
+    assert next(csv.reader(io.StringIO(out))) == [f.name for f in fields(RequestRecord)]
+    assert len(out.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("add", "--kind", "haiku", "--from", "Jo", "--subject", "S"),
+        ("add", "--kind", "media", "--from", "Jo", "--subject", "S", "--deadline", "31 feb"),
+        ("add", "--kind", "media", "--from", "Jo", "--subject", "S", "--deadline", "2020-01-01"),
+        ("add", "--kind", "media", "--from", "Jo"),
+        ("add", "--kind", "media", "--from", "Jo", "--subject", "   "),
+        ("add", "--kind", "media", "--from", "Jo", "--subject", "S", "--assignee", "QQ"),
+        ("add", "--kind", "media", "--from", "Jo", "--subject", "S", "--channel", "fax"),
+        ("update", f"M-{YEAR}-0099", "--status", "closed"),
+        ("update", "99", "--status", "closed"),
+        ("update", "1", "--status", "finished"),
+        ("update", "1", "--assignee", "QQ"),
+        ("update", "1"),
+        ("list", "--status", "done"),
+        ("list", "--open", "--status", "new"),
+        ("list", "--limit", "0"),
+        ("export", "--format", "xlsx"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(desk, tmp_path, args):
+    assert main(["--db", str(desk), "requests", "add", "--kind", "media", "--from", "Jo",
+                 "--subject", "Existing"]) == 0  # fmt: skip
+    result = run("--db", str(desk), "--user", "AB", "requests", *args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("deskterm: ") and "Traceback" not in result.stderr
+
+
+def test_json_from_the_console_script(desk, tmp_path):
+    added = run("--db", str(desk), "--json", "requests", "add", "--kind", "records", "--from",
+                "Al", "--subject", "Contracts", "--deadline", "+5d", cwd=tmp_path)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    record = json.loads(added.stdout)
+    assert record["number"] == f"PR-{YEAR}-0001" and record["deadline_at"].endswith("+00:00")
+    listed = run("--db", str(desk), "requests", "list", "--json", cwd=tmp_path)
+    assert [r["number"] for r in json.loads(listed.stdout)] == [f"PR-{YEAR}-0001"]
