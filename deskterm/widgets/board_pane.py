@@ -4,7 +4,6 @@ approval; every refusal is explained in one line."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -21,11 +20,10 @@ from db.errors import DatabaseError
 from deskterm.core import tasks
 from deskterm.core.dates import format_countdown
 from deskterm.core.errors import InputError
-from deskterm.core.staff import list_staff
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
 from deskterm.widgets.card_column import CardColumn
-from deskterm.widgets.pane import FilterInput, Pane, PaneContext, text_matches
+from deskterm.widgets.pane import ActionsMixin, FilterInput, Pane, PaneContext, text_matches
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 
 COMPACT_CARDS = 4  # per column in the dashboard's list
@@ -86,7 +84,7 @@ def _short_due(due: str) -> str:
     return f"‼{amount}" if late else amount
 
 
-class BoardPane(Pane):
+class BoardPane(ActionsMixin, Pane):
     TITLE = "Board"
     NUMBER = "3"
     ENTITIES = frozenset({"tasks", "checklist_items", "task_comments", "staff"})
@@ -121,7 +119,6 @@ class BoardPane(Pane):
         self._mine = False
         self._due_soon = False
         self._column_index = 0
-        self._follow: str | None = None  # card key to select after the next load
         self._shown_rows: list[Row] = []
 
     def compose(self) -> ComposeResult:
@@ -296,35 +293,6 @@ class BoardPane(Pane):
         if isinstance(item, TaskStatus):
             return item
         return TaskStatus.BACKLOG
-
-    @work(thread=True, group="board-action")
-    def _do(self, done: str, call: Callable[[], Any], follow: str | None = None) -> None:
-        """Run one card action off the UI thread; a refusal becomes a one-line notice."""
-        try:
-            call()
-        except (InputError, DatabaseError) as error:
-            self.app.call_from_thread(
-                self.notify, one_line(error, 300), severity="warning", markup=False
-            )
-            return
-        except Exception as error:  # shown, never a crash
-            self.app.call_from_thread(
-                self.notify,
-                f"could not do that: {one_line(error, 200)}",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.app.call_from_thread(self._done, done, follow)
-
-    def _done(self, done: str, follow: str | None) -> None:
-        self._follow = follow
-        self.notify(done, markup=False, timeout=3)
-        self.reload()
-
-    @property
-    def _db(self):  # type: ignore[no-untyped-def]
-        return self.app.db  # type: ignore[attr-defined]
 
     @property
     def _self_approval(self) -> bool:
@@ -579,39 +547,4 @@ class BoardPane(Pane):
             DetailScreen(
                 "Story budget", partial(story_budget_detail, self._db, app.clock(), app.tz)
             )  # type: ignore[attr-defined]
-        )
-
-    # staff picker -----------------------------------------------------------------------
-    def _pick_staff(
-        self,
-        title: str,
-        current: str | None,
-        then: Callable[[str | None], None],
-        *,
-        allow_nobody: bool = False,
-    ) -> None:
-        self._load_staff(title, current, then, allow_nobody)
-
-    @work(thread=True, group="staff")
-    def _load_staff(self, title, current, then, allow_nobody) -> None:  # type: ignore[no-untyped-def]
-        try:
-            staff = list_staff(self._db)
-        except DatabaseError as error:
-            self.app.call_from_thread(
-                self.notify, one_line(error, 200), severity="error", markup=False
-            )
-            return
-        choices = [
-            Choice(s.initials, f"{s.initials}  {s.name}  ({s.role.value.replace('_', ' ')})")
-            for s in staff
-        ]
-        if allow_nobody:
-            choices.append(Choice("", "nobody"))
-
-        def picked(value: str | None) -> None:
-            if value is not None:
-                then(value)
-
-        self.app.call_from_thread(
-            self.app.push_screen, PickScreen(title, choices, current=current), picked
         )

@@ -87,6 +87,7 @@ class Pane(Vertical):
         self._debounce: Timer | None = None
         self.loaded_once = False
         self._shown_title = ""
+        self._follow: str | None = None  # row key to select after the next load
 
     def compose(self) -> ComposeResult:
         yield FilterInput(placeholder="filter… (enter keeps it, escape clears)", classes="filter")
@@ -151,6 +152,10 @@ class Pane(Vertical):
     def present(self, rows: list[Row]) -> None:
         """Show freshly loaded rows (a pane with another layout overrides this)."""
         self.table.show(rows)
+        follow, self._follow = self._follow, None
+        keys = [row.key for row in rows]
+        if follow in keys:
+            self.table.move_cursor(row=keys.index(follow))
 
     def selected_item(self) -> Any:
         """The item under the cursor, or None."""
@@ -198,6 +203,80 @@ class Pane(Vertical):
             self._filter_text = text
             self._update_title()
             self.reload()
+
+
+class ActionsMixin:
+    """Running a domain action from a pane: off the UI thread, refusals as one line, then a
+    reload that keeps the acted-on row selected; and picking a staff member."""
+
+    @property
+    def _db(self) -> Database:
+        return self.app.db  # type: ignore[attr-defined]
+
+    @work(thread=True, group="pane-action")
+    def _do(self, done: str, call: Callable[[], Any], follow: str | None = None) -> None:
+        from db.errors import DatabaseError
+        from deskterm.core.errors import InputError
+
+        try:
+            call()
+        except (InputError, DatabaseError) as error:
+            self.app.call_from_thread(
+                self.notify, one_line(error, 300), severity="warning", markup=False
+            )
+            return
+        except Exception as error:  # shown, never a crash
+            self.app.call_from_thread(
+                self.notify,
+                f"could not do that: {one_line(error, 200)}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.app.call_from_thread(self._done, done, follow)
+
+    def _done(self, done: str, follow: str | None) -> None:
+        self._follow = follow
+        self.notify(done, markup=False, timeout=3)
+        self.reload()
+
+    def _pick_staff(
+        self,
+        title: str,
+        current: str | None,
+        then: Callable[[str | None], None],
+        *,
+        allow_nobody: bool = False,
+    ) -> None:
+        self._load_staff(title, current, then, allow_nobody)
+
+    @work(thread=True, group="staff")
+    def _load_staff(self, title, current, then, allow_nobody) -> None:  # type: ignore[no-untyped-def]
+        from db.errors import DatabaseError
+        from deskterm.core.staff import list_staff
+        from deskterm.screens.pickers import Choice, PickScreen
+
+        try:
+            staff = list_staff(self._db)
+        except DatabaseError as error:
+            self.app.call_from_thread(
+                self.notify, one_line(error, 200), severity="error", markup=False
+            )
+            return
+        choices = [
+            Choice(s.initials, f"{s.initials}  {s.name}  ({s.role.value.replace('_', ' ')})")
+            for s in staff
+        ]
+        if allow_nobody:
+            choices.append(Choice("", "nobody"))
+
+        def picked(value: str | None) -> None:
+            if value is not None:
+                then(value)
+
+        self.app.call_from_thread(
+            self.app.push_screen, PickScreen(title, choices, current=current), picked
+        )
 
 
 def text_matches(needle: str, *values: object) -> bool:

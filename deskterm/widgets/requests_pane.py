@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from rich.text import Text
+from textual.binding import Binding
 
-from deskterm.core.dates import format_countdown
-from deskterm.core.requests import count_open, list_open_requests
-from deskterm.widgets.pane import Pane, PaneContext
+from db.enums import RequestStatus
+from deskterm.core.dates import format_countdown, parse_when
+from deskterm.core.errors import InputError
+from deskterm.core.requests import (
+    RequestRecord,
+    add_note,
+    count_open,
+    list_open_requests,
+    update_request,
+)
+from deskterm.core.text import one_line
+from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
+from deskterm.widgets.pane import ActionsMixin, Pane, PaneContext
 from deskterm.widgets.table import Column, Row, cell
 
 WINDOW = 200
@@ -29,7 +41,7 @@ def countdown_cell(deadline: datetime | None, context: PaneContext) -> Text:
     return cell(f"  {text}")
 
 
-class RequestsPane(Pane):
+class RequestsPane(ActionsMixin, Pane):
     TITLE = "Requests"
     NUMBER = "2"
     ENTITIES = frozenset({"requests", "request_notes", "staff", "contacts", "outlets"})
@@ -43,9 +55,22 @@ class RequestsPane(Pane):
         Column("Status", 9, hide_below=90),
     )
 
+    BINDINGS = [
+        Binding("a", "assign", "Assign"),
+        Binding("s", "status", "Status"),
+        Binding("d", "deadline", "Deadline", show=False),
+        Binding("c", "note", "Note", show=False),
+        Binding("M", "mine", "Mine only", show=False),
+    ]
+
+    def __init__(self, context, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(context, **kwargs)
+        self._mine = False
+
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
+        mine = self.app.settings.user if self._mine else None  # type: ignore[attr-defined]
         requests = list_open_requests(
-            context.db, now=context.now, limit=WINDOW, text=context.text or None
+            context.db, now=context.now, limit=WINDOW, text=context.text or None, assignee=mine
         )
         total = count_open(context.db)
         overdue = sum(1 for r in requests if r.deadline_at and r.deadline_at < context.now)
@@ -67,4 +92,108 @@ class RequestsPane(Pane):
         summary = f"{total} open"
         if overdue:
             summary += f" · ‼ {overdue} overdue"
+        if self._mine:
+            summary += " · mine"
         return rows, summary
+
+    # actions ----------------------------------------------------------------------------
+    def _request(self) -> RequestRecord | None:
+        item = self.selected_item()
+        if isinstance(item, RequestRecord):
+            return item
+        self.notify("Select a request first (j/k).", severity="warning")
+        return None
+
+    def action_mine(self) -> None:
+        self._mine = not self._mine
+        self.reload()
+
+    def action_assign(self) -> None:
+        request = self._request()
+        if request is None:
+            return
+        self._pick_staff(
+            f"Who handles {request.number}?",
+            request.assignee,
+            lambda who: self._do(
+                f"{request.number} assigned to {who or 'nobody'}",
+                partial(
+                    update_request, self._db, request.id, request.version, assignee=who or None
+                ),
+                follow=f"request-{request.id}",
+            ),
+            allow_nobody=True,
+        )
+
+    def action_status(self) -> None:
+        request = self._request()
+        if request is None:
+            return
+        choices = [Choice(s.value, s.value.replace("_", " ")) for s in RequestStatus]
+
+        def picked(value: str | None) -> None:
+            if value is not None:
+                self._do(
+                    f"{request.number} is {value.replace('_', ' ')}",
+                    partial(update_request, self._db, request.id, request.version, status=value),
+                    follow=f"request-{request.id}",
+                )
+
+        self.app.push_screen(
+            PickScreen(f"Status of {request.number}", choices, current=request.status.value),
+            picked,
+        )
+
+    def action_deadline(self) -> None:
+        request = self._request()
+        if request is None:
+            return
+        app = self.app
+
+        def entered(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                deadline = parse_when(
+                    text,
+                    now=app.clock(),
+                    tz=app.tz,
+                    field="deadline",
+                    allow_past=False,  # type: ignore[attr-defined]
+                )
+            except InputError as error:
+                self.notify(one_line(error, 300), severity="warning", markup=False)
+                return
+            self._do(
+                f"{request.number} due {deadline.astimezone(app.tz):%a %d %b %H:%M}",  # type: ignore[attr-defined]
+                partial(
+                    update_request, self._db, request.id, request.version, deadline_at=deadline
+                ),
+                follow=f"request-{request.id}",
+            )
+
+        self.app.push_screen(
+            PromptScreen(
+                f"Deadline for {request.number}",
+                label="When? e.g. today 17:00, fri 9am, +2h, 2026-11-24 15:00",
+            ),
+            entered,
+        )
+
+    def action_note(self) -> None:
+        request = self._request()
+        if request is None:
+            return
+
+        def entered(text: str | None) -> None:
+            if text:
+                self._do(
+                    f"note added to {request.number}",
+                    partial(add_note, self._db, request.id, kind="internal", body=text),
+                    follow=f"request-{request.id}",
+                )
+
+        self.app.push_screen(
+            PromptScreen(f"Internal note on {request.number}", label=one_line(request.subject, 60)),
+            entered,
+        )

@@ -1,0 +1,86 @@
+"""The Requests pane's keys: assign, status, deadline, note, mine only."""
+
+from __future__ import annotations
+
+import asyncio
+
+from db.enums import RequestStatus
+from deskterm.core import requests
+from deskterm.screens.pickers import PickScreen, PromptScreen
+from deskterm.widgets.pane import Pane
+from tests.tui.conftest import FIXED_NOW
+from tests.tui.test_desk import row_texts, wait_loaded
+
+
+async def settle(pilot, until, tries: int = 150) -> None:
+    for _ in range(tries):
+        await asyncio.sleep(0.02)
+        await pilot.pause()
+        if until():
+            return
+    raise AssertionError("never got there")
+
+
+def pothole(db) -> requests.RequestRecord:
+    return next(r for r in requests.list_open_requests(db, now=FIXED_NOW) if "Pothole" in r.subject)
+
+
+async def select(pilot, app, subject: str) -> None:
+    pane = app.screen.query_one("#requests", Pane)
+    await pilot.press("2")
+    index = next(i for i, row in enumerate(pane.table.rows_shown) if subject in row.item.subject)
+    pane.table.move_cursor(row=index)
+    await pilot.pause()
+
+
+async def test_assign_status_deadline_and_note_from_the_keyboard(desk_app, desk_db):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await select(pilot, app, "Pothole")
+        await pilot.press("a")
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        values = [c.value for c in app.screen._choices]
+        for _ in range(values.index("JL")):
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settle(pilot, lambda: pothole(desk_db).assignee == "JL")
+        assert pothole(desk_db).status is RequestStatus.ASSIGNED
+
+        await pilot.press("s")
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        values = [c.value for c in app.screen._choices]
+        current = values.index("assigned")
+        for _ in range(values.index("drafting") - current):
+            await pilot.press("j")
+        await pilot.press("enter")
+        await settle(pilot, lambda: pothole(desk_db).status is RequestStatus.DRAFTING)
+
+        await pilot.press("d")
+        await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"yesterday", "enter")  # refused: in the past; nothing changes
+        await settle(pilot, lambda: any("past" in str(n.message) for n in app._notifications))
+        before = pothole(desk_db).deadline_at
+        await pilot.press("d")
+        await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"tomorrow 9am", "enter")
+        await settle(pilot, lambda: pothole(desk_db).deadline_at != before)
+
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"Called public works [urgent]", "enter")
+        await settle(pilot, lambda: len(requests.list_notes(desk_db, pothole(desk_db).id)) == 1)
+        assert requests.list_notes(desk_db, pothole(desk_db).id)[0].body == (
+            "Called public works [urgent]"
+        )
+
+
+async def test_mine_only_shows_my_requests(desk_app, desk_db, settings):
+    app = desk_app()  # the desk's user is PS, who has none assigned
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2", "M")
+        await settle(pilot, lambda: "mine" in app.screen.query_one("#requests")._shown_title)
+        assert row_texts(app, "requests") == []
+        await pilot.press("M")
+        await settle(pilot, lambda: len(row_texts(app, "requests")) == 2)
