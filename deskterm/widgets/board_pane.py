@@ -397,7 +397,7 @@ class BoardPane(ActionsMixin, Pane):
         self.app.push_screen(PromptScreen("Comment", label=one_line(card.title, 60)), comment)
 
     def action_new_card(self) -> None:
-        from deskterm.screens.task_form import TaskFormScreen
+        from deskterm.screens.task_form import task_form
 
         status = self._current_status()
         if status not in NEW_CARD_COLUMNS:
@@ -419,7 +419,7 @@ class BoardPane(ActionsMixin, Pane):
                 self._done(f"new card: {result.title[:40]}", f"task-{result.id}")
 
         app.push_screen(
-            TaskFormScreen(
+            task_form(
                 heading=f"New card in {_label(status).title()}",
                 status=status,
                 now=app.clock,
@@ -430,7 +430,7 @@ class BoardPane(ActionsMixin, Pane):
         )
 
     def action_edit_card(self) -> None:
-        from deskterm.screens.task_form import TaskFormScreen
+        from deskterm.screens.task_form import task_form
 
         card = self._card()
         if card is None:
@@ -453,7 +453,7 @@ class BoardPane(ActionsMixin, Pane):
                 self._done("card saved", f"task-{result.id}")
 
         app.push_screen(
-            TaskFormScreen(
+            task_form(
                 heading="Edit card",
                 status=card.status,
                 now=app.clock,  # type: ignore[attr-defined]

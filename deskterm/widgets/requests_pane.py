@@ -56,6 +56,7 @@ class RequestsPane(ActionsMixin, Pane):
     )
 
     BINDINGS = [
+        Binding("n", "capture", "New request"),
         Binding("a", "assign", "Assign"),
         Binding("s", "status", "Status"),
         Binding("d", "deadline", "Deadline", show=False),
@@ -107,6 +108,52 @@ class RequestsPane(ActionsMixin, Pane):
     def action_mine(self) -> None:
         self._mine = not self._mine
         self.reload()
+
+    def action_capture(self) -> None:
+        """Quick capture of a phone call: who, outlet, subject, deadline; the rest optional."""
+        from db.enums import RequestKind
+        from deskterm.core.requests import create_request
+        from deskterm.screens.form import Field, FormScreen
+
+        app = self.app
+        fields = [
+            Field("requester", "From (reporter or caller)"),
+            Field("outlet", "Outlet"),
+            Field("subject", "Subject"),
+            Field("deadline", "Deadline (e.g. today 17:00, +2h; empty for none)"),
+            Field(
+                "kind",
+                "Kind",
+                RequestKind.MEDIA.value,
+                options=tuple((k.value, k.value) for k in RequestKind),
+            ),
+            Field("assignee", "Assign to (initials, optional)"),
+        ]
+
+        def save(values: dict[str, str]) -> RequestRecord:
+            now = app.clock()  # type: ignore[attr-defined]
+            text = values["deadline"].strip()
+            deadline = (
+                parse_when(text, now=now, tz=app.tz, field="deadline", allow_past=False)  # type: ignore[attr-defined]
+                if text
+                else None
+            )
+            return create_request(
+                self._db,
+                kind=values["kind"],
+                subject=values["subject"],
+                requester=values["requester"],
+                outlet=values["outlet"],
+                deadline=deadline,
+                assignee=values["assignee"].strip() or None,
+                now=now,
+            )
+
+        def saved(result: object) -> None:
+            if isinstance(result, RequestRecord):
+                self._done(f"logged {result.number}: {result.subject[:40]}", f"request-{result.id}")
+
+        app.push_screen(FormScreen(heading="New request", fields=fields, save=save), saved)
 
     def action_assign(self) -> None:
         request = self._request()

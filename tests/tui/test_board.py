@@ -10,8 +10,8 @@ from db.engine import Actor, Database
 from db.enums import TaskStatus
 from deskterm.app import make_app
 from deskterm.core import tasks
+from deskterm.screens.form import FormScreen
 from deskterm.screens.pickers import PickScreen, PromptScreen
-from deskterm.screens.task_form import TaskFormScreen
 from deskterm.widgets.board_pane import BoardPane
 from tests.tui.conftest import fixed_clock
 from tests.tui.test_desk import wait_loaded
@@ -144,7 +144,7 @@ async def test_new_card_form_keeps_typed_text_on_an_error(desk_as, desk_db):
         board = await open_board(pilot, app)
         board.column_tables()[0].focus()
         await pilot.press("n")
-        await settle(pilot, lambda: isinstance(app.screen, TaskFormScreen))
+        await settle(pilot, lambda: isinstance(app.screen, FormScreen))
         form = app.screen
         await pilot.press(*"Op-ed on transit")
         await pilot.press("tab", "tab", *"ZZ")  # unknown owner initials
@@ -154,7 +154,7 @@ async def test_new_card_form_keeps_typed_text_on_an_error(desk_as, desk_db):
         form.query_one("#owner").value = "JL"
         form.query_one("#due").value = "tomorrow 3pm"
         await pilot.press("ctrl+s")
-        await settle(pilot, lambda: not isinstance(app.screen, TaskFormScreen))
+        await settle(pilot, lambda: not isinstance(app.screen, FormScreen))
         created = card(desk_db, "Op-ed on transit")
         assert created.owner == "JL" and created.status is TaskStatus.BACKLOG
         assert created.due_at is not None

@@ -84,3 +84,29 @@ async def test_mine_only_shows_my_requests(desk_app, desk_db, settings):
         assert row_texts(app, "requests") == []
         await pilot.press("M")
         await settle(pilot, lambda: len(row_texts(app, "requests")) == 2)
+
+
+async def test_quick_capture_of_a_phone_call(desk_app, desk_db):
+    from deskterm.screens.form import FormScreen
+
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2", "n")
+        await settle(pilot, lambda: isinstance(app.screen, FormScreen))
+        form = app.screen
+        await pilot.press(*"Dana Reyes", "tab", *"KPAC News", "tab", "tab", *"today 5pm", "enter")
+        # no subject: the error shows at the subject field and nothing typed is lost
+        await settle(pilot, lambda: "subject" in str(form.query_one("#subject-error").render()))
+        assert form.query_one("#requester").value == "Dana Reyes"
+        form.query_one("#subject").focus()
+        await pilot.press(*"Bridge closure [Harbor St]", "enter")
+        await settle(pilot, lambda: not isinstance(app.screen, FormScreen))
+        logged = next(
+            r
+            for r in requests.list_open_requests(desk_db, now=FIXED_NOW)
+            if r.subject == "Bridge closure [Harbor St]"
+        )
+        assert logged.requester == "Dana Reyes" and logged.outlet == "KPAC News"
+        assert logged.deadline_at is not None and logged.number.startswith("M-2026-")
+        await settle(pilot, lambda: any("Bridge closure" in r for r in row_texts(app, "requests")))
