@@ -16,6 +16,7 @@ from textual.message import Message
 from db.changes import Change
 from db.engine import Database
 from db.presence import Desk
+from deskterm.alerts import DeadlineAlerts
 from deskterm.commands import DeskCommands
 from deskterm.core.config import Settings, save_setting
 from deskterm.screens.dashboard import DashboardScreen
@@ -88,6 +89,9 @@ class DeskApp(App[None]):
         if self._live:
             self._run_live()
         self.set_interval(60, self._minute_tick)
+        self._deadline_alerts = DeadlineAlerts()
+        self.set_interval(30, self._check_deadlines)
+        self.call_later(self._check_deadlines)
         if self._welcome:
             self.notify(self._welcome, title="An empty desk", timeout=30, markup=False)
 
@@ -186,6 +190,26 @@ class DeskApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
                 screen.reload_panes([frozenset({"requests", "tasks", "events"})])
+
+    @work(thread=True, exclusive=True, group="deadlines")
+    def _check_deadlines(self) -> None:
+        """Announce requests coming due within 30 minutes and requests going overdue."""
+        from deskterm.core.requests import list_open_requests
+
+        now = self.clock()
+        try:
+            open_requests = list_open_requests(self.db, now=now, limit=100)
+        except Exception:
+            return  # the live loop already shows database trouble in the status bar
+        for alert in self._deadline_alerts.check(open_requests, now):
+            self.call_from_thread(
+                self.notify,
+                alert.text,
+                title="Overdue" if alert.overdue else "Due soon",
+                severity="error" if alert.overdue else "warning",
+                timeout=20,
+                markup=False,
+            )
 
     # actions ----------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from db.enums import RequestStatus
 from deskterm.core import requests
@@ -110,3 +111,22 @@ async def test_quick_capture_of_a_phone_call(desk_app, desk_db):
         assert logged.requester == "Dana Reyes" and logged.outlet == "KPAC News"
         assert logged.deadline_at is not None and logged.number.startswith("M-2026-")
         await settle(pilot, lambda: any("Bridge closure" in r for r in row_texts(app, "requests")))
+
+
+async def test_the_desk_announces_overdue_and_soon_requests(desk_app, desk_db):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await settle(pilot, lambda: any("Overdue" in str(n.title) for n in app._notifications))
+        overdue = [n for n in app._notifications if n.title == "Overdue"]
+        assert "5m late: Overdue: budget shortfall figures" in str(overdue[0].message)
+        soon = requests.create_request(
+            desk_db,
+            kind="media",
+            subject="Live shot at noon",
+            requester="KPAC desk",
+            deadline=FIXED_NOW + timedelta(minutes=20),
+            now=FIXED_NOW,
+        )
+        app._check_deadlines()
+        await settle(pilot, lambda: any(soon.number in str(n.message) for n in app._notifications))

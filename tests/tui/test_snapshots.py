@@ -37,7 +37,15 @@ def demo_app():
 
 
 async def _settle(pilot) -> None:
+    """Panes loaded and the start-up deadline check done (the demo has overdue requests);
+    its toasts are cleared so the picture is the desk itself (test_requests_pane checks them)."""
     await wait_loaded(pilot, pilot.app)
+    for _ in range(100):
+        if pilot.app._notifications:
+            break
+        await pilot.pause(0.02)
+    assert pilot.app._notifications, "the deadline check never ran"
+    pilot.app.clear_notifications()
     await pilot.pause()
 
 
