@@ -18,6 +18,7 @@ from deskterm.core.requests import (
     list_open_requests,
     update_request,
 )
+from deskterm.core.statutory import statutory_clock
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
 from deskterm.widgets.pane import ActionsMixin, Pane, PaneContext
@@ -41,6 +42,20 @@ def countdown_cell(deadline: datetime | None, context: PaneContext) -> Text:
     return cell(f"  {text}")
 
 
+def clock_cell(request, context: PaneContext, today, holidays) -> Text | None:  # type: ignore[no-untyped-def]
+    """A public-records request's statutory clock in business days (None: no clock)."""
+    clock = statutory_clock(request, today=today, holidays=holidays, tz=context.tz)
+    if clock.remaining is None:
+        return None
+    if clock.paused:
+        return cell(f"⏸ {clock.remaining} bd left")
+    if clock.remaining < 0:
+        return cell(f"‼ {-clock.remaining} bd late", context.overdue_style)
+    if clock.remaining <= 1:
+        return cell(f"! {clock.remaining} bd left", context.soon_style)
+    return cell(f"  {clock.remaining} bd left")
+
+
 class RequestsPane(ActionsMixin, Pane):
     TITLE = "Requests"
     NUMBER = "2"
@@ -62,6 +77,7 @@ class RequestsPane(ActionsMixin, Pane):
         Binding("d", "deadline", "Deadline", show=False),
         Binding("c", "note", "Note", show=False),
         Binding("M", "mine", "Mine only", show=False),
+        Binding("p", "pause_clock", "Pause/resume clock", show=False),
     ]
 
     def __init__(self, context, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -75,11 +91,14 @@ class RequestsPane(ActionsMixin, Pane):
         )
         total = count_open(context.db)
         overdue = sum(1 for r in requests if r.deadline_at and r.deadline_at < context.now)
+        holidays = self.app.settings.holidays  # type: ignore[attr-defined]
+        today = context.now.astimezone(context.tz).date()
         rows = [
             Row(
                 key=f"request-{r.id}",
                 cells=(
-                    countdown_cell(r.deadline_at, context),
+                    clock_cell(r, context, today, holidays)
+                    or countdown_cell(r.deadline_at, context),
                     cell(KIND_LABEL.get(r.kind.value, r.kind.value)),
                     cell(" · ".join(part for part in (r.requester, r.outlet) if part)),
                     cell(r.subject),
@@ -108,6 +127,30 @@ class RequestsPane(ActionsMixin, Pane):
     def action_mine(self) -> None:
         self._mine = not self._mine
         self.reload()
+
+    def action_pause_clock(self) -> None:
+        """Pause a records request's statutory clock while waiting on the requester, or resume."""
+        from deskterm.core.statutory import pause_clock, resume_clock
+
+        request = self._request()
+        if request is None:
+            return
+        app = self.app
+        if request.clock_paused_at is None:
+            call = partial(pause_clock, self._db, request.id, request.version, now=app.clock())  # type: ignore[attr-defined]
+            done = f"{request.number}: clock paused"
+        else:
+            call = partial(
+                resume_clock,
+                self._db,
+                request.id,
+                request.version,
+                now=app.clock(),  # type: ignore[attr-defined]
+                holidays=app.settings.holidays,
+                tz=app.tz,  # type: ignore[attr-defined]
+            )
+            done = f"{request.number}: clock running again"
+        self._do(done, call, follow=f"request-{request.id}")
 
     def action_capture(self) -> None:
         """Quick capture of a phone call: who, outlet, subject, deadline; the rest optional."""

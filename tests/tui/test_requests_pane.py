@@ -130,3 +130,28 @@ async def test_the_desk_announces_overdue_and_soon_requests(desk_app, desk_db):
         )
         app._check_deadlines()
         await settle(pilot, lambda: any(soon.number in str(n.message) for n in app._notifications))
+
+
+async def test_records_clock_shows_business_days_and_p_pauses_it(desk_app, desk_db):
+    record = requests.create_request(
+        desk_db,
+        kind="records",
+        subject="E-mails about the bridge",
+        requester="Frank Duval",
+        now=FIXED_NOW,
+    )
+    requests.update_request(desk_db, record.id, record.version, statutory_days=10)
+    app = desk_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        row = next(r for r in row_texts(app, "requests") if "E-mails about" in r)
+        assert "10 bd left" in row  # received Tue 24 Nov: ten business days, Thanksgiving counts
+        await select(pilot, app, "E-mails about")
+        await pilot.press("p")
+        await settle(pilot, lambda: requests.get_request(desk_db, record.id).clock_paused_at)
+        await settle(pilot, lambda: any("⏸" in r for r in row_texts(app, "requests")))
+        await select(pilot, app, "E-mails about")
+        await pilot.press("p")
+        await settle(
+            pilot, lambda: requests.get_request(desk_db, record.id).clock_paused_at is None
+        )
