@@ -28,3 +28,21 @@ def run(
         text=True,
         timeout=60,
     )
+
+
+def cli(path: Path, capsys, *args: str, user: str = "AB") -> tuple[int, str, str]:
+    """Run the command line in-process as ``user``; (exit code, stdout, stderr)."""
+    from deskterm.cli import main
+
+    code = main(["--db", str(path), "--user", user, *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def cli_json(path: Path, capsys, *args: str, user: str = "AB"):  # type: ignore[no-untyped-def]
+    """The same with --json, parsed; the command must succeed."""
+    import json
+
+    code, out, err = cli(path, capsys, "--json", *args, user=user)
+    assert code == 0, err
+    return json.loads(out)

@@ -8,7 +8,6 @@ import io
 import json
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,37 +16,9 @@ from deskterm.cli import main
 from deskterm.cli import requests as requests_cli
 from deskterm.core import requests as core_requests
 from deskterm.core.requests import RequestRecord, create_request
-from deskterm.core.staff import add_staff
-from tests.cli.runner import run
+from tests.cli.runner import cli, cli_json, run
 
 YEAR = datetime.now(UTC).year
-
-
-@pytest.fixture
-def desk(tmp_path: Path, capsys) -> Path:
-    """An initialised database with AB and CD on the staff list."""
-    path = tmp_path / "desk.sqlite3"
-    assert main(["--db", str(path), "init"]) == 0
-    db = Database(str(path), actor=Actor("admin", "test"))
-    try:
-        add_staff(db, initials="AB", name="Ana Berg", role="pio")
-        add_staff(db, initials="CD", name="Cy Dunn", role="comms_director", can_approve=True)
-    finally:
-        db.dispose()
-    capsys.readouterr()
-    return path
-
-
-def cli(path: Path, capsys, *args: str, user: str = "AB") -> tuple[int, str, str]:
-    code = main(["--db", str(path), "--user", user, *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def cli_json(path: Path, capsys, *args: str, user: str = "AB"):
-    code, out, err = cli(path, capsys, "--json", *args, user=user)
-    assert code == 0, err
-    return json.loads(out)
 
 
 def test_add_then_list_most_urgent_first(desk, capsys):

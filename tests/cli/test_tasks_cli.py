@@ -10,42 +10,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from db.engine import Actor, Database
 from deskterm.cli import main
-from deskterm.core.staff import add_staff
-from tests.cli.runner import run
+from tests.cli.runner import cli, cli_json, run
 
 NY = ZoneInfo("America/New_York")  # DESKTERM_TZ in tests/conftest.py
 LINK = "https://city.example/news/budget"
-
-
-@pytest.fixture
-def desk(tmp_path: Path, capsys) -> Path:
-    """An initialised database with AB (writer) and CD (may approve) on the staff list."""
-    path = tmp_path / "desk.sqlite3"
-    assert main(["--db", str(path), "init"]) == 0
-    db = Database(str(path), actor=Actor("admin", "test"))
-    try:
-        add_staff(db, initials="AB", name="Ana Berg", role="pio")
-        add_staff(db, initials="CD", name="Cy Dunn", role="comms_director", can_approve=True)
-    finally:
-        db.dispose()
-    capsys.readouterr()
-    return path
-
-
-def cli(path: Path, capsys, *args: str, user: str = "AB") -> tuple[int, str, str]:
-    code = main(["--db", str(path), "--user", user, *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def cli_json(path: Path, capsys, *args: str, user: str = "AB"):
-    code, out, err = cli(path, capsys, "--json", *args, user=user)
-    assert code == 0, err
-    return json.loads(out)
 
 
 def test_a_card_from_backlog_to_published(desk, capsys):

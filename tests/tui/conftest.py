@@ -102,3 +102,15 @@ def desk_app(settings: Settings, desk_db: Database) -> Callable[..., DeskApp]:
 
 def other_desk(path: Path, user: str = "JL") -> Database:
     return Database(str(path), actor=Actor(user, "other-host"))
+
+
+async def settle(pilot, until, *, tries: int = 150) -> None:
+    """Let the app work (and its workers finish) until ``until()`` holds, up to ~3 s."""
+    import asyncio
+
+    for _ in range(tries):
+        await asyncio.sleep(0.02)
+        await pilot.pause()
+        if until():
+            return
+    raise AssertionError("the desk never got there")

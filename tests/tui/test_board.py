@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from db.engine import Actor, Database
@@ -13,7 +11,7 @@ from deskterm.core import tasks
 from deskterm.screens.form import FormScreen
 from deskterm.screens.pickers import PickScreen, PromptScreen
 from deskterm.widgets.board_pane import BoardPane
-from tests.tui.conftest import fixed_clock
+from tests.tui.conftest import fixed_clock, settle
 from tests.tui.test_desk import wait_loaded
 
 
@@ -34,15 +32,6 @@ def desk_as(settings, desk_db, db_path):
 
 def card(db: Database, title_start: str) -> tasks.TaskRecord:
     return next(t for t in tasks.list_tasks(db, limit=50) if t.title.startswith(title_start))
-
-
-async def settle(pilot, until, *, tries: int = 150) -> None:
-    for _ in range(tries):
-        await asyncio.sleep(0.02)
-        await pilot.pause()
-        if until():
-            return
-    raise AssertionError("the board never got there")
 
 
 async def open_board(pilot, app) -> BoardPane:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from db.enums import RequestStatus
 from deskterm.core import requests
 from deskterm.screens.pickers import PickScreen, PromptScreen
 from deskterm.widgets.pane import Pane
-from tests.tui.conftest import FIXED_NOW
+from tests.tui.conftest import FIXED_NOW, settle
 from tests.tui.test_desk import row_texts, wait_loaded
-
-
-async def settle(pilot, until, tries: int = 150) -> None:
-    for _ in range(tries):
-        await asyncio.sleep(0.02)
-        await pilot.pause()
-        if until():
-            return
-    raise AssertionError("never got there")
 
 
 def pothole(db) -> requests.RequestRecord:
