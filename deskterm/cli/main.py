@@ -12,13 +12,13 @@ import traceback
 from collections.abc import Sequence
 
 from db.errors import DatabaseError, SchemaMissingError
-from deskterm.cli import admin, feeds, requests, tasks
+from deskterm.cli import admin, calendar, clips, contacts, feeds, fetch, requests, tasks, topics
 from deskterm.cli.context import CliContext, clean_cell
 from deskterm.core.config import load_settings
 from deskterm.core.errors import InputError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
-COMMAND_MODULES = (admin, feeds, tasks, requests)
+COMMAND_MODULES = (admin, feeds, fetch, clips, topics, tasks, requests, contacts, calendar)
 
 
 class UsageError(Exception):
