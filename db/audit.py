@@ -89,7 +89,11 @@ def _stored_values(session: Session, obj: object, keys: list[str]) -> dict[str, 
 
 
 def _before_flush(session: Session, _context: object, _instances: object) -> None:
-    changed = [*session.new, *session.dirty, *session.deleted]
+    # session.new/dirty/deleted build a fresh collection on every access: read each once
+    # (testing membership inside the loop made a large flush quadratic).
+    new, dirty, deleted = list(session.new), list(session.dirty), list(session.deleted)
+    new_ids, dirty_ids, deleted_ids = ({id(o) for o in objs} for objs in (new, dirty, deleted))
+    changed = [*new, *dirty, *deleted]
     audited = [obj for obj in changed if not isinstance(obj, NOT_AUDITED)]
     if not changed:
         return
@@ -100,13 +104,13 @@ def _before_flush(session: Session, _context: object, _instances: object) -> Non
     pending: list[tuple[AuditAction, object, dict[str, Any] | None]] = []
     session.info[_PENDING_KEY] = pending
     for obj in audited:
-        if obj in session.dirty and session.is_modified(obj, include_collections=False):
+        if id(obj) in dirty_ids and session.is_modified(obj, include_collections=False):
             changes = _update_changes(session, obj)
             if changes:
                 pending.append((AuditAction.UPDATE, obj, changes))
-        elif obj in session.deleted:
+        elif id(obj) in deleted_ids:
             pending.append((AuditAction.DELETE, obj, {"version": getattr(obj, "version", None)}))
-        elif obj in session.new:
+        elif id(obj) in new_ids:
             pending.append((AuditAction.INSERT, obj, None))
 
 

@@ -1,25 +1,29 @@
 """The media list: outlets and the reporters who work for them.
 
 Outlets are looked up by name (case-insensitively), so forms, the command line and
-imports can name them the way people do. CSV and vCard import/export build on the
-operations here.
+imports can name them the way people do. CSV and vCard import/export
+(``deskterm.core.contact_io``) build on the operations here. Lists are keyset windows
+ordered by (name, id); searches match every typed word somewhere in the row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from db.base import utcnow
 from db.engine import Database
 from db.enums import OutletType
-from db.models import Contact, Outlet
+from db.errors import NotFoundError
+from db.models import Contact, Outlet, Request
 from db.versioning import update_versioned
 from deskterm.core.errors import InputError
 from deskterm.core.fields import (
+    aware,
     aware_or_none,
     boolean,
     free_text,
@@ -28,6 +32,9 @@ from deskterm.core.fields import (
     list_limit,
     web_url,
 )
+
+if TYPE_CHECKING:
+    from deskterm.core.requests import RequestRecord
 
 MAX_NOTES = 20_000
 MAX_WEBSITE = 500
@@ -162,7 +169,8 @@ def _website_field(value: str | None) -> str | None:
     return web_url(text, field="website", max_length=MAX_WEBSITE)
 
 
-def _phone_field(value: str | None) -> str | None:
+def phone_field(value: str | None) -> str | None:
+    """A phone number as typed (one line with at least one digit); None for empty."""
     text = line_text(value, field="phone", max_length=64)
     if not text:
         return None
@@ -274,7 +282,7 @@ def add_contact(
     outlet_name = line_text(outlet, field="outlet", max_length=200)
     beat = line_text(beat, field="beat", max_length=200)
     email = email_field(email)
-    phone = _phone_field(phone)
+    phone = phone_field(phone)
     social = line_text(social, field="social", max_length=200) or None
     language = language_tag(language)
     do_not_contact = boolean(do_not_contact, field="do_not_contact")
@@ -342,8 +350,11 @@ _CONTACT_FIELDS = (
 )
 
 
-def _contact_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    """Validated column values for the whitelisted fields (outlet stays a name here)."""
+def clean_contact_fields(changes: dict[str, Any]) -> dict[str, Any]:
+    """Validated column values for the whitelisted fields (outlet stays a name here).
+
+    The one validator of a contact's fields: edits, imports and forms all go through it.
+    """
     clean: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "name":
@@ -357,7 +368,7 @@ def _contact_changes(changes: dict[str, Any]) -> dict[str, Any]:
         elif key == "email":
             clean[key] = email_field(value)
         elif key == "phone":
-            clean[key] = _phone_field(value)
+            clean[key] = phone_field(value)
         elif key == "social":
             clean[key] = line_text(value, field="social", max_length=200) or None
         elif key == "language":
@@ -382,9 +393,295 @@ def update_contact(
     Fields: name, outlet (a name, "" or None to clear), beat, email, phone, social,
     language, do_not_contact, notes, last_contacted_at.
     """
-    clean = _contact_changes(changes)
+    clean = clean_contact_fields(changes)
     with db.transaction() as session:
         if "outlet" in clean:
             clean["outlet_id"] = resolve_outlet_id(session, clean.pop("outlet"))
         update_versioned(session, Contact, contact_id, base_version, **clean)
         return _load_contact(session, contact_id)
+
+
+# --- finding and searching ------------------------------------------------------------------
+
+Cursor = tuple[str, int]
+"""A keyset position in a list ordered by (name, id): the last (or first) row's name and id."""
+
+
+def _words(text: str | None) -> list[str]:
+    return text.split() if text else []
+
+
+def _every_word(words: list[str], *columns: Any) -> list[ColumnElement[bool]]:
+    """One condition per word: the word appears (any case, literally) in one of the columns."""
+    return [or_(*(column.icontains(word, autoescape=True) for column in columns)) for word in words]
+
+
+def _window(
+    query: Select[Any], name: Any, key: Any, after: Cursor | None, before: Cursor | None
+) -> Select[Any]:
+    """Keyset paging on (name, id): ``after`` a row forwards, or the rows just ``before`` one
+    (fetched backwards; the caller reverses them)."""
+    if after is not None and before is not None:
+        raise InputError("give either after or before, not both", field="after")
+    if after is not None:
+        return query.where(tuple_(name, key) > tuple_(literal(after[0]), literal(int(after[1]))))
+    if before is not None:
+        return (
+            query.where(tuple_(name, key) < tuple_(literal(before[0]), literal(int(before[1]))))
+            .order_by(None)
+            .order_by(name.desc(), key.desc())
+        )
+    return query
+
+
+def get_contact(db: Database, contact_id: int) -> ContactRecord:
+    """One contact; ``NotFoundError`` if it does not exist (deleted by someone else)."""
+    with db.read() as session:
+        found = session.execute(_contact_select().where(Contact.id == contact_id)).first()
+        if found is None:
+            raise NotFoundError(Contact.__tablename__, contact_id)
+        return contact_record(found[0], found[1])
+
+
+def find_contact(db: Database, ref: str | int) -> ContactRecord:
+    """A contact named the way people name one: its id or its email (any case).
+
+    InputError when there is none, or when an email belongs to more than one contact.
+    """
+    text = str(ref).strip()
+    query = _contact_select()
+    if text.isdigit():
+        query = query.where(Contact.id == int(text))
+    else:
+        query = query.where(func.lower(Contact.email) == text.lower()).order_by(Contact.id)
+    with db.read() as session:
+        found = [contact_record(row, name) for row, name in session.execute(query.limit(2))]
+    if not found:
+        raise InputError(f"no contact {text!r} (give an id or an email)", field="contact")
+    if len(found) > 1:
+        raise InputError(f"{text!r} belongs to more than one contact; give the id", field="contact")
+    return found[0]
+
+
+def search_contacts(
+    db: Database,
+    text: str | None = None,
+    *,
+    limit: int = 200,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    outlet: str | None = None,
+) -> list[ContactRecord]:
+    """Reporters by (name, id), a window of ``limit``: every word of ``text`` must appear
+    (any case, literally) in the name, email, outlet, beat or social handle. ``outlet``
+    keeps one outlet's reporters (named in any case; InputError if unknown). Pass the last
+    row as ``after`` for the next window, or the first row as ``before`` for the previous."""
+    limit = list_limit(limit)
+    query = _contact_select().where(
+        *_every_word(
+            _words(text), Contact.name, Contact.email, Outlet.name, Contact.beat, Contact.social
+        )
+    )
+    query = _window(
+        query.order_by(Contact.name, Contact.id), Contact.name, Contact.id, after, before
+    )
+    with db.read() as session:
+        if outlet is not None and outlet.strip():
+            query = query.where(Contact.outlet_id == resolve_outlet_id(session, outlet))
+        rows = [contact_record(row, name) for row, name in session.execute(query.limit(limit))]
+    return rows[::-1] if before is not None else rows
+
+
+def contact_history(db: Database, contact_id: int, *, limit: int = 50) -> list[RequestRecord]:
+    """The reporter's requests (linked to this contact), newest first, as ``RequestRecord``s.
+
+    ``NotFoundError`` if the contact does not exist.
+    """
+    from deskterm.core.requests import to_record  # requests is heavier; load it when asked
+    from deskterm.core.staff import staff_initials
+
+    limit = list_limit(limit)
+    query = (
+        select(Request, Contact.name, Outlet.name)
+        .outerjoin(Contact, Request.contact_id == Contact.id)
+        .outerjoin(Outlet, Request.outlet_id == Outlet.id)
+        .where(Request.contact_id == contact_id)
+        .order_by(Request.received_at.desc(), Request.id.desc())
+        .limit(limit)
+    )
+    with db.read() as session:
+        if session.get(Contact, contact_id) is None:
+            raise NotFoundError(Contact.__tablename__, contact_id)
+        rows = session.execute(query).all()
+        initials = staff_initials(session) if rows else {}
+        return [
+            to_record(row, initials, contact_name=contact, outlet_name=outlet_name)
+            for row, contact, outlet_name in rows
+        ]
+
+
+def mark_contacted(db: Database, contact_id: int, *, now: datetime | None = None) -> ContactRecord:
+    """Record that someone on the desk reached the reporter at ``now`` (default: the time).
+
+    Not version-checked on purpose: the stamp only ever moves forward (an older ``now`` than
+    the stored one changes nothing), so two desks marking at once cannot lose anything.
+    """
+    when = utcnow() if now is None else aware(now, field="now")
+    with db.transaction() as session:
+        row = session.get(Contact, contact_id, populate_existing=True)
+        if row is None:
+            raise NotFoundError(Contact.__tablename__, contact_id)
+        if row.last_contacted_at is None or row.last_contacted_at < when:
+            row.last_contacted_at = when
+            session.flush()
+        return _load_contact(session, contact_id)
+
+
+# --- outlets: search and edit ---------------------------------------------------------------
+
+
+def get_outlet(db: Database, outlet_id: int) -> OutletRecord:
+    """One outlet; ``NotFoundError`` if it does not exist."""
+    with db.read() as session:
+        row = session.get(Outlet, outlet_id)
+        if row is None:
+            raise NotFoundError(Outlet.__tablename__, outlet_id)
+        return outlet_record(row)
+
+
+def search_outlets(
+    db: Database,
+    text: str | None = None,
+    *,
+    type: OutletType | str | None = None,
+    limit: int = 200,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+) -> list[OutletRecord]:
+    """Outlets by (name, id), a window of ``limit``: every word of ``text`` must appear in
+    the name, type, language or website; ``type`` keeps one type (aliases as
+    ``parse_outlet_type``). ``after``/``before`` page as in ``search_contacts``."""
+    limit = list_limit(limit)
+    query = select(Outlet).where(
+        *_every_word(
+            _words(text),
+            Outlet.name,
+            cast(Outlet.type, String),  # the stored value, e.g. community_ethnic
+            Outlet.language,
+            Outlet.website,
+        )
+    )
+    if type is not None and str(type).strip():
+        query = query.where(Outlet.type == parse_outlet_type(type))
+    query = _window(query.order_by(Outlet.name, Outlet.id), Outlet.name, Outlet.id, after, before)
+    with db.read() as session:
+        rows = [outlet_record(row) for row in session.scalars(query.limit(limit))]
+    return rows[::-1] if before is not None else rows
+
+
+_OUTLET_FIELDS = ("name", "type", "language", "reach", "website", "notes")
+
+
+def _outlet_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "name":
+            clean[key] = line_text(
+                value, field="name", label="an outlet's name", max_length=200, required=True
+            )
+        elif key == "type":
+            clean[key] = parse_outlet_type(value)
+        elif key == "language":
+            clean[key] = language_tag(value)
+        elif key == "reach":
+            clean[key] = _reach_field(value)
+        elif key == "website":
+            clean[key] = _website_field(value)
+        elif key == "notes":
+            clean[key] = free_text(value, field="notes", max_length=MAX_NOTES)
+        else:
+            allowed = ", ".join(_OUTLET_FIELDS)
+            raise InputError(f"cannot change {key!r} of an outlet (only {allowed})", field=key)
+    return clean
+
+
+def update_outlet(db: Database, outlet_id: int, base_version: int, **changes: Any) -> OutletRecord:
+    """Change an outlet loaded at ``base_version``; ConflictError if someone saved since.
+
+    Fields: name (unique in any case), type, language, reach, website, notes.
+    """
+    clean = _outlet_changes(changes)
+    with db.transaction() as session:
+        if "name" in clean:
+            other = _outlet_by_name(session, clean["name"])
+            if other is not None and other.id != outlet_id:
+                raise InputError(f"an outlet named {other.name!r} already exists", field="name")
+        row = update_versioned(session, Outlet, outlet_id, base_version, **clean)
+        return outlet_record(row)
+
+
+# --- completion for forms -------------------------------------------------------------------
+
+
+def _suggest(db: Database, column: Any, order: list[Any], prefix: str, limit: int) -> list[str]:
+    text = " ".join(prefix.split())
+    if not text:
+        return []
+    limit = list_limit(limit, maximum=50)
+    query = (
+        select(column)
+        .where(column.istartswith(text, autoescape=True))
+        .order_by(*order)
+        .limit(limit * 3)  # room for repeated names
+    )
+    with db.read() as session:
+        names = session.scalars(query).all()
+    return list(dict.fromkeys(names))[:limit]
+
+
+def suggest_requesters(db: Database, prefix: str, *, limit: int = 8) -> list[str]:
+    """Reporters' names starting with ``prefix`` (any case), the most recently contacted
+    first, each name once: completions for the request form's requester field."""
+    order = [Contact.last_contacted_at.desc().nulls_last(), Contact.name, Contact.id]
+    return _suggest(db, Contact.name, order, prefix, limit)
+
+
+def suggest_outlets(db: Database, prefix: str, *, limit: int = 8) -> list[str]:
+    """Outlet names starting with ``prefix`` (any case), by name: completions for forms."""
+    return _suggest(db, Outlet.name, [Outlet.name, Outlet.id], prefix, limit)
+
+
+def contact_label(contact: ContactRecord) -> str:
+    """How a contact is named in messages: ``Name <email>`` (or the name alone)."""
+    return f"{contact.name} <{contact.email}>" if contact.email else contact.name
+
+
+__all__ = [
+    "ContactRecord",
+    "Cursor",
+    "OutletRecord",
+    "add_contact",
+    "add_outlet",
+    "clean_contact_fields",
+    "contact_history",
+    "contact_label",
+    "contact_record",
+    "email_field",
+    "find_contact",
+    "find_outlet",
+    "get_contact",
+    "get_outlet",
+    "list_contacts",
+    "list_outlets",
+    "mark_contacted",
+    "outlet_record",
+    "parse_outlet_type",
+    "phone_field",
+    "resolve_outlet_id",
+    "search_contacts",
+    "search_outlets",
+    "suggest_outlets",
+    "suggest_requesters",
+    "update_contact",
+    "update_outlet",
+]

@@ -329,3 +329,162 @@ def test_update_contact_validates(db: Database, media_list) -> None:
 def test_update_missing_contact(db: Database) -> None:
     with pytest.raises(NotFoundError):
         update_contact(db, 999, 1, beat="x")
+
+
+# --- search, history, suggestions (the Contacts screen and the request form) ------------------
+
+
+def test_search_contacts_needs_every_word(db: Database, media_list) -> None:
+    from deskterm.core.contacts import search_contacts
+
+    assert [c.name for c in search_contacts(db, "cara kpac")] == ["Cara Lindqvist"]
+    assert [c.beat for c in search_contacts(db, "CARA hall")] == ["City Hall"]
+    assert [c.name for c in search_contacts(db, "100%")] == ["Dev Patel"]
+    assert search_contacts(db, "cara nobody") == []
+    assert len(search_contacts(db, "  ")) == len(media_list)
+
+
+def test_search_contacts_windows_forwards_and_backwards(db: Database, media_list) -> None:
+    from deskterm.core.contacts import search_contacts
+
+    first = search_contacts(db, limit=2)
+    second = search_contacts(db, limit=2, after=(first[-1].name, first[-1].id))
+    third = search_contacts(db, limit=2, after=(second[-1].name, second[-1].id))
+    assert [c.name for c in first + second + third] == media_list
+    back = search_contacts(db, limit=2, before=(third[0].name, third[0].id))
+    assert back == second
+    assert search_contacts(db, limit=2, before=(first[0].name, first[0].id)) == []
+    with pytest.raises(InputError):
+        search_contacts(db, after=("a", 1), before=("b", 2))
+
+
+def test_search_contacts_of_one_outlet(db: Database, media_list) -> None:
+    from deskterm.core.contacts import search_contacts
+
+    names = [c.name for c in search_contacts(db, outlet="kpac news")]
+    assert names == ["Ben Okafor", "Cara Lindqvist", "Eve Tran"]
+    assert [c.name for c in search_contacts(db, "cara", outlet="KPAC News")] == ["Cara Lindqvist"]
+    with pytest.raises(InputError) as excinfo:
+        search_contacts(db, outlet="Nowhere Gazette")
+    _field_error(excinfo, "outlet")
+
+
+def test_get_and_find_contact(db: Database, media_list) -> None:
+    from deskterm.core.contacts import find_contact, get_contact
+
+    ben = list_contacts(db, text="Ben")[0]
+    assert get_contact(db, ben.id) == ben
+    assert find_contact(db, str(ben.id)) == ben
+    assert find_contact(db, "BOKAFOR@kpac.example") == ben
+    with pytest.raises(NotFoundError):
+        get_contact(db, 999)
+    with pytest.raises(InputError) as excinfo:
+        find_contact(db, "nobody@x.example")
+    _field_error(excinfo, "contact")
+    add_contact(db, name="Ben Twin", email="bokafor@KPAC.example")
+    with pytest.raises(InputError, match="more than one"):
+        find_contact(db, "bokafor@kpac.example")
+
+
+def test_contact_history_is_newest_first_and_only_theirs(db: Database, media_list) -> None:
+    from deskterm.core.contacts import contact_history
+    from deskterm.core.requests import create_request
+
+    ben = list_contacts(db, text="Ben")[0]
+    start = datetime(2026, 11, 2, 15, tzinfo=UTC)
+    for day, subject in ((0, "Fare hike"), (2, "Bus lanes"), (1, "Ferry schedule")):
+        create_request(
+            db,
+            kind="media",
+            subject=subject,
+            requester="Ben Okafor",  # the one contact of that name: linked
+            received_at=start.replace(day=2 + day),
+            now=start.replace(day=2 + day),
+        )
+    create_request(db, kind="media", subject="Not Ben's", requester="Eve Tran", now=start)
+    create_request(db, kind="media", subject="Ambiguous", requester="Cara Lindqvist", now=start)
+    history = contact_history(db, ben.id)
+    assert [r.subject for r in history] == ["Bus lanes", "Ferry schedule", "Fare hike"]
+    assert all(r.contact_id == ben.id and r.requester == "Ben Okafor" for r in history)
+    assert [r.subject for r in contact_history(db, ben.id, limit=1)] == ["Bus lanes"]
+    cara = list_contacts(db, text="Cara")[0]
+    assert contact_history(db, cara.id) == []  # two Caras: the request stays unlinked
+    with pytest.raises(NotFoundError):
+        contact_history(db, 999)
+
+
+def test_mark_contacted_only_moves_forward(db: Database, media_list) -> None:
+    from deskterm.core.contacts import mark_contacted
+
+    eve = list_contacts(db, text="Eve")[0]
+    late = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    marked = mark_contacted(db, eve.id, now=late)
+    assert marked.last_contacted_at == late and marked.version == eve.version + 1
+    again = mark_contacted(db, eve.id, now=datetime(2026, 11, 1, tzinfo=UTC))
+    assert again.last_contacted_at == late and again.version == marked.version
+    with pytest.raises(InputError):
+        mark_contacted(db, eve.id, now=datetime(2026, 11, 21))  # naive
+    with pytest.raises(NotFoundError):
+        mark_contacted(db, 999)
+
+
+def test_suggest_requesters_and_outlets(db: Database, media_list) -> None:
+    from deskterm.core.contacts import mark_contacted, suggest_outlets, suggest_requesters
+
+    add_contact(db, name="Carl Young")
+    assert suggest_requesters(db, "car") == ["Cara Lindqvist", "Carl Young"]  # each name once
+    carl = list_contacts(db, text="Carl")[0]
+    mark_contacted(db, carl.id, now=datetime(2026, 11, 20, tzinfo=UTC))
+    assert suggest_requesters(db, "CAR") == ["Carl Young", "Cara Lindqvist"]  # recent first
+    assert suggest_requesters(db, "car", limit=1) == ["Carl Young"]
+    assert suggest_requesters(db, "") == [] and suggest_requesters(db, "   ") == []
+    assert suggest_requesters(db, "%") == [] and suggest_requesters(db, "lindqvist") == []
+    assert suggest_outlets(db, "k") == ["KPAC News"]
+    assert suggest_outlets(db, "alder d") == ["Alder Daily Herald"]
+    assert suggest_outlets(db, "_") == []
+    with pytest.raises(InputError):
+        suggest_outlets(db, "a", limit=0)
+
+
+def test_search_outlets_by_words_and_type(db: Database) -> None:
+    from deskterm.core.contacts import search_outlets
+
+    add_outlet(db, name="La Voz del Puerto", type="community", language="es")
+    add_outlet(db, name="Báo Cảng Alder", type="ethnic", language="vi")
+    add_outlet(db, name="KPAC News", type="tv", website="https://kpac.example")
+    assert [o.name for o in search_outlets(db, "community")] == [
+        "Báo Cảng Alder",
+        "La Voz del Puerto",
+    ]
+    assert [o.name for o in search_outlets(db, "vi")] == ["Báo Cảng Alder"]
+    assert [o.name for o in search_outlets(db, "kpac.example")] == ["KPAC News"]
+    assert [o.name for o in search_outlets(db, type="ethnic")] == [
+        "Báo Cảng Alder",
+        "La Voz del Puerto",
+    ]
+    first = search_outlets(db, limit=1)
+    assert [o.name for o in search_outlets(db, after=(first[0].name, first[0].id))] == [
+        "KPAC News",
+        "La Voz del Puerto",
+    ]
+    with pytest.raises(InputError) as excinfo:
+        search_outlets(db, type="blog")
+    _field_error(excinfo, "type")
+
+
+def test_update_outlet_is_version_checked(db: Database, herald) -> None:
+    from deskterm.core.contacts import update_outlet
+
+    changed = update_outlet(db, herald.id, herald.version, type="online", reach="50,000")
+    assert changed.type is OutletType.ONLINE and changed.reach == 50_000
+    assert changed.version == herald.version + 1
+    with pytest.raises(ConflictError):
+        update_outlet(db, herald.id, herald.version, notes="stale")
+    add_outlet(db, name="KPAC News", type="tv")
+    with pytest.raises(InputError) as excinfo:
+        update_outlet(db, herald.id, changed.version, name="kpac news")
+    _field_error(excinfo, "name")
+    renamed = update_outlet(db, herald.id, changed.version, name="ALDER DAILY HERALD")
+    assert renamed.name == "ALDER DAILY HERALD"  # its own name in another case is fine
+    with pytest.raises(InputError):
+        update_outlet(db, herald.id, renamed.version, id=5)
