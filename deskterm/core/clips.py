@@ -8,19 +8,22 @@ the ingest pipeline. ``plain_text`` turns feed HTML into one line of safe text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 
-from sqlalchemy import Select, false, func, literal, select, tuple_
+from sqlalchemy import Select, false, func, literal, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.enums import OutletType
 from db.errors import NotFoundError
-from db.models import Clip, Feed, Outlet, Staff
+from db.models import Clip, ClipTopic, Feed, Outlet, Staff, Topic
+from db.versioning import load_for_update
 from deskterm.core.errors import InputError
-from deskterm.core.fields import aware, language_tag, list_limit, web_url
+from deskterm.core.fields import aware, boolean, free_text, language_tag, list_limit, web_url
+from deskterm.core.staff import resolve_staff_id
 
 # --- plain text -----------------------------------------------------------------------------
 
@@ -178,6 +181,7 @@ class ClipRecord:
     assignee: str | None  # staff initials
     story_id: int | None
     version: int
+    correction_note: str = ""  # the factual error to answer, when needs_correction
 
 
 def _clip_select() -> Select[tuple[Clip, str, str | None, OutletType | None, str | None]]:
@@ -215,6 +219,7 @@ def clip_record(
         assignee,
         row.story_id,
         row.version,
+        row.correction_note or "",
     )
 
 
@@ -298,11 +303,14 @@ def list_clips(
     text: str | None = None,
     limit: int = 200,
     before: tuple[datetime, int] | None = None,
+    topic_id: int | None = None,
+    flagged_only: bool = False,
 ) -> list[ClipRecord]:
     """A window of clips, newest first by (published_at, id).
 
     For the next window pass the last record's ``(published_at, id)`` as ``before``.
-    ``text`` is a case-insensitive substring of the title.
+    ``text`` is a case-insensitive substring of the title; ``topic_id`` keeps the clips
+    that matched that topic; ``flagged_only`` the ones flagged for the clip report.
     """
     limit = list_limit(limit)
     query = _clip_select()
@@ -312,6 +320,12 @@ def list_clips(
         query = query.where(Clip.is_read == false())
     if not include_hidden:
         query = query.where(Clip.hidden == false())
+    if flagged_only:
+        query = query.where(Clip.flagged == true())
+    if topic_id is not None:
+        query = query.where(
+            Clip.id.in_(select(ClipTopic.clip_id).where(ClipTopic.topic_id == int(topic_id)))
+        )
     if text is not None and text.strip():
         query = query.where(Clip.title.icontains(text.strip(), autoescape=True))
     if before is not None:
@@ -355,3 +369,134 @@ def count_unread(db: Database, *, since: datetime | None = None) -> int:
         query = query.where(Clip.published_at >= aware(since, field="since"))
     with db.read() as session:
         return int(session.scalar(query) or 0)
+
+
+def get_clip(db: Database, clip_id: int) -> ClipRecord:
+    """One clip as it is now (NotFoundError if it was deleted)."""
+    with db.read() as session:
+        return _load_clip(session, clip_id)
+
+
+# --- triage ---------------------------------------------------------------------------------
+#
+# Read, flagged and hidden are idempotent flags: the desk sets the value the user asked for
+# (no base_version), so two desks flagging the same clip both land and agree. Who handles a
+# clip and the correction note are edits: they carry the version the desk showed and a
+# stale save raises ConflictError. Every change is audited by the ORM flush hooks.
+
+CORRECTION_NOTE_MAX = 2000
+
+
+def _set_flag(db: Database, clip_id: int, name: str, value: bool) -> ClipRecord:
+    value = boolean(value, field=name)
+    with db.transaction() as session:
+        row = session.get(Clip, clip_id)
+        if row is None:
+            raise NotFoundError("clips", clip_id)
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            session.flush()
+        return _load_clip(session, clip_id)
+
+
+def set_flagged(db: Database, clip_id: int, flagged: bool = True) -> ClipRecord:
+    """Flag a clip for the daily clip report (or take the flag off)."""
+    return _set_flag(db, clip_id, "flagged", flagged)
+
+
+def set_hidden(db: Database, clip_id: int, hidden: bool = True) -> ClipRecord:
+    """Hide a clip from the desk's lists (or show it again); nothing is deleted."""
+    return _set_flag(db, clip_id, "hidden", hidden)
+
+
+def assign_clip(db: Database, clip_id: int, base_version: int, assignee: str | None) -> ClipRecord:
+    """Give a clip to a staff member (initials; None or "" for nobody)."""
+    assignee = (assignee or "").strip() or None
+    with db.transaction() as session:
+        staff_id = resolve_staff_id(session, assignee, field="assignee")
+        row = load_for_update(session, Clip, clip_id, base_version)
+        if row.assignee_id != staff_id:
+            row.assignee_id = staff_id
+            session.flush()
+        return _load_clip(session, clip_id)
+
+
+def mark_correction(db: Database, clip_id: int, base_version: int, note: str) -> ClipRecord:
+    """Mark a clip as needing a correction, with the factual error to answer."""
+    note = free_text(note, field="note", max_length=CORRECTION_NOTE_MAX)
+    if not note:
+        raise InputError("say what is wrong in the story (the error to answer)", field="note")
+    with db.transaction() as session:
+        row = load_for_update(session, Clip, clip_id, base_version)
+        if not row.needs_correction or row.correction_note != note:
+            row.needs_correction = True
+            row.correction_note = note
+            session.flush()
+        return _load_clip(session, clip_id)
+
+
+def clear_correction(db: Database, clip_id: int, base_version: int) -> ClipRecord:
+    """The correction was answered (or was not needed): clear the mark and its note."""
+    with db.transaction() as session:
+        row = load_for_update(session, Clip, clip_id, base_version)
+        if row.needs_correction or row.correction_note:
+            row.needs_correction = False
+            row.correction_note = ""
+            session.flush()
+        return _load_clip(session, clip_id)
+
+
+# --- topics of clips --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClipTopicMatch:
+    """A topic a clip matched, with the terms that matched it (for highlighting)."""
+
+    topic_id: int
+    name: str
+    priority: int  # 1 = highest
+    terms: tuple[str, ...]
+
+
+def matched_terms(stored: str) -> tuple[str, ...]:
+    """The terms stored on a clip-topic match (one per line, or comma-separated)."""
+    separator = "\n" if "\n" in stored else ","
+    seen: dict[str, None] = {}
+    for term in stored.split(separator):
+        term = term.strip()
+        if term:
+            seen.setdefault(term, None)
+    return tuple(seen)
+
+
+_IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
+
+
+def topics_of(db: Database, clip_ids: Iterable[int]) -> dict[int, tuple[ClipTopicMatch, ...]]:
+    """The topics each clip matched, most important first (priority, then name).
+
+    Clips that matched nothing are absent from the result. One query per 500 ids.
+    """
+    ids = sorted({int(i) for i in clip_ids})
+    found: dict[int, list[ClipTopicMatch]] = {}
+    with db.read() as session:
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            rows = session.execute(
+                select(
+                    ClipTopic.clip_id,
+                    Topic.id,
+                    Topic.name,
+                    Topic.priority,
+                    ClipTopic.matched_terms,
+                )
+                .join(Topic, ClipTopic.topic_id == Topic.id)
+                .where(ClipTopic.clip_id.in_(chunk))
+                .order_by(ClipTopic.clip_id, Topic.priority, Topic.name)
+            )
+            for clip_id, topic_id, name, priority, terms in rows:
+                found.setdefault(clip_id, []).append(
+                    ClipTopicMatch(topic_id, name, priority, matched_terms(terms or ""))
+                )
+    return {clip_id: tuple(matches) for clip_id, matches in found.items()}

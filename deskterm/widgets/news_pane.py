@@ -1,43 +1,278 @@
-"""News: today's clips, newest first, unread marked."""
+"""News: today's clips, newest first (or grouped by topic), with the triage keys.
+
+``enter`` opens the reader; r/f/x/a/c/m/t/o/y triage the selected clip (see
+``clip_triage.py``); ``u`` shows unread only, ``v`` groups by topic or by time, ``X`` shows
+hidden clips; ``/`` searches every clip (full text) and falls back to a headline filter
+when the text is not a valid query. The feed-health view, the topic editor and the daily
+clip report are reached from here (and from the palette).
+"""
 
 from __future__ import annotations
 
-from deskterm.core.clips import count_unread, list_clips
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+
+from deskterm.core.clips import ClipRecord, ClipTopicMatch, count_unread, list_clips, topics_of
+from deskterm.core.errors import InputError
+from deskterm.core.text import one_line
+from deskterm.widgets.clip_triage import ClipTriage, triage_bindings
 from deskterm.widgets.pane import Pane, PaneContext
 from deskterm.widgets.table import Column, Row, cell
 from deskterm.widgets.timefmt import clock, start_of_day
 
 WINDOW = 300
+NO_TOPIC = "No topic"
 
 
-class NewsPane(Pane):
+@dataclass(frozen=True)
+class TopicHeading:
+    """A heading row when the pane is grouped by topic."""
+
+    name: str
+    priority: int | None
+    count: int
+
+
+def marks(clip: ClipRecord) -> Text:
+    """Unread ●, flagged ⚑, needs a correction ✎: symbols, never colour alone."""
+    return cell(
+        ("●" if not clip.is_read else " ")
+        + ("⚑" if clip.flagged else " ")
+        + ("✎" if clip.needs_correction else " ")
+    )
+
+
+def search_terms(text: str) -> tuple[str, ...]:
+    """The words a search looked for (not those after NOT), to highlight in the reader."""
+    from deskterm.core.topic_query import parse_query, terms_of
+
+    try:
+        return tuple(t.label() for t in terms_of(parse_query(text), positive_only=True))
+    except InputError:
+        return tuple(text.split())
+
+
+class NewsPane(ClipTriage, Pane):
     TITLE = "News"
     NUMBER = "1"
-    ENTITIES = frozenset({"clips", "feeds", "clip_topics", "topics"})
-    EMPTY = "No stories today yet. Add a feed with: deskterm feeds add URL"
+    ENTITIES = frozenset({"clips", "feeds", "clip_topics", "topics", "staff"})
+    EMPTY = "No stories today yet. Add a feed with: deskterm feeds add URL (then F fetches)"
     COLUMNS = (
-        Column("", 2),
+        Column("", 3),
         Column("Time", 5),
         Column("Outlet", None, hide_below=50, weight=1, min_width=12),
         Column("Headline", None, weight=4),
+        Column("Who", 3, hide_below=70),
     )
+    BINDINGS = [
+        *triage_bindings(footer=False),
+        Binding("u", "unread_only", "Unread only"),
+        Binding("v", "group", "Group by topic/time", show=False),
+        Binding("X", "show_hidden", "Show hidden", show=False),
+        Binding("H", "feed_health", "Feed health", show=False),
+        Binding("T", "topics", "Topics", show=False),
+        Binding("D", "clip_report", "Clip report", show=False),
+    ]
 
+    def __init__(self, context, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(context, **kwargs)
+        self.unread_only = False
+        self.by_topic = False
+        self.show_hidden = False
+
+    # loading ----------------------------------------------------------------------------
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
         since = start_of_day(context.now, context.tz)
-        clips = list_clips(context.db, since=since, text=context.text or None, limit=WINDOW)
+        found, how = self._find(context, since)
         unread = count_unread(context.db, since=since)
-        rows = [
-            Row(
-                key=f"clip-{clip.id}",
-                cells=(
-                    cell(("⚑" if clip.flagged else "") + ("●" if not clip.is_read else " ")),
-                    cell(clock(clip.published_at, context.tz), "dim"),
-                    cell(clip.outlet or clip.feed, "italic"),
-                    cell(clip.title, "" if clip.is_read else "bold"),
-                ),
-                item=clip,
+        topics = topics_of(context.db, [c.id for c in found]) if self.by_topic else {}
+        rows = (
+            self._grouped(found, topics, context) if self.by_topic else self._rows(found, context)
+        )
+        full = "+" if len(found) == WINDOW else ""
+        parts = [f"{len(found)}{full} {how}", f"{unread} unread today"]
+        parts += [
+            name
+            for on, name in (
+                (self.unread_only, "unread only"),
+                (self.by_topic, "by topic"),
+                (self.show_hidden, "with hidden"),
             )
-            for clip in clips
+            if on
         ]
-        shown = f"{len(rows)}{'+' if len(rows) == WINDOW else ''} today"
-        return rows, f"{shown} · {unread} unread"
+        return rows, " · ".join(parts)
+
+    def _find(self, context: PaneContext, since: Any) -> tuple[list[ClipRecord], str]:
+        """Today's window; with filter text, a full-text search of every clip."""
+        common = {"unread_only": self.unread_only, "include_hidden": self.show_hidden}
+        if not context.text:
+            return list_clips(context.db, since=since, limit=WINDOW, **common), "today"
+        from deskterm.core.clip_filters import ClipState
+        from deskterm.core.search import search_clips
+
+        state = (
+            ClipState.UNREAD
+            if self.unread_only
+            else ClipState.ALL
+            if self.show_hidden
+            else ClipState.VISIBLE
+        )
+        try:
+            found = search_clips(context.db, context.text, limit=WINDOW, state=state)
+            # the newest matches by arrival, shown by publication time like the rest
+            found.sort(key=lambda c: (c.published_at, c.id), reverse=True)
+        except InputError:  # half-typed query ("budget AND"): a headline filter meanwhile
+            return (
+                list_clips(context.db, since=since, text=context.text, limit=WINDOW, **common),
+                "today (headline filter)",
+            )
+        return found, "found"
+
+    def _clip_row(self, clip: ClipRecord, context: PaneContext, key: str | None = None) -> Row:
+        today = start_of_day(context.now, context.tz)
+        when = (
+            clock(clip.published_at, context.tz)
+            if clip.published_at >= today
+            else clip.published_at.astimezone(context.tz).strftime("%d %b")
+        )
+        return Row(
+            key=key or f"clip-{clip.id}",
+            cells=(
+                marks(clip),
+                cell(when, "dim"),
+                cell(clip.outlet or clip.feed, "italic"),
+                cell(clip.title, "" if clip.is_read else "bold"),
+                cell(clip.assignee or "", "dim"),
+            ),
+            item=clip,
+        )
+
+    def _rows(self, found: list[ClipRecord], context: PaneContext) -> list[Row]:
+        return [self._clip_row(clip, context) for clip in found]
+
+    def _grouped(
+        self,
+        found: list[ClipRecord],
+        topics: dict[int, tuple[ClipTopicMatch, ...]],
+        context: PaneContext,
+    ) -> list[Row]:
+        """Each clip under its most important topic (the reader lists all of them)."""
+        groups: dict[tuple[int, str], list[ClipRecord]] = {}
+        for clip in found:
+            matches = topics.get(clip.id)
+            key = (matches[0].priority, matches[0].name) if matches else (1 << 30, NO_TOPIC)
+            groups.setdefault(key, []).append(clip)
+        rows: list[Row] = []
+        for (priority, name), members in sorted(groups.items()):
+            heading = TopicHeading(name, None if name == NO_TOPIC else priority, len(members))
+            label = f"{name} · {len(members)}"
+            if heading.priority is not None:
+                label = f"P{priority} {label}"
+            rows.append(
+                Row(
+                    key=f"topic-{name}",
+                    cells=(cell("▸"), cell(""), cell(""), cell(label, "bold"), cell("")),
+                    item=heading,
+                )
+            )
+            rows.extend(self._clip_row(clip, context) for clip in members)
+        return rows
+
+    # what the triage keys act on --------------------------------------------------------
+    def triage_clip(self) -> ClipRecord | None:
+        item = self.selected_item()
+        return item if isinstance(item, ClipRecord) else None
+
+    def action_open(self) -> None:
+        """The reader (outlet, time, topics, text, link, also-in); it marks the clip read."""
+        from deskterm.screens.reader import ReaderScreen
+
+        clip = self.triage_clip()
+        if clip is None:
+            if self.selected_item() is not None:
+                self.notify("That is a topic heading: pick a clip under it (j/k).")
+            return
+        terms = search_terms(self._filter_text) if self._filter_text else ()
+        self.app.push_screen(ReaderScreen(clip, search_terms=terms, neighbour=self.neighbour))
+
+    def neighbour(self, clip_id: int, delta: int) -> ClipRecord | None:
+        """The clip before/after ``clip_id`` in the list (headings skipped); the cursor
+        follows, so closing the reader leaves the pane where the reading stopped. If the
+        clip has left the list meanwhile (read, with unread only on), the cursor already
+        stands on what came after it."""
+        rows = self.table.rows_shown
+        keys = [row.key for row in rows]
+        here = f"clip-{clip_id}"
+        if here in keys:
+            index = keys.index(here) + delta
+        else:
+            index = self.table.cursor_row + (0 if delta > 0 else delta)
+        while 0 <= index < len(rows):
+            item = rows[index].item
+            if isinstance(item, ClipRecord) and item.id != clip_id:
+                self.table.move_cursor(row=index)
+                return item
+            index += 1 if delta > 0 else -1
+        return None
+
+    # view keys --------------------------------------------------------------------------
+    def action_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        self.reload()
+
+    def action_group(self) -> None:
+        self.by_topic = not self.by_topic
+        self.reload()
+
+    def action_show_hidden(self) -> None:
+        self.show_hidden = not self.show_hidden
+        self.reload()
+
+    # screens reached from News ----------------------------------------------------------
+    def action_feed_health(self) -> None:
+        from deskterm.screens.feed_health import FeedHealthScreen
+
+        self.app.push_screen(FeedHealthScreen())
+
+    def action_topics(self) -> None:
+        from deskterm.screens.topics import TopicsScreen
+
+        self.app.push_screen(TopicsScreen())
+
+    def action_clip_report(self) -> None:
+        """Write today's clip report (Markdown, HTML, e-mail) and say where."""
+        self._write_report()
+
+    @work(thread=True, exclusive=True, group="clip-report")
+    def _write_report(self) -> None:
+        from deskterm.core.report_files import write_day_report
+
+        app = self.app
+        try:
+            paths = write_day_report(
+                self._db,
+                app.settings,  # type: ignore[attr-defined]
+                now=app.clock(),  # type: ignore[attr-defined]
+                tz=app.tz,  # type: ignore[attr-defined]
+            )
+        except Exception as error:  # a full disk, a folder we may not write: one line
+            app.call_from_thread(
+                self.notify,
+                f"could not write the clip report: {one_line(error, 200)}",
+                severity="error",
+                markup=False,
+            )
+            return
+        folder = paths[0].parent
+        names = ", ".join(p.name for p in paths)
+        app.call_from_thread(
+            self.notify,
+            f"clip report written to {folder}: {names}",
+            title="Clip report",
+            markup=False,
+            timeout=15,
+        )
