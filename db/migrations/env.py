@@ -6,6 +6,7 @@ from alembic import context
 
 from db import models  # noqa: F401  (registers the tables on Base.metadata)
 from db.base import Base
+from db.schema import is_search_index
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -17,6 +18,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,
     compare_type=True,
+    include_name=lambda name, type_, _parent: not is_search_index(name, type_),
 )
 with context.begin_transaction():
     context.run_migrations()

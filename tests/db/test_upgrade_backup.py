@@ -15,15 +15,15 @@ def test_upgrade_of_an_older_database_backs_it_up_before_migrating(db, db_path, 
     with db.transaction() as session:
         session.add(Outlet(name="Alder Daily Herald", type="print"))
     # Pretend this deskterm knows a newer revision than the file has.
-    monkeypatch.setattr(schema, "KNOWN_REVISIONS", (schema.HEAD, "0002"))
-    monkeypatch.setattr(schema, "HEAD", "0002")
+    monkeypatch.setattr(schema, "KNOWN_REVISIONS", (schema.HEAD, "9999"))
+    monkeypatch.setattr(schema, "HEAD", "9999")
     backups_seen_by_migration: list[list[str]] = []
 
     def fake_migration(database: Database) -> None:
         backups = sorted(p.name for p in db_path.parent.glob("*.bak"))
         backups_seen_by_migration.append(backups)
         with database.engine.begin() as conn:
-            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0002'")
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
 
     monkeypatch.setattr(schema, "_run_alembic_upgrade", fake_migration)
     fresh = Database(str(db_path), actor=Actor("AB", "h"))
@@ -33,7 +33,7 @@ def test_upgrade_of_an_older_database_backs_it_up_before_migrating(db, db_path, 
     assert before.state is schema.SchemaState.OLDER
     assert backup_path is not None and backup_path.exists()
     assert backups_seen_by_migration == [[backup_path.name]]  # the copy existed first
-    assert ".before-0002-" in backup_path.name
+    assert ".before-9999-" in backup_path.name
     copy = sqlite3.connect(backup_path)
     try:
         assert copy.execute("SELECT name FROM outlets").fetchall() == [("Alder Daily Herald",)]
@@ -44,8 +44,8 @@ def test_upgrade_of_an_older_database_backs_it_up_before_migrating(db, db_path, 
 
 
 def test_a_failed_backup_stops_the_upgrade(db, db_path, monkeypatch):
-    monkeypatch.setattr(schema, "KNOWN_REVISIONS", (schema.HEAD, "0002"))
-    monkeypatch.setattr(schema, "HEAD", "0002")
+    monkeypatch.setattr(schema, "KNOWN_REVISIONS", (schema.HEAD, "9999"))
+    monkeypatch.setattr(schema, "HEAD", "9999")
     migrated: list[bool] = []
     monkeypatch.setattr(schema, "_run_alembic_upgrade", lambda database: migrated.append(True))
 

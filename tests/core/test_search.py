@@ -1,0 +1,268 @@
+"""Full-text search: the FTS5 index kept in step by triggers, outlet names found by id,
+newest-first paging, ranking, filters, hostile input, the portable fallback and the migration
+that creates and backfills the index."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import itertools
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from db import schema
+from db.errors import SchemaError
+from db.models import Clip, Outlet
+from deskterm.core import clips, contacts, feeds, search, topics
+from deskterm.core.clip_filters import ClipState
+from deskterm.core.errors import InputError
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+NUMBERS = itertools.count(1)
+
+
+def add(db, title, summary="", *, outlet="Alder Daily Herald", minutes=0, **flags):
+    with_outlet = outlet is not None
+    if with_outlet:
+        with contextlib.suppress(InputError):
+            contacts.add_outlet(db, name=outlet, type="print")
+    n = next(NUMBERS)
+    feed = feeds.add_feed(
+        db, url=f"https://news.example/{n}.xml", outlet=outlet if with_outlet else None
+    )
+    clip = clips.add_clip(
+        db,
+        feed_id=feed.id,
+        guid=str(n),
+        title=title,
+        summary=summary,
+        url=f"https://news.example/{n}",
+        published_at=NOW - timedelta(minutes=minutes),
+    )
+    for name, value in flags.items():
+        with db.transaction() as session:
+            setattr(session.get(Clip, clip.id), name, value)
+    return clip
+
+
+def ids(found) -> list[int]:
+    return [c.id for c in found]
+
+
+def fts_ok(db) -> None:
+    """FTS5's own check of the index against the clips table (rank 1: compare contents)."""
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO clips_fts(clips_fts, rank) VALUES ('integrity-check', 1)")
+        conn.rollback()
+
+
+def test_search_finds_title_summary_and_outlet(db):
+    budget = add(db, "Budget gap widens", "The fiscal year ends in June", minutes=30)
+    rent = add(db, "Rent cap passes", "Tenants cheer", outlet="KPAC News", minutes=20)
+    cafe = add(db, "Café reopens", "", outlet="La Voz del Puerto", minutes=10)
+    assert ids(search.search_clips(db, "budget")) == [budget.id]
+    assert ids(search.search_clips(db, '"fiscal year"')) == [budget.id]
+    assert ids(search.search_clips(db, "tenant*")) == [rent.id]
+    assert ids(search.search_clips(db, "kpac")) == [rent.id]  # the outlet's name
+    assert ids(search.search_clips(db, '"la voz"')) == [cafe.id]
+    assert ids(search.search_clips(db, "cafe OR budget")) == [cafe.id, budget.id]
+    assert ids(search.search_clips(db, "herald NOT budget")) == []
+    assert ids(search.search_clips(db, "news NOT rent")) == []
+    assert search.search_clips(db, "parks") == []
+    fts_ok(db)
+
+
+def test_outlet_renames_need_no_reindex(db):
+    clip = add(db, "Water main break")
+    with db.transaction() as session:
+        outlet = session.query(Outlet).one()
+        outlet.name = "Port Alder Tribune"
+    assert ids(search.search_clips(db, "tribune")) == [clip.id]
+    assert search.search_clips(db, "herald") == []
+    fts_ok(db)
+
+
+def test_numbers_do_not_match_outlet_ids(db):
+    for i in range(3):
+        add(db, f"Story {'xyz'[i]}", outlet=f"Outlet {'ABC'[i]}")
+    assert ids(search.search_clips(db, "2")) == []  # outlet 2 is not the word "2"
+    assert len(search.search_clips(db, "outlet")) == 3
+
+
+def test_the_index_follows_edits_and_deletes(db):
+    clip = add(db, "Budget gap", "levy")
+    other = add(db, "Parks plan", outlet="KPAC News")
+    with db.transaction() as session:
+        row = session.get(Clip, clip.id)
+        row.title = "Library hours"
+        row.summary = "cuts"
+    assert search.search_clips(db, "budget OR levy") == []
+    assert ids(search.search_clips(db, "library cuts")) == [clip.id]
+    clips.set_read(db, clip.id)  # other columns: the trigger does not fire, nothing breaks
+    fts_ok(db)
+    with db.transaction() as session:  # deleting the outlet sets clips.outlet_id to NULL
+        session.delete(session.query(Outlet).filter_by(name="KPAC News").one())
+    assert search.search_clips(db, "kpac") == []
+    assert ids(search.search_clips(db, "parks")) == [other.id]
+    fts_ok(db)
+    feeds_of = {c.id: c.feed_id for c in (clips.get_clip(db, clip.id),)}
+    with db.engine.begin() as conn:  # deleting a feed deletes its clips (cascade)
+        conn.execute(text("DELETE FROM feeds WHERE id = :id"), {"id": feeds_of[clip.id]})
+    assert search.search_clips(db, "library") == []
+    fts_ok(db)
+
+
+def test_newest_first_with_paging_and_filters(db):
+    made = [add(db, f"Budget story {i}", minutes=100 - i) for i in range(7)]
+    hidden = add(db, "Budget hidden", hidden=True)
+    flagged = add(db, "Budget flagged", flagged=True, is_read=True)
+    newest = ids(search.search_clips(db, "budget", limit=3))
+    assert newest == [flagged.id, hidden.id, made[6].id]
+    page = ids(search.search_clips(db, "budget", limit=3, before_id=newest[-1]))
+    assert page == [made[5].id, made[4].id, made[3].id]
+    assert hidden.id not in ids(search.search_clips(db, "budget", state="visible"))
+    assert ids(search.search_clips(db, "budget", state=ClipState.HIDDEN)) == [hidden.id]
+    assert ids(search.search_clips(db, "budget", state="flagged")) == [flagged.id]
+    assert flagged.id not in ids(search.search_clips(db, "budget", state="unread"))
+    assert ids(search.search_clips(db, "budget", since=NOW - timedelta(minutes=94.5))) == [
+        flagged.id,
+        hidden.id,
+        made[6].id,
+    ]
+    topic = topics.add_topic(db, name="Six", query='"story 6" OR "story 5"')
+    topics.rematch_topic(db, topic.id, now=NOW)
+    assert ids(search.search_clips(db, "budget", topic_id=topic.id)) == [made[6].id, made[5].id]
+    with pytest.raises(InputError, match="state"):
+        search.search_clips(db, "budget", state="archived")
+    with pytest.raises(InputError, match="limit"):
+        search.search_clips(db, "budget", limit=0)
+    with pytest.raises(InputError, match="no next page"):
+        search.search_clips(db, "budget", ranked=True, before_id=3)
+
+
+def test_ranked_puts_the_best_match_first_within_the_window(db, monkeypatch):
+    old_title = add(db, "Budget budget budget", minutes=500)
+    summary_only = add(db, "Council meets", "a word on the budget among many other words here")
+    title = add(db, "Budget gap widens")
+    assert ids(search.search_clips(db, "budget", ranked=True)) == [
+        old_title.id,
+        title.id,
+        summary_only.id,
+    ]
+    monkeypatch.setattr(search, "RANK_WINDOW", 2)  # only the two newest clips are ranked
+    assert ids(search.search_clips(db, "budget", ranked=True)) == [title.id, summary_only.id]
+    monkeypatch.setattr(search, "RANK_WINDOW", 100)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 1)  # only the newest match is ranked
+    assert ids(search.search_clips(db, "budget", ranked=True)) == [title.id]
+    # filters apply before the candidates are chosen
+    assert ids(
+        search.search_clips(
+            db, "budget", ranked=True, since=NOW - timedelta(hours=1), state="visible"
+        )
+    ) == [title.id]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "title:budget",
+        "NEAR(budget levy)",
+        "budget^",
+        '{title} : "x"',
+        "budget AND",
+        '"unclosed',
+        "- budget",
+        "*",
+        "a' OR 1=1 --",
+        "\x00budget",
+    ],
+)
+def test_hostile_queries_are_text_or_an_input_error(db, query):
+    add(db, "Budget title", "levy near")
+    try:
+        found = search.search_clips(db, query)
+    except InputError as error:
+        assert "\n" not in str(error)
+    else:
+        assert all(isinstance(c, clips.ClipRecord) for c in found)
+
+
+@given(st.text(max_size=40))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_no_typed_text_breaks_the_search(db, query):
+    try:
+        search.search_clips(db, query, limit=5)
+        search.search_clips(db, query, limit=5, ranked=True)
+    except InputError:
+        pass
+
+
+def test_the_portable_fallback_finds_the_same_simple_matches(db, monkeypatch):
+    budget = add(db, "Budget gap", "fiscal year", minutes=3)
+    rent = add(db, "Rental crisis", outlet="KPAC News", minutes=2)
+    add(db, "Parks", minutes=1)
+    queries = ["budget", "rent*", "kpac", "budget OR rent*", '"fiscal year"', "gap NOT rent*"]
+    expected = {q: ids(search.search_clips(db, q)) for q in queries}
+    monkeypatch.setattr(search, "_use_fts", lambda database: False)
+    for query in queries:
+        assert ids(search.search_clips(db, query)) == expected[query], query
+    assert ids(search.search_clips(db, "budget OR rent*", before_id=rent.id)) == [budget.id]
+
+
+# --- the migration -----------------------------------------------------------------------------
+
+
+def _alembic(db, action: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", "db:migrations")
+    with db.engine.connect() as conn, conn.begin():
+        config.attributes["connection"] = conn
+        getattr(command, action)(config, revision)
+
+
+def test_upgrading_an_older_database_backfills_the_index(db, db_path):
+    keep = add(db, "Budget before the upgrade", outlet="KPAC News")
+    _alembic(db, "downgrade", "0001")
+    conn = sqlite3.connect(db_path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert not any(name.startswith("clips_fts") for name in names)
+    finally:
+        conn.close()
+    before, backup = schema.upgrade(db)
+    assert before.revision == "0001" and backup is not None
+    assert ids(search.search_clips(db, "budget")) == [keep.id]
+    assert ids(search.search_clips(db, "kpac")) == [keep.id]
+    fts_ok(db)
+
+
+def _migration():
+    path = Path(schema.__file__).parent / "migrations" / "versions" / "0002_clip_search.py"
+    spec = importlib.util.spec_from_file_location("deskterm_migration_0002", path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_sqlite_without_fts5_gets_a_plain_message(db):
+    migration = _migration()
+    with db.engine.connect() as conn:
+        migration.require_fts5(conn)  # this one has FTS5
+        with pytest.raises(SchemaError) as caught:
+            migration.require_fts5(conn, "CREATE VIRTUAL TABLE temp.x USING nosuchfts(x)")
+        conn.rollback()
+    message = str(caught.value)
+    assert "has no FTS5 full-text search" in message
+    assert "no such module: nosuchfts" in message
+    assert "\n" not in message
