@@ -378,7 +378,7 @@ def test_limit_is_honoured_across_sources(db):
     assert caught.value.field == "start"
 
 
-def test_override_rows_are_ignored_without_crashing(db):
+def test_override_rows_replace_their_date_even_with_a_stray_rule(db):
     series = weekly_briefing(db)
     with db.transaction() as session:
         session.add(
@@ -394,7 +394,7 @@ def test_override_rows_are_ignored_without_crashing(db):
             )
         )
     found = occurrences(db, utc(2026, 10, 19), utc(2026, 11, 3))
-    assert [occ.title for occ in found] == ["Weekly briefing"] * 3
+    assert [occ.title for occ in found] == ["Weekly briefing", "Briefing moved", "Weekly briefing"]
 
 
 def test_update_event_checks_the_whole_schedule_and_versions(db):
