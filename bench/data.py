@@ -32,6 +32,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -591,7 +592,8 @@ def build(clips: int, path: Path, *, now: datetime, log: Log = _stderr) -> Path:
         _load(engine, m.Outlet.__table__, _outlets(now), log)
         _load(engine, m.Feed.__table__, _feeds(now), log)
         _load(engine, m.Contact.__table__, _contacts(rng, now), log)
-        _load(engine, m.Clip.__table__, _clips(rng, now, clips), log)
+        with _search_index_rebuilt_after(engine, log):
+            _load(engine, m.Clip.__table__, _clips(rng, now, clips), log)
         _load(engine, m.Request.__table__, _requests(rng, now), log)
         _load(engine, m.Task.__table__, _tasks(rng, now), log)
         _load(engine, m.Event.__table__, _events(rng, now), log)
@@ -615,6 +617,29 @@ def build(clips: int, path: Path, *, now: datetime, log: Log = _stderr) -> Path:
         f"({path.stat().st_size / 1e6:,.0f} MB)"
     )
     return path
+
+
+@contextmanager
+def _search_index_rebuilt_after(engine, log: Log) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Bulk-load clips without the FTS triggers, then rebuild the index in one pass
+    (row-by-row triggers made the 1M build 60 s -> 96 s; one rebuild costs a few seconds)."""
+    with engine.begin() as conn:
+        triggers = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'clips'"
+        ).all()
+        for name, _sql in triggers:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
+        has_index = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'clips_fts'"
+        ).first()
+        if has_index:
+            conn.exec_driver_sql("INSERT INTO clips_fts(clips_fts) VALUES ('rebuild')")
+    log(f"search index rebuilt in {time.perf_counter() - started:.1f}s")
 
 
 def reanchor(path: Path, meta: Path, *, now: datetime, log: Log = _stderr) -> None:
