@@ -575,7 +575,7 @@ def build(clips: int, path: Path, *, now: datetime, log: Log = _stderr) -> Path:
     if clips < TODAY_CLIPS:
         raise ValueError(f"need at least {TODAY_CLIPS} clips")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".building")
+    tmp = path.with_name(f"{path.name}.building-{os.getpid()}")  # concurrent builds never share
     for stale in (tmp, tmp.with_name(tmp.name + "-journal")):
         stale.unlink(missing_ok=True)
     started = time.perf_counter()
