@@ -1,9 +1,12 @@
 """`deskterm requests ...`: media, constituent and records requests from the command line.
 
-add, list, update and export. Deadlines are read with ``parse_when`` in the desk's zone and
-must lie ahead; a request is named by its tracking number (``M-2026-0007``, any case) or its
-id; edits are made as the ``--user``; ``--json`` prints records instead of text. ``export``
-streams the whole log as CSV in keyset pages, for records retention.
+add, list, update, export, letter and templates. Deadlines are read with ``parse_when`` in the
+desk's zone and must lie ahead; a request is named by its tracking number (``M-2026-0007``,
+any case) or its id; edits are made as the ``--user`` and follow the status workflow
+(``deskterm.core.requests.TRANSITIONS``); ``--json`` prints records instead of text.
+``export`` streams the whole log as CSV in keyset pages, for records retention; ``letter``
+writes the response as a reply letter (Markdown or plain text); ``templates list|add`` keep
+the response templates.
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--channel", default="phone", help="phone (default), email, social, in_person, web_form"
     )
     p.add_argument("--question", default="", metavar="TEXT", help="the questions asked")
+    p.add_argument(
+        "--statutory-days",
+        type=int,
+        metavar="N",
+        help="records requests: business days the law allows (sets the deadline)",
+    )
     p.set_defaults(handler=cmd_add)
 
     p = actions.add_parser("list", parents=[common], help="list requests, most urgent first")
@@ -56,6 +65,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     which.add_argument("--status", help="one status, newest first: new, assigned, closed, ...")
     p.add_argument("--kind", help="media, constituent or records")
+    p.add_argument(
+        "--assignee", metavar="INITIALS", help="open requests of one person ('-': nobody)"
+    )
+    p.add_argument("--outlet-type", metavar="TYPE", help="open requests from one type of outlet")
     p.add_argument("--limit", type=int, default=LIST_DEFAULT, metavar="N")
     p.set_defaults(handler=cmd_list)
 
@@ -65,12 +78,45 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--assignee", metavar="INITIALS", help="who answers it ('' to clear)")
     p.add_argument("--deadline", metavar="WHEN", help="a new deadline")
     p.add_argument("--response", metavar="TEXT", help="the response given")
+    p.add_argument(
+        "--method",
+        metavar="METHOD",
+        help="how it was answered: statement, interview, background, declined, no_comment",
+    )
+    p.add_argument(
+        "--statutory-days", type=int, metavar="N", help="records requests: sets the deadline"
+    )
     p.set_defaults(handler=cmd_update)
 
     p = actions.add_parser("export", parents=[common], help="the whole log, for records retention")
     p.add_argument("--format", choices=("csv",), default="csv")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(handler=cmd_export)
+
+    p = actions.add_parser(
+        "letter", parents=[common], help="the response as a reply letter to the requester"
+    )
+    p.add_argument("ref", metavar="NUMBER_OR_ID", help="e.g. C-2026-0007 or 7")
+    p.add_argument("--format", choices=("md", "txt"), default="md")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(handler=cmd_letter)
+
+    p = actions.add_parser("templates", parents=[common], help="response templates")
+    kinds = p.add_subparsers(
+        dest="templates_command", metavar="ACTION", required=True, parser_class=type(p)
+    )
+    t = kinds.add_parser("list", parents=[common], help="the saved templates")
+    t.add_argument("--kind", help="those offered for media, constituent or records requests")
+    t.set_defaults(handler=cmd_templates_list)
+    t = kinds.add_parser(
+        "add", parents=[common], help="save a template ({requester}, {deadline}, ... filled in)"
+    )
+    t.add_argument("name", metavar="NAME")
+    body = t.add_mutually_exclusive_group(required=True)
+    body.add_argument("--body", metavar="TEXT", help="the text, with placeholders")
+    body.add_argument("--file", metavar="FILE", help="read the text from FILE")
+    t.add_argument("--kind", help="offer it only for media, constituent or records requests")
+    t.set_defaults(handler=cmd_templates_add)
 
 
 # --- handlers -----------------------------------------------------------------------------
@@ -88,6 +134,9 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
     )
     request = create_request(
         ctx.database(),
+        statutory_days=args.statutory_days,
+        tz=tz,
+        holidays=ctx.settings.holidays,
         kind=args.kind,
         subject=args.subject,
         requester=args.requester,
@@ -107,19 +156,21 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
-    from db.enums import RequestKind
-    from deskterm.core.fields import list_limit, parse_choice
+    from deskterm.core.errors import InputError
     from deskterm.core.requests import list_open_requests, list_requests
 
     db = ctx.database()
     if args.status is None:
-        limit = list_limit(args.limit)
-        if args.kind is None:
-            found = list_open_requests(db, limit=limit)
-        else:  # list_open_requests has no kind filter: filter the urgent window here
-            kind = parse_choice(RequestKind, args.kind, field="kind")
-            found = [r for r in list_open_requests(db, limit=limit) if r.kind is kind]
+        found = list_open_requests(
+            db,
+            limit=args.limit,
+            kind=args.kind,
+            assignee=args.assignee,
+            outlet_type=args.outlet_type,
+        )
     else:
+        if args.assignee is not None or args.outlet_type is not None:
+            raise InputError("--assignee and --outlet-type filter open requests, not --status")
         found = list_requests(db, status=args.status, kind=args.kind, limit=args.limit)
     tz, now = ctx.settings.tz(), datetime.now(UTC)
     ctx.emit(
@@ -163,11 +214,25 @@ def cmd_update(ctx: CliContext, args: argparse.Namespace) -> int:
         )
     if args.response is not None:
         changes["response_text"] = args.response
+    if args.method is not None:
+        changes["response_method"] = args.method
+    if args.statutory_days is not None:
+        changes["statutory_days"] = args.statutory_days
     if not changes:
-        raise InputError("nothing to change: give --status, --assignee, --deadline or --response")
+        raise InputError(
+            "nothing to change: give --status, --assignee, --deadline, --response, --method "
+            "or --statutory-days"
+        )
     db = ctx.database()
     current = _resolve(db, args.ref)
-    request = update_request(db, current.id, current.version, **changes)
+    request = update_request(
+        db,
+        current.id,
+        current.version,
+        tz=ctx.settings.tz(),
+        holidays=ctx.settings.holidays,
+        **changes,
+    )
     ctx.emit(
         request,
         lambda: ctx.out(
@@ -194,6 +259,55 @@ def cmd_export(ctx: CliContext, args: argparse.Namespace) -> int:
         {"file": str(path), "format": args.format, "rows": count},
         lambda: ctx.out(f"{path} ({count} requests)"),
     )
+    return 0
+
+
+def cmd_letter(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.core.templates import letter, placeholder_values, write_letter
+
+    db = ctx.database()
+    request = _resolve(db, args.ref)
+    tz = ctx.settings.tz()
+    values = placeholder_values(db, request, now=datetime.now(UTC), tz=tz)
+    text = letter(request, request.response_text, fmt=args.format, values=values)
+    if args.output is None:
+        ctx.stdout.write(text)
+        return 0
+    path = write_letter(Path(args.output), text)
+    ctx.emit(
+        {"file": str(path), "format": args.format, "request": request.number},
+        lambda: ctx.out(f"{path} (letter for {request.number})"),
+    )
+    return 0
+
+
+def cmd_templates_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.core.templates import list_templates
+
+    found = list_templates(ctx.database(), kind=args.kind)
+    ctx.emit(
+        found,
+        lambda: ctx.table(
+            ["id", "name", "kind", "text"],
+            [(t.id, t.name, t.kind.value if t.kind else "any", t.body[:60]) for t in found],
+        ),
+    )
+    return 0
+
+
+def cmd_templates_add(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.core.errors import InputError
+    from deskterm.core.templates import add_template
+
+    if args.file is not None:
+        try:
+            body = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot read {args.file}: {error}", field="file") from error
+    else:
+        body = args.body
+    template = add_template(ctx.database(), name=args.name, body=body, kind=args.kind)
+    ctx.emit(template, lambda: ctx.out(f"template {template.id}: {clean_cell(template.name)}"))
     return 0
 
 

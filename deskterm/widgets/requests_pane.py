@@ -1,4 +1,11 @@
-"""Requests: open media and constituent requests, most urgent first, with countdowns."""
+"""Requests: open media, constituent and records requests, most urgent first, with countdowns.
+
+Keys: ``n`` quick capture (with completion of names from the contact list), ``e`` the full
+edit form, ``r`` respond (templates, letter export), ``s`` status (only the moves the
+workflow allows), ``a`` assign, ``d`` deadline, ``c`` note, ``p`` pause/resume a records
+clock, ``f`` filter by status, kind, assignee or outlet type, ``M`` mine only. A row another
+desk is editing carries "✎ initials" (a mark, not colour alone).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,23 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from rich.text import Text
+from textual import work
 from textual.binding import Binding
 
-from db.enums import RequestStatus
+from db.enums import OutletType, RequestKind, RequestStatus
 from deskterm.core.dates import format_countdown, parse_when
 from deskterm.core.errors import InputError
 from deskterm.core.requests import (
+    NEEDS_ASSIGNEE,
+    UNASSIGNED,
+    RequestFilter,
     RequestRecord,
     add_note,
     count_open,
+    get_request,
     list_open_requests,
+    next_statuses,
+    status_label,
     update_request,
 )
 from deskterm.core.statutory import statutory_clock
@@ -56,6 +70,35 @@ def clock_cell(request, context: PaneContext, today, holidays) -> Text | None:  
     return cell(f"  {clock.remaining} bd left")
 
 
+def due_cell(request: RequestRecord, context: PaneContext, today, holidays) -> Text:  # type: ignore[no-untyped-def]
+    """The countdown of an open request; a finished one (a status filter shows those) is
+    answered, closed or declined, never "late"."""
+    if not request.is_open():
+        return cell(f"  {status_label(request.status)}", "dim")
+    return clock_cell(request, context, today, holidays) or countdown_cell(
+        request.deadline_at, context
+    )
+
+
+def subject_cell(subject: str, editing: tuple[str, ...]) -> Text:
+    """The subject, led by "✎ JL" while another desk has the request open in an editor."""
+    text = cell(subject)
+    if not editing:
+        return text
+    mark = Text(f"✎ {one_line(','.join(editing), 24)}", style="bold reverse")
+    return Text.assemble(mark, " ", text, no_wrap=True, overflow="ellipsis", end="")
+
+
+def _status_hint(target: RequestStatus, request: RequestRecord) -> str:
+    if target is RequestStatus.RESPONDED:
+        return "  (opens the response editor)"
+    if target in NEEDS_ASSIGNEE and not request.assignee:
+        return "  (asks who)"
+    if target is RequestStatus.NEW:
+        return "  (unassigns)"
+    return ""
+
+
 class RequestsPane(ActionsMixin, Pane):
     TITLE = "Requests"
     NUMBER = "2"
@@ -72,8 +115,11 @@ class RequestsPane(ActionsMixin, Pane):
 
     BINDINGS = [
         Binding("n", "capture", "New request"),
+        Binding("e", "edit", "Edit"),
+        Binding("r", "respond", "Respond"),
         Binding("a", "assign", "Assign"),
         Binding("s", "status", "Status"),
+        Binding("f", "filters", "Filter by…"),
         Binding("d", "deadline", "Deadline", show=False),
         Binding("c", "note", "Note", show=False),
         Binding("M", "mine", "Mine only", show=False),
@@ -83,12 +129,26 @@ class RequestsPane(ActionsMixin, Pane):
     def __init__(self, context, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context, **kwargs)
         self._mine = False
+        self.filters = RequestFilter()
+        self._marks: dict[int, tuple[str, ...]] = {}  # request id -> who else edits it
 
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
-        mine = self.app.settings.user if self._mine else None  # type: ignore[attr-defined]
+        from deskterm.core.editing import editors
+
+        wanted = self.filters
+        mine = self.app.settings.user if self._mine else wanted.assignee  # type: ignore[attr-defined]
         requests = list_open_requests(
-            context.db, now=context.now, limit=WINDOW, text=context.text or None, assignee=mine
+            context.db,
+            now=context.now,
+            limit=WINDOW,
+            text=context.text or None,
+            assignee=mine,
+            kind=wanted.kind,
+            status=wanted.status,
+            outlet_type=wanted.outlet_type,
         )
+        marks = editors(context.db, "requests")
+        self._marks = marks
         total = count_open(context.db)
         overdue = sum(1 for r in requests if r.deadline_at and r.deadline_at < context.now)
         holidays = self.app.settings.holidays  # type: ignore[attr-defined]
@@ -97,11 +157,10 @@ class RequestsPane(ActionsMixin, Pane):
             Row(
                 key=f"request-{r.id}",
                 cells=(
-                    clock_cell(r, context, today, holidays)
-                    or countdown_cell(r.deadline_at, context),
+                    due_cell(r, context, today, holidays),
                     cell(KIND_LABEL.get(r.kind.value, r.kind.value)),
                     cell(" · ".join(part for part in (r.requester, r.outlet) if part)),
-                    cell(r.subject),
+                    subject_cell(r.subject, marks.get(r.id, ())),
                     cell(r.assignee or "—", "dim" if not r.assignee else ""),
                     cell(r.status.value.replace("_", " ")),
                 ),
@@ -112,9 +171,20 @@ class RequestsPane(ActionsMixin, Pane):
         summary = f"{total} open"
         if overdue:
             summary += f" · ‼ {overdue} overdue"
+        if wanted.active():
+            summary += f" · {len(rows)} shown · {wanted.describe()}"
         if self._mine:
             summary += " · mine"
+        if marks:
+            summary += f" · ✎ {len(marks)} being edited"
         return rows, summary
+
+    def presence_changed(self, desks) -> None:  # type: ignore[no-untyped-def]
+        """The live loop read who is on the desk: reload when the editing marks change."""
+        from deskterm.core.editing import editors_from_desks
+
+        if editors_from_desks(self._db, desks, "requests") != self._marks:
+            self.reload()
 
     # actions ----------------------------------------------------------------------------
     def _request(self) -> RequestRecord | None:
@@ -154,9 +224,9 @@ class RequestsPane(ActionsMixin, Pane):
 
     def action_capture(self) -> None:
         """Quick capture of a phone call: who, outlet, subject, deadline; the rest optional."""
-        from db.enums import RequestKind
         from deskterm.core.requests import create_request
-        from deskterm.screens.form import Field, FormScreen
+        from deskterm.screens.form import Field
+        from deskterm.screens.request_form import CaptureForm, name_suggesters
 
         app = self.app
         fields = [
@@ -196,7 +266,155 @@ class RequestsPane(ActionsMixin, Pane):
             if isinstance(result, RequestRecord):
                 self._done(f"logged {result.number}: {result.subject[:40]}", f"request-{result.id}")
 
-        app.push_screen(FormScreen(heading="New request", fields=fields, save=save), saved)
+        app.push_screen(
+            CaptureForm(
+                heading="New request",
+                fields=fields,
+                save=save,
+                suggesters=name_suggesters(self._db),
+            ),
+            saved,
+        )
+
+    # editing and responding -------------------------------------------------------------
+    def _fresh(self, then) -> None:  # type: ignore[no-untyped-def]
+        """Load the selected request as saved now (an editor carries the version it loads)."""
+        request = self._request()
+        if request is not None:
+            self._load_fresh(request.id, then)
+
+    @work(thread=True, exclusive=True, group="fresh")
+    def _load_fresh(self, request_id: int, then) -> None:  # type: ignore[no-untyped-def]
+        try:
+            record = get_request(self._db, request_id)
+        except Exception as error:  # deleted, busy: one line, never a crash
+            self.app.call_from_thread(
+                self.notify, one_line(error, 300), severity="warning", markup=False
+            )
+            return
+        self.app.call_from_thread(then, record)
+
+    def _editor_options(self) -> dict:  # type: ignore[type-arg]
+        app = self.app
+        return {
+            "db": self._db,
+            "tz": app.tz,  # type: ignore[attr-defined]
+            "clock": app.clock,  # type: ignore[attr-defined]
+            "holidays": app.settings.holidays,  # type: ignore[attr-defined]
+        }
+
+    def _saved(self, verb: str):  # type: ignore[no-untyped-def]
+        def saved(result: object) -> None:
+            if isinstance(result, RequestRecord):
+                self._done(f"{result.number} {verb}", f"request-{result.id}")
+
+        return saved
+
+    def action_edit(self) -> None:
+        """The full edit form: every field, grouped; conflicts open the conflict view."""
+        from deskterm.screens.request_form import RequestFormScreen, name_suggesters
+
+        def open_form(record: RequestRecord) -> None:
+            self.app.push_screen(
+                RequestFormScreen(
+                    record, suggesters=name_suggesters(self._db), **self._editor_options()
+                ),
+                self._saved("saved"),
+            )
+
+        self._fresh(open_form)
+
+    def action_respond(self) -> None:
+        """The response editor: method, attribution, embargo, text, templates, letter."""
+        self._fresh(self._open_respond)
+
+    def _open_respond(self, record: RequestRecord) -> None:
+        from deskterm.screens.respond import RespondScreen
+
+        self.app.push_screen(
+            RespondScreen(record, **self._editor_options()), self._saved("responded")
+        )
+
+    # filters ----------------------------------------------------------------------------
+    def action_filters(self) -> None:
+        """Filter by status, kind, assignee or outlet type (in SQL; shown in the title)."""
+        f = self.filters
+        current = lambda value: f" (now: {value})" if value else ""  # noqa: E731
+        choices = [
+            Choice("status", "Status…" + current(f.status and status_label(f.status))),
+            Choice("kind", "Kind…" + current(f.kind and f.kind.value)),
+            Choice("assignee", "Assigned to…" + current(f.assignee)),
+            Choice("outlet_type", "Outlet type…" + current(f.outlet_type and f.outlet_type.value)),
+            Choice("clear", "Clear every filter"),
+        ]
+
+        def picked(value: str | None) -> None:
+            if value == "clear":
+                self._set_filters(RequestFilter())
+            elif value == "assignee":
+                self._pick_assignee_filter()
+            elif value is not None:
+                self._pick_filter_value(value)
+
+        self.app.push_screen(PickScreen("Filter requests by", choices), picked)
+
+    def _pick_filter_value(self, dimension: str) -> None:
+        from dataclasses import replace
+
+        options: dict[str, list[tuple[str, str]]] = {
+            "status": [(s.value, status_label(s)) for s in RequestStatus],
+            "kind": [(k.value, k.value) for k in RequestKind],
+            "outlet_type": [(t.value, t.value.replace("_", " ")) for t in OutletType],
+        }
+        parse = {"status": RequestStatus, "kind": RequestKind, "outlet_type": OutletType}
+        choices = [Choice("", "any (open requests)" if dimension == "status" else "any")]
+        choices += [Choice(value, label) for value, label in options[dimension]]
+        now = getattr(self.filters, dimension)
+
+        def picked(value: str | None) -> None:
+            if value is not None:
+                chosen = parse[dimension](value) if value else None
+                self._set_filters(replace(self.filters, **{dimension: chosen}))
+
+        self.app.push_screen(
+            PickScreen(
+                f"Filter by {dimension.replace('_', ' ')}",
+                choices,
+                current=now.value if now is not None else "",
+            ),
+            picked,
+        )
+
+    @work(thread=True, exclusive=True, group="filter-staff")
+    def _pick_assignee_filter(self) -> None:
+        from dataclasses import replace
+
+        from deskterm.core.staff import list_staff
+
+        try:
+            staff = list_staff(self._db)
+        except Exception as error:
+            self.app.call_from_thread(
+                self.notify, one_line(error, 200), severity="error", markup=False
+            )
+            return
+        choices = [Choice("*", "anyone"), Choice(UNASSIGNED, "nobody (unassigned)")]
+        choices += [Choice(s.initials, f"{s.initials}  {s.name}") for s in staff]
+
+        def picked(value: str | None) -> None:
+            if value is not None:
+                chosen = None if value == "*" else value
+                self._set_filters(replace(self.filters, assignee=chosen))
+
+        self.app.call_from_thread(
+            self.app.push_screen,
+            PickScreen("Filter by who is assigned", choices, current=self.filters.assignee or "*"),
+            picked,
+        )
+
+    def _set_filters(self, filters: RequestFilter) -> None:
+        self.filters = filters
+        self.reload()
 
     def action_assign(self) -> None:
         request = self._request()
@@ -216,22 +434,50 @@ class RequestsPane(ActionsMixin, Pane):
         )
 
     def action_status(self) -> None:
+        """Move the request along the workflow: only the allowed moves are offered."""
         request = self._request()
         if request is None:
             return
-        choices = [Choice(s.value, s.value.replace("_", " ")) for s in RequestStatus]
+        choices = [
+            Choice(s.value, status_label(s) + _status_hint(s, request))
+            for s in next_statuses(request.status)
+        ]
 
         def picked(value: str | None) -> None:
-            if value is not None:
-                self._do(
-                    f"{request.number} is {value.replace('_', ' ')}",
-                    partial(update_request, self._db, request.id, request.version, status=value),
-                    follow=f"request-{request.id}",
+            if value is None:
+                return
+            target = RequestStatus(value)
+            if target is RequestStatus.RESPONDED:
+                self._fresh(self._open_respond)  # responding needs a method and the text
+            elif target in NEEDS_ASSIGNEE and not request.assignee:
+                self._pick_staff(
+                    f"Who handles {request.number}?",
+                    None,
+                    lambda who: self._move(request, target, assignee=who or None),
                 )
+            elif target is RequestStatus.NEW:
+                self._move(request, target, assignee=None)
+            else:
+                self._move(request, target)
 
         self.app.push_screen(
-            PickScreen(f"Status of {request.number}", choices, current=request.status.value),
+            PickScreen(f"{request.number} is {status_label(request.status)}: move to", choices),
             picked,
+        )
+
+    def _move(self, request: RequestRecord, target: RequestStatus, **extra: object) -> None:
+        self._do(
+            f"{request.number} is {status_label(target)}",
+            partial(
+                update_request,
+                self._db,
+                request.id,
+                request.version,
+                status=target.value,
+                now=self.app.clock(),  # type: ignore[attr-defined]
+                **extra,
+            ),
+            follow=f"request-{request.id}",
         )
 
     def action_deadline(self) -> None:
@@ -257,7 +503,12 @@ class RequestsPane(ActionsMixin, Pane):
             self._do(
                 f"{request.number} due {deadline.astimezone(app.tz):%a %d %b %H:%M}",  # type: ignore[attr-defined]
                 partial(
-                    update_request, self._db, request.id, request.version, deadline_at=deadline
+                    update_request,
+                    self._db,
+                    request.id,
+                    request.version,
+                    deadline_at=deadline,
+                    tz=app.tz,  # type: ignore[attr-defined]
                 ),
                 follow=f"request-{request.id}",
             )

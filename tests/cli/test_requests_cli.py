@@ -88,7 +88,7 @@ def test_update_by_number_and_by_id(desk, capsys):
     assert (code, out, err) == (0, f"M-{YEAR}-0001 is assigned, assigned to AB, version 2\n", "")
     updated = cli_json(
         desk, capsys, "requests", "update", "1", "--status", "responded", "--response",
-        "The mayor will speak at 3pm.", "--deadline", "+1d",
+        "The mayor will speak at 3pm.", "--deadline", "+1d", "--method", "statement",
     )  # fmt: skip
     assert (updated["status"], updated["response_text"], updated["version"]) == (
         "responded",
@@ -96,6 +96,8 @@ def test_update_by_number_and_by_id(desk, capsys):
         3,
     )
     assert updated["responded_at"] is not None and updated["deadline_at"] is not None
+    assert updated["response_method"] == "statement"
+    cli(desk, capsys, "requests", "update", "2", "--status", "responded", "--method", "interview")
     closed = cli_json(desk, capsys, "requests", "update", "2", "--status", "closed")
     assert (closed["number"], closed["status"]) == (f"M-{YEAR}-0002", "closed")
     assert closed["closed_at"] is not None
@@ -195,3 +197,92 @@ def test_json_from_the_console_script(desk, tmp_path):
     assert record["number"] == f"PR-{YEAR}-0001" and record["deadline_at"].endswith("+00:00")
     listed = run("--db", str(desk), "requests", "list", "--json", cwd=tmp_path)
     assert [r["number"] for r in json.loads(listed.stdout)] == [f"PR-{YEAR}-0001"]
+
+
+def test_update_follows_the_workflow(desk, tmp_path, capsys):
+    cli(desk, capsys, "requests", "add", "--kind", "media", "--from", "Jo", "--subject", "One")
+    refused = run("--db", str(desk), "--user", "AB", "requests", "update", "1", "--status",
+                  "closed", cwd=tmp_path)  # fmt: skip
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == (
+        "deskterm: a request cannot go from new to closed; from new it can go to assigned, "
+        "drafting, responded or declined\n"
+    )
+    no_method = run("--db", str(desk), "--user", "AB", "requests", "update", "1", "--status",
+                    "responded", cwd=tmp_path)  # fmt: skip
+    assert no_method.returncode == 2 and "needs a response method" in no_method.stderr
+    answered = cli_json(desk, capsys, "requests", "update", "1", "--status", "responded",
+                        "--method", "no comment")  # fmt: skip
+    assert (answered["status"], answered["response_method"]) == ("responded", "no_comment")
+    closed = cli_json(desk, capsys, "requests", "update", "1", "--status", "closed")
+    assert closed["closed_at"] is not None
+    reopened = cli_json(desk, capsys, "requests", "update", "1", "--status", "reopened")
+    assert reopened["closed_at"] is None and reopened["status"] == "reopened"
+
+
+def test_records_statutory_days_set_the_deadline(desk, capsys):
+    added = cli_json(desk, capsys, "requests", "add", "--kind", "records", "--from", "Al",
+                     "--subject", "Contracts", "--statutory-days", "10")  # fmt: skip
+    assert added["statutory_days"] == 10 and added["deadline_at"] is not None
+    longer = cli_json(desk, capsys, "requests", "update", "1", "--statutory-days", "20")
+    assert longer["deadline_at"] > added["deadline_at"]
+    code, _, err = cli(desk, capsys, "requests", "update", "1", "--deadline", "+1d")
+    assert code == 2 and "statutory clock" in err
+
+
+def test_list_filters_by_assignee_and_outlet_type(desk, capsys):
+    db = Database(str(desk), actor=Actor("AB", "test"))
+    try:
+        from deskterm.core.contacts import add_outlet
+
+        add_outlet(db, name="KPAC News", type="tv")
+        create_request(db, kind="media", subject="On TV", outlet="KPAC News", assignee="AB")
+        create_request(db, kind="media", subject="In print", requester="Jo")
+    finally:
+        db.dispose()
+    tv = cli_json(desk, capsys, "requests", "list", "--outlet-type", "tv")
+    assert [r["subject"] for r in tv] == ["On TV"]
+    nobody = cli_json(desk, capsys, "requests", "list", "--assignee", "-")
+    assert [r["subject"] for r in nobody] == ["In print"]
+    mine = cli_json(desk, capsys, "requests", "list", "--assignee", "ab", "--kind", "media")
+    assert [r["subject"] for r in mine] == ["On TV"]
+    code, _, err = cli(desk, capsys, "requests", "list", "--status", "new", "--assignee", "AB")
+    assert code == 2 and "filter open requests" in err
+
+
+def test_templates_list_and_add(desk, tmp_path, capsys):
+    code, out, err = cli(desk, capsys, "requests", "templates", "add", "Acknowledgement",
+                         "--body", "Thanks, {requester}: {number} is logged.")  # fmt: skip
+    assert (code, out, err) == (0, "template 1: Acknowledgement\n", "")
+    body = tmp_path / "statement.txt"
+    body.write_text("Statement for {outlet}:\n\n...", encoding="utf-8")
+    added = cli_json(desk, capsys, "requests", "templates", "add", "Statement", "--file",
+                     str(body), "--kind", "media")  # fmt: skip
+    assert added["kind"] == "media" and added["body"] == "Statement for {outlet}:\n\n..."
+    listed = cli_json(desk, capsys, "requests", "templates", "list", "--kind", "constituent")
+    assert [t["name"] for t in listed] == ["Acknowledgement"]
+    code, out, _ = cli(desk, capsys, "requests", "templates", "list")
+    assert code == 0 and out.splitlines()[0].split() == ["id", "name", "kind", "text"]
+    assert "Statement" in out and "media" in out and "any" in out
+    code, _, err = cli(desk, capsys, "requests", "templates", "add", "statement", "--body", "x")
+    assert code == 2 and "already a template" in err
+    missing = run("--db", str(desk), "requests", "templates", "add", "X", "--file",
+                  str(tmp_path / "nope.txt"), cwd=tmp_path)  # fmt: skip
+    assert missing.returncode == 2 and len(missing.stderr.splitlines()) == 1
+
+
+def test_letter_in_markdown_and_plain_text(desk, tmp_path, capsys):
+    cli(desk, capsys, "requests", "add", "--kind", "constituent", "--from", "Sam Ortiz",
+        "--subject", "Pothole *Elm* St")  # fmt: skip
+    code, _, err = cli(desk, capsys, "requests", "letter", "1")
+    assert code == 2 and "no response text" in err
+    cli(desk, capsys, "requests", "update", "1", "--response", "Crews fill it Friday.")
+    code, out, _ = cli(desk, capsys, "requests", "letter", f"C-{YEAR}-0001")
+    assert code == 0
+    assert out.startswith(f"# Re: Pothole \\*Elm\\* St (C-{YEAR}-0001)\n")
+    assert "Dear Sam Ortiz," in out and "Crews fill it Friday." in out
+    target = tmp_path / "out" / "reply.txt"
+    result = cli_json(desk, capsys, "requests", "letter", "1", "--format", "txt", "-o", str(target))
+    assert result == {"file": str(target), "format": "txt", "request": f"C-{YEAR}-0001"}
+    text = target.read_text(encoding="utf-8")
+    assert f"Re: Pothole *Elm* St (C-{YEAR}-0001)" in text and text.endswith("\n")

@@ -29,9 +29,13 @@ from db.models import AuditLog, Contact, Outlet, Request
 from deskterm.core.errors import InputError
 from deskterm.core.requests import (
     EDITABLE_FIELDS,
+    FIELD_LABELS,
     OPEN_STATUSES,
+    UNASSIGNED,
+    RequestFilter,
     RequestRecord,
     add_note,
+    compare_edit,
     count_open,
     create_request,
     get_request,
@@ -54,6 +58,30 @@ def new(db: Database, **kwargs) -> RequestRecord:
     kwargs.setdefault("requester", "A. Reporter")
     kwargs.setdefault("now", NOW)
     return create_request(db, **kwargs)
+
+
+def move_to(db: Database, record: RequestRecord, status: RequestStatus) -> RequestRecord:
+    """Walk a new request to ``status`` along the workflow (AB assigned where one is needed)."""
+    steps: dict[RequestStatus, list[dict]] = {
+        RequestStatus.NEW: [],
+        RequestStatus.ASSIGNED: [{"assignee": "AB"}],
+        RequestStatus.DRAFTING: [{"assignee": "AB", "status": "drafting"}],
+        RequestStatus.IN_REVIEW: [{"assignee": "AB"}, {"status": "in_review"}],
+        RequestStatus.RESPONDED: [{"status": "responded", "response_method": "statement"}],
+        RequestStatus.CLOSED: [
+            {"status": "responded", "response_method": "statement"},
+            {"status": "closed"},
+        ],
+        RequestStatus.DECLINED: [{"status": "declined"}],
+        RequestStatus.REOPENED: [
+            {"status": "responded", "response_method": "statement"},
+            {"status": "reopened"},
+        ],
+    }
+    for changes in steps[status]:
+        record = update_request(db, record.id, record.version, now=NOW, **changes)
+    assert record.status is status
+    return record
 
 
 def add_outlet(db: Database, name: str) -> int:
@@ -342,7 +370,10 @@ def open_desk(db: Database) -> dict[str, RequestRecord]:
         "closed": new(db, subject="closed", received_at=earlier, deadline=NOW - 2 * HOUR),
         "declined": new(db, subject="declined", received_at=earlier),
     }
-    update_request(db, made["closed"].id, 1, status="closed", now=NOW)
+    answered = update_request(
+        db, made["closed"].id, 1, status="responded", response_method="statement", now=NOW
+    )
+    update_request(db, made["closed"].id, answered.version, status="closed", now=NOW)
     update_request(db, made["declined"].id, 1, status="declined", now=NOW)
     return made
 
@@ -370,8 +401,7 @@ def test_open_requests_limit(db: Database) -> None:
 def test_open_requests_every_open_status(staff: Database) -> None:
     made = {status: new(staff, subject=status.value) for status in RequestStatus}
     for status, record in made.items():
-        if status is not RequestStatus.NEW:
-            update_request(staff, record.id, 1, status=status, now=NOW)
+        move_to(staff, record, status)
     assert sorted(subjects(list_open_requests(staff))) == sorted(s.value for s in OPEN_STATUSES)
     assert count_open(staff) == len(OPEN_STATUSES)
 
@@ -438,7 +468,7 @@ def test_list_requests_keyset_pages_newest_first(db: Database) -> None:
 def test_list_requests_filters(db: Database) -> None:
     media = new(db)
     constituent = new(db, kind="constituent")
-    update_request(db, constituent.id, 1, status="closed", now=NOW)
+    move_to(db, constituent, RequestStatus.CLOSED)
     assert [r.id for r in list_requests(db, kind=RequestKind.MEDIA)] == [media.id]
     assert [r.id for r in list_requests(db, status=RequestStatus.CLOSED)] == [constituent.id]
     assert list_requests(db, status=RequestStatus.CLOSED, kind=RequestKind.MEDIA) == []
@@ -589,7 +619,10 @@ def test_editable_fields_are_model_columns_or_staff() -> None:
 
 def test_closing_stamps_closed_at_and_reopening_clears_it(db: Database) -> None:
     record = new(db)
-    closed = update_request(db, record.id, 1, status="closed", now=NOW + HOUR)
+    answered = update_request(
+        db, record.id, 1, status="responded", response_method="statement", now=NOW
+    )
+    closed = update_request(db, record.id, answered.version, status="closed", now=NOW + HOUR)
     assert closed.closed_at == NOW + HOUR and not closed.is_open()
     again = update_request(db, record.id, closed.version, status="closed", now=NOW + 2 * HOUR)
     assert again.version == closed.version and again.closed_at == NOW + HOUR  # nothing changed
@@ -599,20 +632,27 @@ def test_closing_stamps_closed_at_and_reopening_clears_it(db: Database) -> None:
     assert declined.closed_at == NOW
 
 
-def test_response_text_stamps_responded_at(db: Database) -> None:
+def test_response_text_alone_is_a_draft(db: Database) -> None:
+    """Writing the response does not mark the request answered: entering responded does."""
     record = new(db)
-    answered = update_request(
+    drafted = update_request(
         db, record.id, 1, response_text="  The mayor will speak at 3pm.  ", now=NOW + HOUR
     )
-    assert answered.response_text == "The mayor will speak at 3pm."
-    assert answered.responded_at == NOW + HOUR
-    edited = update_request(db, record.id, 2, response_text="Fixed typo", now=NOW + 2 * HOUR)
-    assert edited.responded_at == NOW + HOUR  # the first response time is kept
+    assert drafted.response_text == "The mayor will speak at 3pm."
+    assert drafted.responded_at is None and drafted.status is RequestStatus.NEW
     other = new(db)
     given = NOW - timedelta(minutes=5)
-    explicit = update_request(db, other.id, 1, response_text="Sent", responded_at=given, now=NOW)
+    explicit = update_request(
+        db,
+        other.id,
+        1,
+        response_text="Sent",
+        response_method="statement",
+        status="responded",
+        responded_at=given,
+        now=NOW,
+    )
     assert explicit.responded_at == given
-    assert update_request(db, new(db).id, 1, response_text="").responded_at is None
 
 
 def test_noop_update_keeps_version(db: Database) -> None:
@@ -665,3 +705,109 @@ def test_note_validation(db: Database) -> None:
         add_note(db, 42, kind="internal", body="x")
     with pytest.raises(NotFoundError):
         list_notes(db, 42)
+
+
+# --- filters of the open window (kind, status, assignee, outlet type) -----------------------
+
+
+def filter_desk(db: Database) -> dict[str, RequestRecord]:
+    from deskterm.core.contacts import add_outlet as add_typed_outlet
+
+    add_typed_outlet(db, name="KPAC News", type="tv")
+    add_typed_outlet(db, name="City Herald", type="print")
+    made = {
+        "tv": new(db, subject="tv", outlet="KPAC News", deadline=NOW + HOUR, assignee="AB"),
+        "print": new(db, subject="print", outlet="City Herald", deadline=NOW + 2 * HOUR),
+        "constituent": new(db, kind="constituent", subject="constituent", assignee="CD"),
+        "records": new(db, kind="records", subject="records"),
+    }
+    made["closed"] = move_to(
+        db, new(db, subject="closed", outlet="KPAC News"), RequestStatus.CLOSED
+    )
+    made["closed_2"] = move_to(db, new(db, subject="closed 2"), RequestStatus.CLOSED)
+    return made
+
+
+def test_open_requests_kind_filter(staff: Database) -> None:
+    filter_desk(staff)
+    assert subjects(list_open_requests(staff, kind="media")) == ["tv", "print"]
+    assert subjects(list_open_requests(staff, kind=RequestKind.RECORDS)) == ["records"]
+    with pytest.raises(InputError) as excinfo:
+        list_open_requests(staff, kind="haiku")
+    input_error(excinfo, "kind")
+
+
+def test_open_requests_status_filter(staff: Database) -> None:
+    filter_desk(staff)
+    assert subjects(list_open_requests(staff, status="assigned")) == ["tv", "constituent"]
+    assert subjects(list_open_requests(staff, status="new")) == ["print", "records"]
+    # a finished status lists those requests instead, newest first
+    assert subjects(list_open_requests(staff, status="closed")) == ["closed 2", "closed"]
+    with pytest.raises(InputError) as excinfo:
+        list_open_requests(staff, status="done")
+    input_error(excinfo, "status")
+
+
+def test_open_requests_assignee_and_outlet_type_filters(staff: Database) -> None:
+    filter_desk(staff)
+    assert subjects(list_open_requests(staff, assignee=UNASSIGNED)) == ["print", "records"]
+    assert subjects(list_open_requests(staff, outlet_type="tv")) == ["tv"]
+    assert subjects(list_open_requests(staff, outlet_type=OutletType.PRINT)) == ["print"]
+    assert list_open_requests(staff, outlet_type="radio") == []
+    assert subjects(list_open_requests(staff, status="closed", outlet_type="tv")) == ["closed"]
+    combined = list_open_requests(staff, kind="media", assignee="AB", outlet_type="tv", text="t")
+    assert subjects(combined) == ["tv"]
+    with pytest.raises(InputError) as excinfo:
+        list_open_requests(staff, outlet_type="blog")
+    input_error(excinfo, "outlet_type")
+
+
+def test_filters_run_in_one_statement_with_a_limit(staff: Database) -> None:
+    filter_desk(staff)
+    with count_selects(staff) as statements:
+        found = list_open_requests(staff, kind="media", status="new", outlet_type="print", limit=1)
+    assert subjects(found) == ["print"]
+    requests_selects = [s for s in statements if "FROM requests" in s]
+    assert len(requests_selects) == 1 and "LIMIT" in requests_selects[0]
+    assert len(statements) <= 2, statements  # the window, then staff initials
+
+
+def test_request_filter_describes_itself() -> None:
+    assert RequestFilter().describe() == "" and not RequestFilter().active()
+    described = RequestFilter(
+        status=RequestStatus.IN_REVIEW,
+        kind=RequestKind.MEDIA,
+        assignee=UNASSIGNED,
+        outlet_type=OutletType.COMMUNITY_ETHNIC,
+    )
+    assert described.active()
+    assert described.describe() == (
+        "status: in review · kind: media · assignee: nobody · outlet: community ethnic"
+    )
+
+
+# --- comparing a stale edit with what is saved ------------------------------------------------
+
+
+def test_compare_edit_lists_my_fields_then_theirs(staff: Database) -> None:
+    base = new(staff, subject="Budget", deadline=NOW + HOUR)
+    theirs = update_request(staff, base.id, 1, subject="Budget (theirs)", priority="high")
+    mine = {"subject": "Budget (mine)", "assignee": "cd", "questions": "Why?", "language": "en"}
+    rows = compare_edit(base, theirs, mine)
+    assert [r.field for r in rows] == ["subject", "questions", "assignee", "priority"]
+    subject, questions, assignee, priority = rows
+    assert (subject.base, subject.theirs, subject.mine) == (
+        "Budget",
+        "Budget (theirs)",
+        "Budget (mine)",
+    )
+    assert subject.mine_changed and subject.theirs_changed and subject.label == "Subject"
+    assert questions.mine_changed and not questions.theirs_changed
+    assert assignee.mine == "cd" and assignee.mine_changed  # compared as initials, any case
+    assert priority.theirs is Priority.HIGH and not priority.mine_changed
+    assert priority.mine is Priority.NORMAL  # unchanged by me: what I loaded
+    assert compare_edit(base, base, {"subject": "Budget", "assignee": None}) == []
+
+
+def test_field_labels_name_every_editable_field() -> None:
+    assert set(FIELD_LABELS) == set(EDITABLE_FIELDS)

@@ -155,3 +155,82 @@ def test_two_desks_moving_and_commenting_on_one_card(db, db_path, tmp_path):
     assert count(db, TaskComment) == 2 * PER_DESK
     assert len(tasks.list_comments(db, 1)) == 2 * PER_DESK
     assert check(db).ok
+
+
+ASSIGNER = Path(__file__).parent / "procs" / "request_assigner.py"
+ASSIGN_ROUNDS = 10
+
+
+def test_two_desks_assigning_one_request_one_wins_one_sees_the_conflict(db, db_path, tmp_path):
+    """Both desks assign the same request from the same base version, ten times: each time
+    exactly one save lands and the other desk gets ConflictError (its editor then shows the
+    conflict view); nothing is overwritten silently."""
+    from deskterm.core.staff import add_staff
+
+    for initials in ("AB", "CD", "EF", "GH"):
+        add_staff(db, initials=initials, name=f"Staff {initials}", role="pio")
+    created = requests.create_request(
+        db,
+        kind="media",
+        subject="Shared",
+        requester="Someone",
+        now=datetime(2026, 11, 24, 15, tzinfo=UTC),
+    )
+    sync = tmp_path / "sync"
+    sync.mkdir()
+    procs = {
+        tag: subprocess.Popen(
+            [
+                sys.executable,
+                str(ASSIGNER),
+                str(db_path),
+                tag,
+                str(ASSIGN_ROUNDS),
+                str(created.version),
+                str(sync),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in ("A", "B")
+    }
+    import time
+
+    def wait_for(path: Path) -> None:
+        deadline = time.monotonic() + 60
+        while not path.exists():
+            assert time.monotonic() < deadline, f"no {path.name}"
+            time.sleep(0.002)
+
+    for round_no in range(ASSIGN_ROUNDS):
+        for tag in procs:
+            wait_for(sync / f"ready-{round_no}-{tag}")
+        (sync / f"go-{round_no}").touch()
+        for tag in procs:
+            wait_for(sync / f"done-{round_no}-{tag}")
+    outcomes = {}
+    for tag, proc in procs.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        outcomes[tag] = json.loads(out.strip().splitlines()[-1])
+
+    winners = []
+    for round_no in range(ASSIGN_ROUNDS):
+        a, b = outcomes["A"][round_no], outcomes["B"][round_no]
+        assert a["ok"] != b["ok"], (round_no, a, b)  # exactly one lands
+        won, lost = (a, b) if a["ok"] else (b, a)
+        assert lost["conflict"] and lost["current_version"] == won["version"]
+        assert won["version"] == created.version + round_no + 1
+        winners.append(won["assignee"])
+    final = requests.get_request(db, created.id)
+    assert final.assignee == winners[-1] and final.version == created.version + ASSIGN_ROUNDS
+    with db.read() as session:
+        updates = session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.entity == "requests", AuditLog.action == "update")
+        )
+    assert updates == ASSIGN_ROUNDS  # one audited write per round, never two
+    print("winners:", "".join("A" if w in ("AB", "EF") else "B" for w in winners))

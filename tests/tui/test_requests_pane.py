@@ -1,50 +1,89 @@
-"""The Requests pane's keys: assign, status, deadline, note, mine only."""
+"""The Requests pane's keys: capture, edit, respond, status, assign, deadline, note, filters,
+mine only, the records clock, "being edited by" marks and the conflict view."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from db.enums import RequestStatus
-from deskterm.core import requests
+from textual.widgets import Input, TextArea
+
+from db.enums import RequestStatus, ResponseMethod
+from deskterm.core import contacts, requests, templates
+from deskterm.core.config import data_dir
+from deskterm.core.editing import editors, start_editing, stop_editing
+from deskterm.screens.conflict import ConflictScreen
+from deskterm.screens.form import FormScreen
 from deskterm.screens.pickers import PickScreen, PromptScreen
+from deskterm.screens.request_form import RequestFormScreen
+from deskterm.screens.respond import RespondScreen
 from deskterm.widgets.pane import Pane
-from tests.tui.conftest import FIXED_NOW, settle
-from tests.tui.test_desk import row_texts, wait_loaded
+from tests.tui.conftest import FIXED_NOW, other_desk, settle
+from tests.tui.test_desk import row_texts
 
 
 def pothole(db) -> requests.RequestRecord:
     return next(r for r in requests.list_open_requests(db, now=FIXED_NOW) if "Pothole" in r.subject)
 
 
+async def ready(pilot, app) -> None:
+    """Wait until the Requests pane has shown its first load (other panes may still load)."""
+    for _ in range(300):
+        await pilot.pause()
+        panes = list(app.screen.query("#requests"))
+        if panes and panes[0].loaded_once:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the Requests pane did not load")
+
+
 async def select(pilot, app, subject: str) -> None:
     pane = app.screen.query_one("#requests", Pane)
     await pilot.press("2")
+    await settle(pilot, lambda: any(subject in row.item.subject for row in pane.table.rows_shown))
     index = next(i for i, row in enumerate(pane.table.rows_shown) if subject in row.item.subject)
     pane.table.move_cursor(row=index)
     await pilot.pause()
 
 
+async def pick(pilot, app, value: str) -> None:
+    """In the open PickScreen, move to ``value`` with j/k and press enter."""
+    await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+    screen = app.screen
+    values = [c.value for c in screen._choices]
+    from textual.widgets import OptionList
+
+    start = screen.query_one(OptionList).highlighted or 0
+    steps = values.index(value) - start
+    await pilot.press(*(["j"] * steps if steps > 0 else ["k"] * -steps), "enter")
+
+
+def title(app) -> str:
+    return app.screen.query_one("#requests")._shown_title
+
+
 async def test_assign_status_deadline_and_note_from_the_keyboard(desk_app, desk_db):
     app = desk_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_loaded(pilot, app)
+        await ready(pilot, app)
         await select(pilot, app, "Pothole")
         await pilot.press("a")
-        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
-        values = [c.value for c in app.screen._choices]
-        for _ in range(values.index("JL")):
-            await pilot.press("j")
-        await pilot.press("enter")
+        await pick(pilot, app, "JL")
         await settle(pilot, lambda: pothole(desk_db).assignee == "JL")
         assert pothole(desk_db).status is RequestStatus.ASSIGNED
 
+        await settle(pilot, lambda: not isinstance(app.screen, PickScreen))
         await pilot.press("s")
         await settle(pilot, lambda: isinstance(app.screen, PickScreen))
-        values = [c.value for c in app.screen._choices]
-        current = values.index("assigned")
-        for _ in range(values.index("drafting") - current):
-            await pilot.press("j")
-        await pilot.press("enter")
+        # only the moves the workflow allows from "assigned"
+        assert [c.value for c in app.screen._choices] == [
+            "new",
+            "drafting",
+            "in_review",
+            "responded",
+            "declined",
+        ]
+        await pick(pilot, app, "drafting")
         await settle(pilot, lambda: pothole(desk_db).status is RequestStatus.DRAFTING)
 
         await pilot.press("d")
@@ -66,23 +105,51 @@ async def test_assign_status_deadline_and_note_from_the_keyboard(desk_app, desk_
         )
 
 
+async def test_status_picker_asks_who_and_refuses_nothing_silently(desk_app, desk_db):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await select(pilot, app, "Pothole")  # new, nobody assigned
+        await pilot.press("s")
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert [c.value for c in app.screen._choices] == [
+            "assigned",
+            "drafting",
+            "responded",
+            "declined",
+        ]
+        assert "asks who" in app.screen._choices[1].label
+        await pick(pilot, app, "drafting")  # needs someone: the staff picker comes next
+        await pick(pilot, app, "JL")
+        await settle(pilot, lambda: pothole(desk_db).status is RequestStatus.DRAFTING)
+        assert pothole(desk_db).assignee == "JL"
+
+        await settle(pilot, lambda: not isinstance(app.screen, PickScreen))
+        await pilot.press("s")
+        await pick(pilot, app, "declined")
+        await settle(pilot, lambda: requests.get_request(desk_db, 2).status.value == "declined")
+        declined = requests.get_request(desk_db, 2)
+        assert (
+            declined.closed_at is not None and declined.response_method is ResponseMethod.DECLINED
+        )
+        await settle(pilot, lambda: not any("Pothole" in r for r in row_texts(app, "requests")))
+
+
 async def test_mine_only_shows_my_requests(desk_app, desk_db, settings):
     app = desk_app()  # the desk's user is PS, who has none assigned
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_loaded(pilot, app)
+        await ready(pilot, app)
         await pilot.press("2", "M")
-        await settle(pilot, lambda: "mine" in app.screen.query_one("#requests")._shown_title)
+        await settle(pilot, lambda: "mine" in title(app))
         assert row_texts(app, "requests") == []
         await pilot.press("M")
         await settle(pilot, lambda: len(row_texts(app, "requests")) == 2)
 
 
 async def test_quick_capture_of_a_phone_call(desk_app, desk_db):
-    from deskterm.screens.form import FormScreen
-
     app = desk_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_loaded(pilot, app)
+        await ready(pilot, app)
         await pilot.press("2", "n")
         await settle(pilot, lambda: isinstance(app.screen, FormScreen))
         form = app.screen
@@ -103,10 +170,271 @@ async def test_quick_capture_of_a_phone_call(desk_app, desk_db):
         await settle(pilot, lambda: any("Bridge closure" in r for r in row_texts(app, "requests")))
 
 
+async def test_quick_capture_takes_under_ten_keystrokes_past_the_text(desk_app, desk_db):
+    """From the desk (News focused): 2, n, the text with tab between, right to accept the
+    completed name, enter. Every key that is not part of the typed text is counted."""
+    outlet = contacts.add_outlet(desk_db, name="Alder Daily Herald", type="print")
+    contacts.add_contact(desk_db, name="Rita Ames", outlet=outlet.name)
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        extra = 0
+
+        async def keys(*pressed: str) -> None:
+            nonlocal extra
+            extra += len(pressed)
+            await pilot.press(*pressed)
+
+        await keys("2", "n")
+        await settle(pilot, lambda: isinstance(app.screen, FormScreen))
+        form = app.screen
+        await pilot.press(*"Rit")  # text
+        requester = form.query_one("#requester", Input)
+        await settle(pilot, lambda: requester._suggestion == "Rita Ames")
+        await keys("right")  # accepts the completion from the contact list
+        assert requester.value == "Rita Ames"
+        await keys("tab")
+        await pilot.press(*"Alder D")
+        outlet_input = form.query_one("#outlet", Input)
+        await settle(pilot, lambda: outlet_input._suggestion == "Alder Daily Herald")
+        await keys("right")
+        await keys("tab")
+        await pilot.press(*"Ferry schedule cuts")
+        await keys("enter")
+        await settle(pilot, lambda: not isinstance(app.screen, FormScreen))
+        assert extra < 10, extra
+        logged = next(
+            r for r in requests.list_open_requests(desk_db) if r.subject == "Ferry schedule cuts"
+        )
+        assert logged.requester == "Rita Ames" and logged.outlet == "Alder Daily Herald"
+        assert logged.contact_id is not None and logged.outlet_id == outlet.id
+
+
+async def test_edit_form_saves_what_changed_and_keeps_typed_text_on_error(desk_app, desk_db):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        before = pothole(desk_db)
+        await select(pilot, app, "Pothole")
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, RequestFormScreen))
+        form = app.screen
+        assert form.query_one("#subject", Input).value == "Pothole on Elm Street"
+        await pilot.press("end", *" (two blocks)")
+        deadline = form.query_one("#deadline_at", Input)
+        deadline.value = "31 feb"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "31 feb" in form.field_error("deadline_at"))
+        assert "✗" in str(form.query_one("#deadline_at-label").render())  # a mark, not colour
+        assert form.query_one("#subject", Input).value == "Pothole on Elm Street (two blocks)"
+        assert pothole(desk_db).version == before.version  # nothing saved
+        deadline.value = "2026-11-25 12:00"
+        form.query_one("#priority", Input).value = "meh"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "unknown priority" in form.field_error("priority"))
+        assert form.field_error("deadline_at") == ""  # each save shows the current errors
+        form.query_one("#priority", Input).value = "urgent"
+        form.query_one("#questions", TextArea).load_text("Is it on the repair list?")
+        form.query_one("#assignee", Input).value = "jl"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: not isinstance(app.screen, RequestFormScreen))
+        after = requests.get_request(desk_db, before.id)
+        assert after.subject == "Pothole on Elm Street (two blocks)"
+        assert after.questions == "Is it on the repair list?"
+        assert after.assignee == "JL" and after.status is RequestStatus.ASSIGNED
+        assert after.deadline_at is not None and after.deadline_at.hour == 17  # 12:00 New York
+        assert after.priority.value == "urgent" and after.version == before.version + 1
+        await settle(pilot, lambda: any("two blocks" in r for r in row_texts(app, "requests")))
+
+
+async def test_respond_with_a_template_export_a_letter_and_save(desk_app, desk_db):
+    templates.add_template(
+        desk_db,
+        name="Constituent reply",
+        kind="constituent",
+        body="Dear {requester}, about {subject} ({number}): {assignee} will call. {nope}",
+    )
+    templates.add_template(desk_db, name="Media only", kind="media", body="Statement")
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        record = pothole(desk_db)
+        await select(pilot, app, "Pothole")
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, RespondScreen))
+        respond = app.screen
+        assert requests.get_request(desk_db, record.id).version == record.version
+        await pilot.press("ctrl+o")
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        labels = [c.label for c in app.screen._choices]
+        assert labels == ["Constituent reply  (constituent)"]  # the media one is not offered
+        await pilot.press("enter")
+        area = respond.query_one(TextArea)
+        await settle(pilot, lambda: "Sam Ortiz" in area.text)
+        assert area.text == (
+            f"Dear Sam Ortiz, about Pothole on Elm Street ({record.number}):  will call. {{nope}}"
+        )
+        await pilot.press("ctrl+l")
+        await pick(pilot, app, "txt")
+        letter = data_dir() / "letters" / f"{record.number}-letter.txt"
+        await settle(pilot, lambda: letter.exists())
+        text = letter.read_text(encoding="utf-8")
+        assert "Dear Sam Ortiz," in text and f"Re: Pothole on Elm Street ({record.number})" in text
+        assert any(str(letter) in str(n.message) for n in app._notifications)
+
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: not isinstance(app.screen, RespondScreen))
+        answered = requests.get_request(desk_db, record.id)
+        assert answered.status is RequestStatus.RESPONDED
+        assert answered.response_method is ResponseMethod.STATEMENT
+        assert answered.responded_at == FIXED_NOW
+        assert answered.response_text.startswith("Dear Sam Ortiz")
+
+
+async def test_filters_by_kind_status_and_assignee_show_in_the_title(desk_app, desk_db):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("2", "f")
+        await pick(pilot, app, "kind")
+        await pick(pilot, app, "constituent")
+        await settle(pilot, lambda: "kind: constituent" in title(app))
+        assert len(row_texts(app, "requests")) == 1
+        assert "Pothole" in row_texts(app, "requests")[0]
+
+        await pilot.press("f")
+        await pick(pilot, app, "assignee")
+        await pick(pilot, app, "JL")
+        await settle(pilot, lambda: "assignee: JL" in title(app))
+        assert row_texts(app, "requests") == []  # the constituent request is nobody's
+
+        await pilot.press("f")
+        await pick(pilot, app, "clear")
+        await settle(pilot, lambda: len(row_texts(app, "requests")) == 2)
+        assert "kind:" not in title(app)
+
+        await pilot.press("f")
+        await pick(pilot, app, "status")
+        await pick(pilot, app, "assigned")
+        await settle(pilot, lambda: "status: assigned" in title(app))
+        rows = row_texts(app, "requests")
+        assert len(rows) == 1 and "Overdue" in rows[0]
+
+        overdue = next(r for r in requests.list_open_requests(desk_db) if "Overdue" in r.subject)
+        requests.update_request(
+            desk_db, overdue.id, overdue.version, status="responded", response_method="statement"
+        )
+        await pilot.press("f")
+        await pick(pilot, app, "status")
+        await pick(pilot, app, "responded")
+        await settle(pilot, lambda: "status: responded" in title(app))
+        await settle(pilot, lambda: len(row_texts(app, "requests")) == 1)
+        answered = row_texts(app, "requests")[0]
+        assert answered.startswith("responded") and "‼" not in answered  # answered, not late
+
+
+async def test_being_edited_by_another_desk_is_marked(desk_app, desk_db, db_path):
+    from db.presence import active_desks
+    from deskterm.app import DeskApp
+
+    jl = other_desk(db_path, "JL")
+    record = pothole(desk_db)
+    app = desk_app()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(pilot, app)
+            start_editing(jl, "requests", record.id)
+            await pilot.press("2", "R")  # reload (the live loop does this on presence)
+            await settle(pilot, lambda: any("✎ JL" in r for r in row_texts(app, "requests")))
+            row = next(r for r in row_texts(app, "requests") if "Pothole" in r)
+            assert "✎ JL Pothole on Elm Street" in row
+            assert "✎ 1 being edited" in title(app)
+
+            stop_editing(jl)  # the next presence report from the live loop clears it
+            app.post_message(DeskApp.PresenceChanged(active_desks(desk_db)))
+            await settle(pilot, lambda: not any("✎" in r for r in row_texts(app, "requests")))
+
+            # and this desk's own editor is announced to the others
+            await select(pilot, app, "Pothole")
+            await pilot.press("e")
+            await settle(pilot, lambda: isinstance(app.screen, RequestFormScreen))
+            me = (desk_db.actor.user,)
+            await settle(pilot, lambda: editors(jl, "requests").get(record.id) == me)
+            await pilot.press("escape")
+            await settle(pilot, lambda: not editors(jl, "requests"))
+    finally:
+        jl.dispose()
+
+
+async def _conflict(pilot, app, desk_db, db_path):
+    """Open the editor, let JL save in between, then save mine: the conflict view opens."""
+    record = pothole(desk_db)
+    await select(pilot, app, "Pothole")
+    await pilot.press("e")
+    await settle(pilot, lambda: isinstance(app.screen, RequestFormScreen))
+    form = app.screen
+    jl = other_desk(db_path, "JL")
+    try:
+        theirs = requests.update_request(
+            jl, record.id, record.version, subject="Pothole on Elm St (JL)", priority="high"
+        )
+    finally:
+        jl.dispose()
+    form.query_one("#questions", TextArea).load_text("How deep is it?")
+    form.query_one("#subject", Input).value = "Pothole on Elm Street, mine"
+    await pilot.press("ctrl+s")
+    await settle(pilot, lambda: isinstance(app.screen, ConflictScreen))
+    return record, theirs, form
+
+
+async def test_conflict_view_apply_mine_on_top_of_theirs(desk_app, desk_db, db_path):
+    app = desk_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot, app)
+        record, theirs, _form = await _conflict(pilot, app, desk_db, db_path)
+        view = app.screen
+        rows = {row.field: row for row in view.rows()}
+        assert rows["subject"].theirs == "Pothole on Elm St (JL)"
+        assert (
+            rows["subject"].mine == "Pothole on Elm Street, mine" and rows["subject"].mine_changed
+        )
+        assert rows["questions"].mine_changed and not rows["questions"].theirs_changed
+        assert rows["priority"].theirs_changed and not rows["priority"].mine_changed
+        assert requests.get_request(desk_db, record.id) == theirs  # nothing of mine saved yet
+        await pilot.press("m")
+        await settle(pilot, lambda: not isinstance(app.screen, (ConflictScreen, RequestFormScreen)))
+        final = requests.get_request(desk_db, record.id)
+        assert final.subject == "Pothole on Elm Street, mine"  # mine on top
+        assert final.questions == "How deep is it?"
+        assert final.priority.value == "high"  # theirs kept
+        assert final.version == theirs.version + 1
+
+
+async def test_conflict_view_reload_theirs_and_escape_keeps_mine(desk_app, desk_db, db_path):
+    app = desk_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await ready(pilot, app)
+        record, theirs, form = await _conflict(pilot, app, desk_db, db_path)
+        await pilot.press("escape")  # back to my edit, kept
+        await settle(pilot, lambda: app.screen is form)
+        assert form.query_one("#subject", Input).value == "Pothole on Elm Street, mine"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        await pilot.press("r")  # reload theirs: my edit is dropped, the form shows theirs
+        await settle(pilot, lambda: app.screen is form)
+        await settle(pilot, lambda: form.query_one("#subject", Input).value == theirs.subject)
+        assert form.query_one("#priority", Input).value == "high"
+        assert form.record.version == theirs.version
+        await pilot.press("end", *" again", "ctrl+s")
+        await settle(pilot, lambda: not isinstance(app.screen, RequestFormScreen))
+        final = requests.get_request(desk_db, record.id)
+        assert final.subject == "Pothole on Elm St (JL) again" and final.questions == ""
+
+
 async def test_the_desk_announces_overdue_and_soon_requests(desk_app, desk_db):
     app = desk_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_loaded(pilot, app)
+        await ready(pilot, app)
         await settle(pilot, lambda: any("Overdue" in str(n.title) for n in app._notifications))
         overdue = [n for n in app._notifications if n.title == "Overdue"]
         assert "5m late: Overdue: budget shortfall figures" in str(overdue[0].message)
@@ -133,7 +461,7 @@ async def test_records_clock_shows_business_days_and_p_pauses_it(desk_app, desk_
     requests.update_request(desk_db, record.id, record.version, statutory_days=10)
     app = desk_app()
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_loaded(pilot, app)
+        await ready(pilot, app)
         row = next(r for r in row_texts(app, "requests") if "E-mails about" in r)
         assert "10 bd left" in row  # received Tue 24 Nov: ten business days, Thanksgiving counts
         await select(pilot, app, "E-mails about")

@@ -1,0 +1,70 @@
+"""Who is editing what: the "being edited by" marks, kept in the desks' presence rows.
+
+Opening an editor records ``(entity, id)`` in this desk's presence row at once (and the desk's
+heartbeat keeps it there); closing it clears it. Other desks read the rows of desks seen in the
+last minute and mark those records. The mark is advisory: saving still checks the version
+the editor loaded, so two people editing at once end in a conflict view, never a lost edit.
+Presence times are wall-clock times (not the desk's injectable clock): they are compared
+with other machines' heartbeats.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from db.base import utcnow
+from db.engine import Database
+from db.models import Presence
+from db.presence import STALE_AFTER, Desk, heartbeat
+
+__all__ = ["editors", "editors_from_desks", "start_editing", "stop_editing"]
+
+
+def start_editing(db: Database, entity: str, entity_id: int) -> None:
+    """Record in this desk's presence row that it is editing ``entity`` ``entity_id``."""
+    heartbeat(db, editing=(entity, entity_id))
+
+
+def stop_editing(db: Database) -> None:
+    """Record that this desk edits nothing."""
+    heartbeat(db, editing=None)
+
+
+def _is_me(db: Database, host: str, pid: int) -> bool:
+    return host == db.actor.host and pid == os.getpid()
+
+
+def editors(
+    db: Database, entity: str, *, now: datetime | None = None
+) -> dict[int, tuple[str, ...]]:
+    """id -> the users of OTHER desks editing that ``entity`` row now (sorted, distinct)."""
+    now = utcnow() if now is None else now
+    with db.read() as session:
+        rows = session.execute(
+            select(Presence.user, Presence.host, Presence.pid, Presence.editing_id).where(
+                Presence.editing_entity == entity,
+                Presence.editing_id.is_not(None),
+                Presence.last_seen >= now - STALE_AFTER,
+            )
+        ).all()
+    found: dict[int, set[str]] = {}
+    for user, host, pid, entity_id in rows:
+        if not _is_me(db, host, pid):
+            found.setdefault(entity_id, set()).add(user)
+    return {entity_id: tuple(sorted(users)) for entity_id, users in found.items()}
+
+
+def editors_from_desks(
+    db: Database, desks: Iterable[Desk], entity: str
+) -> dict[int, tuple[str, ...]]:
+    """The same from a presence list the live loop already read (no query)."""
+    found: dict[int, set[str]] = {}
+    for desk in desks:
+        editing = desk.editing_entity == entity and desk.editing_id is not None
+        if editing and not _is_me(db, desk.host, desk.pid):
+            found.setdefault(desk.editing_id, set()).add(desk.user)  # type: ignore[arg-type]
+    return {entity_id: tuple(sorted(users)) for entity_id, users in found.items()}
