@@ -19,6 +19,7 @@ from db.presence import Desk
 from deskterm.alerts import DeadlineAlerts
 from deskterm.commands import DeskCommands
 from deskterm.core.config import Settings, save_setting
+from deskterm.fetcher import DeskFetcher, prepare_processes
 from deskterm.screens.dashboard import DashboardScreen
 from deskterm.screens.detail import DetailScreen
 from deskterm.screens.help import HelpScreen, KeyHelp
@@ -40,6 +41,8 @@ class DeskApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+t", "change_theme", "Theme"),
+        Binding("F", "fetch_feeds", "Fetch feeds"),
+        Binding("C", "contacts", "Contacts"),
     ]
 
     class Changed(Message):
@@ -78,6 +81,7 @@ class DeskApp(App[None]):
         self._stop_live = threading.Event()
         self._theme_ready = False
         self.last_sync: datetime | None = None
+        self.editing: tuple[str, int] | None = None  # what an open editor edits (presence)
         self._gc_frozen = False
 
     # set-up -----------------------------------------------------------------------------
@@ -92,6 +96,11 @@ class DeskApp(App[None]):
         self._deadline_alerts = DeadlineAlerts()
         self.set_interval(30, self._check_deadlines)
         self.call_later(self._check_deadlines)
+        # feeds: every fetch_interval_minutes while the desk runs live, and on F
+        self.fetcher = DeskFetcher(
+            self, every_minutes=self.settings.fetch_interval_minutes, scheduled=self._live
+        )
+        self.fetcher.start()
         if self._welcome:
             self.notify(self._welcome, title="An empty desk", timeout=30, markup=False)
 
@@ -134,6 +143,7 @@ class DeskApp(App[None]):
             on_presence=lambda desks: self.post_message(self.PresenceChanged(desks)),
             on_trouble=lambda text: self.post_message(self.Trouble(text)),
             interval=self._poll_interval,
+            editing=lambda: self.editing,
         ).run(self._stop_live)
 
     def _changes_seen(self, changes: Sequence[Change]) -> None:
@@ -156,6 +166,8 @@ class DeskApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
                 screen.reload_panes([message.entities])
+            elif hasattr(screen, "entities_changed"):  # e.g. the Contacts screen
+                screen.entities_changed(message.entities)
         self._show_sync()
 
     def _show_sync(self) -> None:
@@ -172,6 +184,11 @@ class DeskApp(App[None]):
         status = self.status_bar
         if status is not None:
             status.others = others
+        for screen in self.screen_stack:  # "being edited by" marks (the Requests pane)
+            if isinstance(screen, DashboardScreen):
+                for pane in screen.panes:
+                    if hasattr(pane, "presence_changed"):
+                        pane.presence_changed(message.desks)
         if self.last_sync is None:
             self.last_sync = self.clock()
         self._show_sync()
@@ -212,6 +229,22 @@ class DeskApp(App[None]):
             )
 
     # actions ----------------------------------------------------------------------------
+    def action_contacts(self) -> None:
+        """The media list (reporters and outlets); brings an open one back to the top."""
+        from deskterm.screens.contacts import ContactsScreen
+
+        if self.screen.is_modal:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, ContactsScreen):
+                while self.screen is not screen:
+                    self.pop_screen()
+                return
+        self.push_screen(ContactsScreen())
+
+    def action_fetch_feeds(self) -> None:
+        self.fetcher.fetch_now()
+
     def action_help(self) -> None:
         entries: list[KeyHelp] = []
         for active in self.screen.active_bindings.values():
@@ -232,6 +265,8 @@ class DeskApp(App[None]):
 
 
 def _where(node: object) -> str:
+    if getattr(node, "HELP_GROUP", None):  # a full screen naming its keys' group
+        return str(node.HELP_GROUP)  # type: ignore[attr-defined]
     if isinstance(node, Pane):
         return f"{node.TITLE} pane"
     if isinstance(node, App | DashboardScreen):
@@ -249,6 +284,7 @@ def make_app(
     welcome: str | None = None,
 ) -> DeskApp:
     """The desk; ``welcome`` is shown to a user whose database is still empty."""
+    prepare_processes()  # before the app captures stderr (see deskterm/fetcher.py)
     return DeskApp(
         settings, db, clock=clock, live=live, poll_interval=poll_interval, welcome=welcome
     )

@@ -52,6 +52,12 @@ class Settings:
     allow_self_approval: bool
     config_path: Path
     sources: Mapping[str, str] = field(default_factory=dict)
+    report_dir: str = ""  # where the desk writes clip reports; "" = data_dir()/reports
+    report_recipients: tuple[str, ...] = ()  # To: of the clip report e-mail (.eml)
+    report_from: str = ""  # From: of the clip report e-mail; "" = the user @localhost
+
+    def report_folder(self) -> Path:
+        return Path(self.report_dir).expanduser() if self.report_dir else data_dir() / "reports"
 
     def tz(self) -> tzinfo:
         """The desk's time zone: times are stored in UTC and shown in this zone."""
@@ -71,6 +77,9 @@ class Settings:
             "holidays": ", ".join(d.isoformat() for d in self.holidays),
             "leaders": ", ".join(self.leaders),
             "allow_self_approval": self.allow_self_approval,
+            "report_dir": str(self.report_folder()),
+            "report_recipients": ", ".join(self.report_recipients),
+            "report_from": self.report_from,
         }
         return [(k, str(v), self.sources.get(k, "default")) for k, v in values.items()]
 
@@ -120,6 +129,9 @@ def load_settings(
     holidays = pick("holidays", None, None, [])
     leaders = pick("leaders", None, None, list(DEFAULT_LEADERS))
     self_approval = pick("allow_self_approval", None, None, False)
+    report_dir = pick("report_dir", None, None, "")
+    report_recipients = pick("report_recipients", None, None, [])
+    report_from = pick("report_from", None, None, "")
 
     settings = Settings(
         database=str(database),
@@ -133,6 +145,11 @@ def load_settings(
         allow_self_approval=_as_bool(self_approval, "allow_self_approval", path),
         config_path=path,
         sources=sources,
+        report_dir=str(report_dir),
+        report_recipients=_as_addresses(
+            _as_list(report_recipients, "report_recipients"), "report_recipients", path
+        ),
+        report_from=(_as_addresses([report_from], "report_from", path) or ("",))[0],
     )
     _check_timezone(settings.timezone, sources["timezone"])
     return settings
@@ -144,6 +161,22 @@ def _as_list(value: Any, key: str) -> list[Any]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     raise InputError(f"config {key} must be a list")
+
+
+def _as_addresses(values: list[Any], key: str, path: Path) -> tuple[str, ...]:
+    """E-mail addresses ("a@city.example" or "Name <a@city.example>"), one line each."""
+    from email.utils import parseaddr
+
+    found: list[str] = []
+    for value in values:
+        text = str(value).strip()
+        if not text:
+            continue
+        _name, address = parseaddr(text)
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in text) or "@" not in address:
+            raise InputError(f"config {path}: {key} {text!r} is not an e-mail address")
+        found.append(text)
+    return tuple(found)
 
 
 def _as_bool(value: Any, key: str, path: Path) -> bool:

@@ -8,7 +8,8 @@ from functools import partial
 from typing import Any
 
 from db.engine import Database
-from deskterm.core import calendar, clips, requests, tasks
+from deskterm.core import calendar, clips, contacts, requests, tasks
+from deskterm.core.calendar_markers import Marker, MarkerKind
 from deskterm.core.links import linked
 from deskterm.screens.detail import Detail
 from deskterm.widgets.timefmt import stamp
@@ -55,6 +56,13 @@ def request_detail(db: Database, request_id: int, tz: tzinfo) -> Detail:
     ]
     if r.responded_at:
         fields.append(("Responded", f"{stamp(r.responded_at, tz)} ({_label(r.response_method)})"))
+    if r.closed_at:
+        fields.append(("Closed", stamp(r.closed_at, tz)))
+    from deskterm.core.editing import editors
+
+    others = editors(db, "requests").get(r.id)
+    if others:
+        fields.append(("Being edited by", "✎ " + ", ".join(others)))
     body = r.questions or ""
     if r.background:
         body += f"\n\nBackground: {r.background}"
@@ -119,7 +127,7 @@ def event_detail(db: Database, occurrence: calendar.Occurrence, tz: tzinfo) -> D
     e = calendar.get_event(db, occurrence.event_id)
     fields = [
         ("Kind", _label(e.kind)),
-        ("Status", _label(e.status)),
+        ("Status", _label(occurrence.status)),  # one occurrence of a series may differ
         ("Starts", stamp(occurrence.start, tz) + ("" if e.all_day else f" ({e.timezone})")),
         ("Ends", stamp(occurrence.end, tz)),
         ("Location", _label(e.location)),
@@ -129,6 +137,45 @@ def event_detail(db: Database, occurrence: calendar.Occurrence, tz: tzinfo) -> D
         ("Repeats", _label(e.rrule)),
     ]
     return Detail(title=e.title, fields=fields, body=e.notes)
+
+
+def contact_detail(db: Database, contact_id: int, tz: tzinfo) -> Detail:
+    """A reporter: how to reach them, whether not to, and their requests, newest first."""
+    c = contacts.get_contact(db, contact_id)
+    history = contacts.contact_history(db, contact_id, limit=100)
+    fields = [
+        ("Outlet", _label(c.outlet)),
+        ("Beat", _label(c.beat)),
+        ("Email", _label(c.email)),
+        ("Phone", _label(c.phone)),
+        ("Social", _label(c.social)),
+        ("Language", _label(c.language)),
+        ("Do not contact", "‼ YES: do not contact" if c.do_not_contact else "no"),
+        ("Last contacted", stamp(c.last_contacted_at, tz)),
+    ]
+    lines = [
+        f"{r.number}  {stamp(r.received_at, tz)}  {_label(r.status)}  {r.subject}" for r in history
+    ]
+    heading = f"Requests ({len(history)}{'+' if len(history) == 100 else ''}, newest first)"
+    return Detail(title=c.name, fields=fields, body=c.notes, sections=[(heading, lines)])
+
+
+def outlet_detail(db: Database, outlet_id: int, tz: tzinfo) -> Detail:
+    """An outlet and (the first 200 of) its reporters."""
+    o = contacts.get_outlet(db, outlet_id)
+    people = contacts.search_contacts(db, outlet=o.name, limit=200)
+    fields = [
+        ("Type", _label(o.type)),
+        ("Language", o.language),
+        ("Reach", f"{o.reach:,}" if o.reach is not None else "—"),
+        ("Website", _label(o.website)),
+    ]
+    lines = [
+        f"{p.name}  {p.beat or '—'}  {p.email or ''}"
+        + ("  (do not contact)" if p.do_not_contact else "")
+        for p in people
+    ]
+    return Detail(title=o.name, fields=fields, body=o.notes, sections=[("Reporters", lines)])
 
 
 def detail_for(db: Database, item: Any, tz: tzinfo) -> tuple[str, Callable[[], Detail]]:
@@ -141,4 +188,12 @@ def detail_for(db: Database, item: Any, tz: tzinfo) -> tuple[str, Callable[[], D
         return item.title, partial(task_detail, db, item.id, tz)
     if isinstance(item, calendar.Occurrence):
         return item.title, partial(event_detail, db, item, tz)
+    if isinstance(item, Marker):  # a calendar marker opens what it marks
+        if item.kind is MarkerKind.DEADLINE:
+            return item.label, partial(request_detail, db, item.id, tz)
+        return item.label, partial(task_detail, db, item.id, tz)
+    if isinstance(item, contacts.ContactRecord):
+        return item.name, partial(contact_detail, db, item.id, tz)
+    if isinstance(item, contacts.OutletRecord):
+        return item.name, partial(outlet_detail, db, item.id, tz)
     raise TypeError(f"no detail view for {type(item).__name__}")
