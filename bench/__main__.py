@@ -1,15 +1,20 @@
 """``make bench``: build (or reuse) the data, measure, print the figures table.
 
     .venv/bin/python -m bench [--quick] [--runs N] [--presses N] [--skip-startup] [--skip-keys]
-                               [--skip-board] [--strict]
+                               [--skip-board] [--skip-search] [--skip-calendar]
+                               [--skip-requests] [--skip-calendar-view] [--skip-feeds] [--strict]
 
 Steps: ``bench.data`` builds/refreshes the 10,000- and 1,000,000-clip databases (cached in
 ``bench/.data/``); ``bench.startup`` measures first paint in tmux (bare Textual app, desk on
 10k, desk on 1M; median of 5 runs after a warm-up round, plus one traced run per desk for
 the breakdown); ``bench.keys`` measures j/k latency on the 1M desk (240 presses);
 ``bench.board`` times card moves (``step_task``) and the Board pane's redraw after a move on a
-copy of the 10k database (20,000 tasks). The table goes to stdout and, with the method and the
-breakdowns, to ``bench/results.md``.
+copy of the 10k database (20,000 tasks); ``bench.search`` times full-text search (newest
+first and ranked, common and rare terms) on the 1M database; ``bench.requests`` times the
+Requests pane (open, filter as you type, open a request) on 50,000 requests;
+``bench.calendar_view`` times the Calendar's zoomed week grid (load, layout, draw) on the 10k
+database (20,000 events, 500 weekly series). The table goes
+to stdout and, with the method and the breakdowns, to ``bench/results.md``.
 ``--quick``: 3 runs, 120 presses, 100 board redraws. Exit status 0 (with ``--strict``: 1 if a
 target is missed).
 """
@@ -27,7 +32,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import board, data, keys, startup
+from bench import board, calendar_list, calendar_view, data, keys, search, startup
+from bench import feeds as feeds_bench
+from bench import requests as requests_bench
 from bench.tmux import TmuxError, TmuxServer
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
@@ -233,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--skip-keys", action="store_true")
     parser.add_argument("--skip-board", action="store_true")
+    parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--skip-calendar", action="store_true")
+    parser.add_argument("--skip-requests", action="store_true")
+    parser.add_argument("--skip-calendar-view", action="store_true")
+    parser.add_argument("--skip-feeds", action="store_true")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 5)
@@ -297,6 +309,27 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_board:
         board_figures = board.measure(paths[data.SMALL_CLIPS], quick=args.quick, log=log)
         rows += [Row(*row) for row in board.rows(board_figures)]
+    search_figures: search.SearchFigures | None = None
+    if not args.skip_search:
+        search_figures = search.measure(paths[data.BIG_CLIPS], quick=args.quick, log=log)
+        rows += [Row(*row) for row in search.rows(search_figures)]
+    if not args.skip_calendar:
+        log("calendar list: one month of a 20,000-event desk")
+        rows += [Row(*row) for row in calendar_list.rows(calendar_list.measure(log=log))]
+    requests_figures: requests_bench.RequestFigures | None = None
+    if not args.skip_requests:
+        requests_figures = requests_bench.measure(
+            paths[data.SMALL_CLIPS], quick=args.quick, log=log
+        )
+        rows += [Row(*row) for row in requests_bench.rows(requests_figures)]
+    view_figures: calendar_view.CalendarFigures | None = None
+    if not args.skip_calendar_view:
+        view_figures = calendar_view.measure(paths[data.SMALL_CLIPS], quick=args.quick, log=log)
+        rows += [Row(*row) for row in calendar_view.rows(view_figures)]
+    feed_figures: feeds_bench.FeedFigures | None = None
+    if not args.skip_feeds:
+        feed_figures = feeds_bench.measure(log=log)
+        rows += [Row(*row) for row in feeds_bench.rows(feed_figures)]
 
     load = os.getloadavg()
     now = datetime.now(UTC)
@@ -320,6 +353,19 @@ def main(argv: list[str] | None = None) -> int:
         "- Board: see `bench/board.py` (a copy of the 10k database: `step_task` moves timed "
         "around the call; redraw = the zoomed Board pane under Textual's Pilot at 200x60, "
         "`reload()` -> first frame composed that shows the move).\n"
+        "- Search: see `bench/search.py` (`search_clips` end to end on the 1M database, "
+        "queries interleaved in rounds after a warm-up round).\n"
+        "- Calendar: see `bench/calendar_list.py` (20,000 events, 500 weekly series; "
+        "`occurrences()` and `calendar list` in-process for one month, median of 20).\n"
+        "- Requests: see `bench/requests.py` (a copy of the 10k database: 50,000 requests, "
+        "20,000 contacts; the zoomed Requests pane under Pilot at 200x60: open the pane, filter "
+        "as you type, open a request; each to the first frame showing the result).\n"
+        "- Calendar week view: see `bench/calendar_view.py` (the 10k database; the zoomed "
+        "week grid under Pilot at 200x60: `reload()` -> first frame showing the new layout; "
+        "`]` -> frame with the next week loaded ahead).\n"
+        "- Feeds: see `bench/feeds.py` (200 feeds x 50 items from a local server process; "
+        "`deskterm fetch` end to end against `newsboat -x reload`; ingest through `fetch_all` "
+        "from local files).\n"
         "- Data: see `bench/data.py`.\n"
     )
     RESULTS.write_text(
@@ -332,6 +378,14 @@ def main(argv: list[str] | None = None) -> int:
         + details(startup_figures, breakdowns, key_figures, builds, imports)
         + "\n"
         + (f"\n{board.details(board_figures)}\n" if board_figures is not None else "")
+        + (f"\n{search.details(search_figures)}\n" if search_figures is not None else "")
+        + (
+            f"\n{requests_bench.details(requests_figures)}\n"
+            if requests_figures is not None
+            else ""
+        )
+        + (f"\n{calendar_view.details(view_figures)}\n" if view_figures is not None else "")
+        + (f"\n{feeds_bench.details(feed_figures)}\n" if feed_figures is not None else "")
     )
     log(f"wrote {RESULTS} in {time.monotonic() - started:.0f} s")
     missed = any(r.verdict == "FAIL" for r in rows)

@@ -7,23 +7,25 @@ are moved from the anchor day to today.
 
 from __future__ import annotations
 
-import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import feedparser
 from dateutil.rrule import rrulestr
 
 from db.base import utcnow
 from db.engine import Actor, Database
 from db.enums import TaskStatus
-from deskterm.core import calendar, clips, contacts, feeds, requests, tasks
+from deskterm.core import calendar, contacts, feeds, requests, tasks, templates
 from deskterm.core.errors import InputError
+from deskterm.core.feed_parse import parse_feed
+from deskterm.core.fetch import FetchLimits, FetchRequest, read_file
+from deskterm.core.ingest import FeedOutcome, load_plans, store_outcomes
 from deskterm.core.staff import add_staff
 from deskterm.core.summary import summarize
+from deskterm.core.topics import add_topic, compile_topics
 from deskterm.demo import content
 
 
@@ -61,9 +63,13 @@ def load_demo(db: Database, *, now: datetime | None = None) -> DemoLoaded:
         contacts.add_outlet(db, **outlet)
     for contact in content.CONTACTS:
         contacts.add_contact(db, **contact)
+    for topic in content.TOPICS:  # before the feeds, so ingest tags the clips
+        add_topic(db, **topic)
     clip_count = _load_feeds(db, now, zone)
     for request in content.REQUESTS:
-        _load_request(db, request, now)
+        _load_request(db, request, now, zone)
+    for template in content.RESPONSE_TEMPLATES:
+        templates.add_template(db, **template)
     desks = _Desks(db)
     try:
         for task in content.TASKS:
@@ -76,7 +82,7 @@ def load_demo(db: Database, *, now: datetime | None = None) -> DemoLoaded:
         staff=len(content.STAFF),
         outlets=len(content.OUTLETS),
         contacts=len(content.CONTACTS),
-        feeds=len(content.FEEDS),
+        feeds=len(content.FEEDS) + 1,
         clips=clip_count,
         requests=len(content.REQUESTS),
         tasks=len(content.TASKS),
@@ -84,56 +90,53 @@ def load_demo(db: Database, *, now: datetime | None = None) -> DemoLoaded:
     )
 
 
-def _entry_time(entry: feedparser.FeedParserDict) -> datetime | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+#: A feed that answers with a web page instead of a feed, so the feed-health view has a
+#: failing feed to show (its file is in deskterm/demo/feeds).
+BROKEN_FEED = {
+    "file": "lakeshore-wire.rss",
+    "name": "Lakeshore Wire: regional",
+    "outlet": "Lakeshore Wire",
+    "poll_minutes": 15,
+}
 
 
 def _load_feeds(db: Database, now: datetime, zone: ZoneInfo) -> int:
-    """Add the sample feeds and their stories, moved from the anchor day to today.
-
-    (Until the ingest pipeline lands, stories are parsed here and stored through
-    ``clips.add_clip``.)
-    """
-    parsed = []
-    for spec in content.FEEDS:
-        path = feed_files() / spec["file"]
-        feed = feeds.add_feed(
+    """Add the sample feeds and store their stories through the ingest pipeline, moved
+    from the anchor day to today. The files' validators are stored as a fetch would, so a
+    later ``deskterm fetch`` finds them unchanged; the broken feed's error is recorded."""
+    added = [
+        feeds.add_feed(
             db,
-            url=str(path),
+            url=str(feed_files() / spec["file"]),
             name=spec["name"],
             outlet=spec["outlet"],
             poll_minutes=spec["poll_minutes"],
         )
-        parsed.append((feed, feedparser.parse(io.BytesIO(path.read_bytes()))))
+        for spec in (*content.FEEDS, BROKEN_FEED)
+    ]
+    with db.read() as session:
+        plans = load_plans(session, feed_ids=[feed.id for feed in added])
+    fetched = [read_file(FetchRequest(plan.id, plan.url), FetchLimits()) for plan in plans]
+    parsed = [parse_feed(result.body, fetched_at=now) for result in fetched]
     shift = timedelta(days=(now.astimezone(zone).date() - content.ANCHOR_DATE).days)
     newest = max(
-        (t for _, doc in parsed for e in doc.entries if (t := _entry_time(e)) is not None),
-        default=now,
+        (e.published_at for doc in parsed for e in doc.entries if e.dated), default=now - shift
     )
     if newest + shift > now:  # early in the morning: keep every story in the past
         shift -= (newest + shift) - now + timedelta(minutes=7)
-    count = 0
-    for feed, document in parsed:
-        language = document.feed.get("language")
-        for entry in document.entries:
-            published = (_entry_time(entry) or newest) + shift
-            added = clips.add_clip(
-                db,
-                feed_id=feed.id,
-                guid=entry.get("id") or entry.get("link") or entry.get("title", ""),
-                title=clips.plain_text(entry.get("title", "")),
-                url=entry.get("link"),
-                summary=clips.plain_text(entry.get("summary", ""), limit=4000),
-                author=clips.plain_text(entry.get("author", "")),
-                published_at=published,
-                language=language,
-            )
-            count += added is not None
-    return count
+    outcomes = []
+    for plan, result, doc in zip(plans, fetched, parsed, strict=True):
+        entries = tuple(
+            replace(e, published_at=e.published_at + shift) if e.dated else e for e in doc.entries
+        )
+        outcomes.append(FeedOutcome(plan, replace(result, body=b""), replace(doc, entries=entries)))
+    with db.read() as session:
+        compiled = compile_topics(session)
+    return sum(r.new_clips for r in store_outcomes(db, outcomes, topics=compiled, now=now))
 
 
-def _load_request(db: Database, spec: dict, now: datetime) -> None:
+def _load_request(db: Database, spec: dict, now: datetime, zone: ZoneInfo) -> None:
+    """Log a request, then walk it along the status workflow to its place in the demo."""
     received = now + timedelta(minutes=spec["received_minutes"])
     deadline = (
         now + timedelta(minutes=spec["deadline_minutes"])
@@ -166,11 +169,23 @@ def _load_request(db: Database, spec: dict, now: datetime) -> None:
         changes["statutory_days"] = spec["statutory_days"]
     if spec["response"]:
         changes["response_text"] = spec["response"]
-        changes["responded_at"] = min(now, max(received, (deadline or now) - timedelta(hours=1)))
-    if spec["status"] != record.status.value:
-        changes["status"] = spec["status"]
     if changes:
-        requests.update_request(db, record.id, record.version, now=now, **changes)
+        record = requests.update_request(db, record.id, record.version, now=now, tz=zone, **changes)
+    answered = {
+        "status": "responded",
+        "response_method": "statement",
+        "responded_at": min(now, max(received, (deadline or now) - timedelta(hours=1))),
+    }
+    steps: dict[str, list[dict[str, object]]] = {
+        "drafting": [{"status": "drafting"}],
+        "in_review": [{"status": "in_review"}],
+        "responded": [answered],
+        "closed": [answered, {"status": "closed"}],
+        "declined": [{"status": "declined"}],
+        "reopened": [answered, {"status": "reopened"}],
+    }
+    for step in steps.get(spec["status"], []):
+        record = requests.update_request(db, record.id, record.version, now=now, **step)
 
 
 def _load_task(db: Database, spec: dict, now: datetime, desks: _Desks) -> None:

@@ -1,26 +1,41 @@
 """News feeds the desk watches: web feeds (http/https) and feed files (file:// or a path).
 
-This is the registry only; fetching, parsing and ingest live elsewhere.
+The registry (add, list, remove, enable/disable) and the feeds' health as the desk shows
+it (``feed_health``). Fetching is ``deskterm.core.fetcher``, parsing
+``deskterm.core.feed_parse``, storing ``deskterm.core.ingest``, OPML ``deskterm.core.opml``.
+
+Health columns (last fetch, status, HTTP status, consecutive errors, last error, warning,
+validators, next fetch) are written by ingest without bumping ``version``: they are
+bookkeeping, so a fetch never makes someone's open feed editor stale.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, func, or_, select, true
+from sqlalchemy.orm import Session
 
+from db.audit import record
+from db.base import utcnow
 from db.engine import Database
-from db.models import Feed, Outlet
+from db.enums import AuditAction, OutletType
+from db.errors import NotFoundError
+from db.models import Clip, Feed, Outlet, Topic
+from db.versioning import load_for_update
 from deskterm.core.contacts import resolve_outlet_id
 from deskterm.core.errors import InputError
 from deskterm.core.fields import MAX_URL, line_text, list_limit
 
 MAX_POLL_MINUTES = 24 * 60
+#: A feed not fetched for this many poll intervals (and at least ``STALE_MIN``) is stale.
+STALE_INTERVALS = 3
+STALE_MIN = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -32,13 +47,36 @@ class FeedRecord:
     poll_minutes: int
     enabled: bool
     last_fetch_at: datetime | None
-    last_status: str
+    last_status: str  # never, ok, unchanged, error
     consecutive_errors: int
     last_error: str
     version: int
+    topic: str | None = None  # the topic's name (the feed's category)
+    outlet_type: OutletType | None = None
+    language: str | None = None  # the outlet's language
+    last_http_status: int | None = None
+    warning: str = ""  # the last parse's warning (ill-formed XML read loosely, ...)
+    next_fetch_at: datetime | None = None
 
 
-def feed_record(row: Feed, outlet_name: str | None) -> FeedRecord:
+@dataclass(frozen=True)
+class FeedHealth(FeedRecord):
+    """A feed that needs a look: ``problem`` is failing, stale or warning."""
+
+    problem: str = ""
+    detail: str = ""  # one line: the error, how long since the last fetch, the warning
+
+
+FeedRow = tuple[Feed, str | None, OutletType | None, str | None, str | None]
+
+
+def feed_record(
+    row: Feed,
+    outlet_name: str | None,
+    outlet_type: OutletType | None = None,
+    language: str | None = None,
+    topic: str | None = None,
+) -> FeedRecord:
     return FeedRecord(
         row.id,
         row.name,
@@ -51,6 +89,12 @@ def feed_record(row: Feed, outlet_name: str | None) -> FeedRecord:
         row.consecutive_errors,
         row.last_error,
         row.version,
+        topic,
+        outlet_type,
+        language,
+        row.last_http_status,
+        row.warning or "",
+        row.next_fetch_at,
     )
 
 
@@ -111,8 +155,33 @@ def _poll_field(value: int) -> int:
     return value
 
 
-def _feed_select() -> Select[tuple[Feed, str | None]]:
-    return select(Feed, Outlet.name).outerjoin(Outlet, Feed.outlet_id == Outlet.id)
+def _feed_select() -> Select[tuple[Feed, str | None, OutletType | None, str | None, str | None]]:
+    return (
+        select(Feed, Outlet.name, Outlet.type, Outlet.language, Topic.name)
+        .outerjoin(Outlet, Feed.outlet_id == Outlet.id)
+        .outerjoin(Topic, Feed.topic_id == Topic.id)
+    )
+
+
+def resolve_topic_id(session: Session, name: str | None, *, field: str = "topic") -> int | None:
+    """The id of the topic with this name (any case) or id; None for empty."""
+    text = line_text(name, field=field, max_length=200)
+    if not text:
+        return None
+    query = select(Topic.id).where(func.lower(Topic.name) == text.lower())
+    found = session.scalar(query.limit(1))
+    if found is None and text.isdigit():
+        found = session.scalar(select(Topic.id).where(Topic.id == int(text)))
+    if found is None:
+        raise InputError(f"no topic {text!r} (see deskterm topics list)", field=field)
+    return found
+
+
+def _load(session: Session, feed_id: int) -> FeedRecord:
+    found = session.execute(_feed_select().where(Feed.id == feed_id)).one_or_none()
+    if found is None:
+        raise NotFoundError("feeds", feed_id)
+    return feed_record(*found)
 
 
 def add_feed(
@@ -122,8 +191,10 @@ def add_feed(
     name: str | None = None,
     outlet: str | None = None,
     poll_minutes: int = 10,
+    topic: str | None = None,
 ) -> FeedRecord:
-    """Register a feed. ``name`` defaults to the URL's host or the file's stem."""
+    """Register a feed. ``name`` defaults to the URL's host or the file's stem; ``outlet``
+    and ``topic`` name existing records."""
     stored_url, default_name = normalize_feed_url(url)
     name = line_text(name, field="name", label="a feed's name", max_length=200) or default_name
     outlet_name = line_text(outlet, field="outlet", max_length=200)
@@ -136,17 +207,131 @@ def add_feed(
             name=name,
             url=stored_url,
             outlet_id=resolve_outlet_id(session, outlet_name),
+            topic_id=resolve_topic_id(session, topic),
             poll_minutes=poll_minutes,
         )
         session.add(row)
         session.flush()
-        found, found_outlet = session.execute(_feed_select().where(Feed.id == row.id)).one()
-        return feed_record(found, found_outlet)
+        return _load(session, row.id)
+
+
+def get_feed(db: Database, feed_id: int) -> FeedRecord:
+    with db.read() as session:
+        return _load(session, feed_id)
 
 
 def list_feeds(db: Database, *, limit: int = 500) -> list[FeedRecord]:
-    """Feeds by name (the first ``limit``), with their outlet's name."""
+    """Feeds by name (the first ``limit``), with their outlet's and topic's names."""
     limit = list_limit(limit)
     with db.read() as session:
         rows = session.execute(_feed_select().order_by(Feed.name, Feed.id).limit(limit))
-        return [feed_record(row, outlet_name) for row, outlet_name in rows]
+        return [feed_record(*row) for row in rows]
+
+
+def set_feed_enabled(db: Database, feed_id: int, enabled: bool) -> FeedRecord:
+    """Stop fetching a feed (its clips stay) or start again. An idempotent switch."""
+    with db.transaction() as session:
+        row = session.get(Feed, feed_id)
+        if row is None:
+            raise NotFoundError("feeds", feed_id)
+        if row.enabled != enabled:
+            row.enabled = enabled
+            if enabled:
+                row.next_fetch_at = None  # due at the next run
+            session.flush()
+        return _load(session, feed_id)
+
+
+def remove_feed(
+    db: Database, feed_id: int, *, base_version: int | None = None, delete_clips: bool = False
+) -> int:
+    """Delete a feed; returns how many of its clips went with it.
+
+    A feed's clips belong to it (deleting it deletes them), so a feed that has clips is
+    only removed with ``delete_clips=True``; ``set_feed_enabled(False)`` keeps them.
+    With ``base_version``, refuse (ConflictError) if someone changed the feed since.
+    """
+    with db.transaction() as session:
+        if base_version is not None:
+            row = load_for_update(session, Feed, feed_id, base_version)
+        else:
+            row = session.get(Feed, feed_id)
+            if row is None:
+                raise NotFoundError("feeds", feed_id)
+        count = int(
+            session.scalar(select(func.count()).select_from(Clip).where(Clip.feed_id == feed_id))
+            or 0
+        )
+        if count and not delete_clips:
+            raise InputError(
+                f"feed {feed_id} ({row.name}) has {count} clip{'s' if count != 1 else ''}: "
+                "remove it with its clips (--delete-clips) or disable it to keep them",
+                field="feed",
+            )
+        if count:
+            session.execute(delete(Clip).where(Clip.feed_id == feed_id))
+            record(session, "clips", None, AuditAction.DELETE, {"feed_id": feed_id, "count": count})
+        session.delete(row)
+        session.flush()
+        return count
+
+
+def _stale_after(poll_minutes: int) -> timedelta:
+    return max(STALE_MIN, timedelta(minutes=poll_minutes * STALE_INTERVALS))
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    minutes = int((now - moment).total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+def _health(record: FeedRecord, now: datetime) -> FeedHealth | None:
+    if record.consecutive_errors > 0 or record.last_status == "error":
+        times = f"{record.consecutive_errors} time{'s' if record.consecutive_errors != 1 else ''}"
+        problem, detail = "failing", f"{record.last_error or 'failed'} ({times} in a row)"
+    elif record.last_fetch_at is None:
+        problem, detail = "stale", "never fetched"
+    elif now - record.last_fetch_at > _stale_after(record.poll_minutes):
+        problem = "stale"
+        detail = f"not fetched for {_ago(record.last_fetch_at, now)}"
+    elif record.warning:
+        problem, detail = "warning", record.warning
+    else:
+        return None
+    return FeedHealth(**{**record.__dict__, "problem": problem, "detail": detail})
+
+
+def feed_health(db: Database, *, now: datetime | None = None, limit: int = 500) -> list[FeedHealth]:
+    """The enabled feeds that need a look: failing ones first (most errors first), then
+    stale ones (never fetched, or not for ``STALE_INTERVALS`` poll intervals and at least
+    ``STALE_MIN``), then ones whose last parse left a warning."""
+    limit = list_limit(limit)
+    now = now or utcnow()
+    query = (
+        _feed_select()
+        .where(Feed.enabled == true())
+        .where(
+            or_(
+                Feed.consecutive_errors > 0,
+                Feed.last_status == "error",
+                Feed.last_fetch_at.is_(None),
+                Feed.last_fetch_at < now - STALE_MIN,
+                Feed.warning != "",
+            )
+        )
+        .order_by(Feed.consecutive_errors.desc(), Feed.name, Feed.id)
+        .limit(limit)
+    )
+    found: list[FeedHealth] = []
+    with db.read() as session:
+        for row in session.execute(query):
+            health = _health(feed_record(*row), now)
+            if health is not None:
+                found.append(health)
+    order = {"failing": 0, "stale": 1, "warning": 2}
+    found.sort(key=lambda h: (order[h.problem], -h.consecutive_errors, h.name.lower(), h.id))
+    return found

@@ -571,6 +571,23 @@ REQUESTS: tuple[dict[str, Any], ...] = (
     ),
 )  # fmt: skip
 
+# Response templates (the response editor's ctrl+o): placeholders are filled per request.
+RESPONSE_TEMPLATES: tuple[dict[str, Any], ...] = (
+    {"name": "Acknowledgement", "kind": None, "body":
+        "Thank you for contacting the City of Port Alder about {subject}. Your request is "
+        "logged as {number} and {assignee} will get back to you by {deadline}."},
+    {"name": "Statement from the press secretary", "kind": "media", "body":
+        "Statement for {outlet}, {today}:\n\n\"...\"\n\n— Maya Rodriguez, press secretary "
+        "(on the record)"},
+    {"name": "Constituent reply", "kind": "constituent", "body":
+        "Dear {requester},\n\nThank you for writing to the Mayor's Office about {subject}. "
+        "We have shared your concern with the department, and {assignee} will follow up "
+        "with you.\n\nReference: {number}"},
+    {"name": "Records request: clock paused for clarification", "kind": "records", "body":
+        "Your public-records request {number} ({subject}) needs clarification before we can "
+        "search. The response clock is paused until we hear from you."},
+)  # fmt: skip
+
 # --- tasks --------------------------------------------------------------------------------
 
 RELEASE_CHECKLIST = (

@@ -1,0 +1,389 @@
+"""One fetch run: the feeds to fetch -> network -> parser processes -> short write transactions.
+
+``fetch_all`` is what ``deskterm fetch`` and the desk's scheduled fetch worker call. The
+pipeline keeps each stage off the others' backs:
+
+- the network: an asyncio loop in the calling thread, at most ``concurrency`` requests at
+  once (``deskterm.core.fetch``: deadlines, size limits, conditional GET);
+- parsing: a small process pool (``deskterm.core.feed_parse``), so a desk's UI thread never
+  competes with the parser for the GIL (design notes: parsing in a thread raised keystroke
+  latency from 9 to 30 ms, in a process it stayed at 12-15 ms). The pool is kept between
+  runs; a parse that overruns its deadline is recorded on its feed and the pool replaced;
+- storing: one writer thread takes whatever feeds are ready and stores them in one short
+  transaction (``deskterm.core.ingest``), so a run of 200 feeds costs a handful of
+  commits, not 200, while the network keeps going.
+
+One failing feed never stops the others: every failure ends as a line on its feed.
+Call it from a thread without a running event loop (a CLI, a Textual thread worker); from
+inside a running loop it runs its own loop in a helper thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from db.base import utcnow
+from db.engine import Database
+from db.errors import DatabaseError
+from db.models import Topic
+from deskterm.core.feed_parse import EntryContext, ParsedFeed, compile_records, parse_feed
+from deskterm.core.fetch import Fetcher, FetchLimits, FetchRequest, FetchResult
+from deskterm.core.ingest import (
+    BATCH_ENTRIES,
+    BATCH_FEEDS,
+    FeedOutcome,
+    FeedPlan,
+    StoreResult,
+    load_plans,
+    store_outcomes,
+)
+from deskterm.core.topics import CompiledTopic, TopicRecord, topic_record
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Progress = Callable[[int, int, str], None]
+PARSE_TIMEOUT_S = 60.0
+MAX_CONCURRENCY = 64
+
+
+@dataclass(frozen=True)
+class FetchSummary:
+    fetched: int  # feeds fetched and stored (new content or not)
+    unchanged: int  # feeds that answered 304 / files not modified
+    failed: int
+    new_clips: int
+    #: (clip id, title, topic name, priority) for new clips matching a priority-1 topic
+    new_priority_matches: list[tuple[int, str, str, int]]
+    feeds: list[StoreResult]
+    elapsed_s: float
+
+    @property
+    def total(self) -> int:
+        return self.fetched + self.unchanged + self.failed
+
+    def line(self) -> str:
+        """The one-line summary ``deskterm fetch`` ends with."""
+        return (
+            f"{self.total} feed{'s' if self.total != 1 else ''}: {self.fetched} fetched, "
+            f"{self.unchanged} unchanged, {self.failed} failed, "
+            f"{self.new_clips} new clip{'s' if self.new_clips != 1 else ''} "
+            f"({self.elapsed_s:.1f} s)"
+        )
+
+
+# --- the parser processes ---------------------------------------------------------------------
+
+
+class ParsePool:
+    """A process pool for ``parse_feed``, kept between runs and replaced when broken.
+
+    Start method: ``fork`` while this process has one thread (the CLI: cheapest, ~10 ms),
+    else ``forkserver`` (a desk has threads; forking a threaded process can copy a held
+    lock into the child), ``spawn`` where neither exists.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                executor = ProcessPoolExecutor(self.workers, mp_context=_mp_context())
+                # Start the workers now, before the run starts its threads (with "fork"
+                # they are all forked at the first submit).
+                executor.submit(_ready).result()
+                self._executor = executor
+            return self._executor
+
+    def replaced(self, executor: Executor) -> bool:
+        """Was ``executor`` discarded (its jobs cancelled) since it was handed out?"""
+        with self._lock:
+            return self._executor is not executor
+
+    def discard(self, executor: Executor) -> None:
+        """Drop a broken or stuck pool (its processes are stopped); the next run makes one."""
+        with self._lock:
+            if self._executor is executor:
+                self._executor = None
+        # No public API before Python 3.14 (terminate_workers): stop the processes
+        # ourselves so a parse stuck on hostile input cannot outlive the run.
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            with contextlib.suppress(Exception):
+                process.terminate()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _ready() -> bool:
+    return True
+
+
+def _mp_context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.platform != "darwin" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["deskterm.core.feed_parse"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+_POOLS: dict[int, ParsePool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def parse_pool(workers: int) -> ParsePool:
+    with _POOLS_LOCK:
+        if workers not in _POOLS:
+            _POOLS[workers] = ParsePool(workers)
+        return _POOLS[workers]
+
+
+def default_workers() -> int:
+    """Parser processes: as many as cores, at most two (the run itself is one more).
+
+    Measured in bench/feeds.py on 2 cores: a re-fetch (every entry already stored) is
+    parser-bound, and two parsers cut it by a third; a first fetch is writer-bound (the
+    FTS index), where one parser or two made no clear difference.
+    """
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def topic_records(db: Database) -> list[TopicRecord]:
+    """The enabled topics, highest priority first, as plain records: they travel to the
+    parser processes, which match new entries (compiled topics hold generated code and
+    do not pickle)."""
+    with db.read() as session:
+        rows = session.scalars(
+            select(Topic).where(Topic.enabled.is_(True)).order_by(Topic.priority, Topic.name)
+        )
+        return [topic_record(row) for row in rows]
+
+
+def _run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(factory())
+    with ThreadPoolExecutor(1, thread_name_prefix="deskterm-fetch") as helper:
+        return helper.submit(lambda: asyncio.run(factory())).result()
+
+
+class _Run:
+    def __init__(
+        self,
+        db: Database,
+        plans: Sequence[FeedPlan],
+        *,
+        topics: Sequence[CompiledTopic],
+        records: Sequence[TopicRecord],
+        now: datetime,
+        concurrency: int,
+        limits: FetchLimits,
+        pool: ParsePool | None,
+        parse_timeout_s: float,
+        progress: Progress | None,
+    ) -> None:
+        self.db = db
+        self.plans = plans
+        self.topics = topics
+        self.records = tuple(records)
+        self.now = now
+        self.concurrency = concurrency
+        self.limits = limits
+        self.pool = pool
+        self.parse_timeout_s = parse_timeout_s
+        self.progress = progress
+        self.results: list[StoreResult] = []
+
+    async def _parse(self, plan: FeedPlan, fetched: FetchResult) -> ParsedFeed:
+        kwargs = {
+            "url": fetched.final_url or fetched.url,
+            "content_type": fetched.content_type,
+            "fetched_at": self.now,
+            "match": EntryContext(
+                self.records,
+                plan.outlet or "",
+                plan.outlet_type,
+                plan.language,
+                feed_id=plan.id if self.db.is_sqlite else None,
+                outlet_id=plan.outlet_id,
+            ),
+        }
+        if self.pool is None:
+            return await asyncio.to_thread(parse_feed, fetched.body, **kwargs)
+        for attempt in (1, 2):
+            executor = self.pool.executor()
+            try:
+                future = executor.submit(parse_feed, fetched.body, **kwargs)
+                return await asyncio.wait_for(asyncio.wrap_future(future), self.parse_timeout_s)
+            except TimeoutError:
+                self.pool.discard(executor)
+                return ParsedFeed(
+                    (), error=f"parsing took longer than {self.parse_timeout_s:g} s: not read"
+                )
+            except (BrokenProcessPool, RuntimeError):
+                if attempt == 1 and self.pool.replaced(executor):
+                    continue  # another feed's overrun stopped that pool: try the new one
+                self.pool.discard(executor)
+        return ParsedFeed((), error="the parser process stopped on this feed (out of memory?)")
+
+    async def _one(self, plan: FeedPlan, semaphore: asyncio.Semaphore, fetcher: Fetcher) -> None:
+        request = FetchRequest(plan.id, plan.url, plan.etag, plan.last_modified)
+        try:
+            async with semaphore:
+                fetched = await fetcher.fetch(request)
+            parsed = None
+            if fetched.outcome == "ok":
+                parsed = await self._parse(plan, fetched)
+                fetched = replace(fetched, body=b"")
+        except Exception as error:  # a bug here must cost one feed, not the run
+            log.exception("fetching feed %s failed", plan.id)
+            fetched_error = f"could not fetch: {type(error).__name__}: {error}"
+            fetched = FetchResult(plan.id, plan.url, "error", error=fetched_error[:300])
+            parsed = None
+        await self.queue.put(FeedOutcome(plan, fetched, parsed))
+
+    def _store(self, batch: list[FeedOutcome]) -> list[StoreResult]:
+        try:
+            return store_outcomes(self.db, batch, topics=self.topics, now=self.now)
+        except DatabaseError as error:  # busy past the retries, or the file went away
+            text = str(error).splitlines()[0] if str(error) else type(error).__name__
+            return [
+                StoreResult(o.plan.id, o.plan.name, "error", error=f"not stored: {text}")
+                for o in batch
+            ]
+        except Exception as error:
+            log.exception("storing %d feeds failed", len(batch))
+            return [
+                StoreResult(o.plan.id, o.plan.name, "error", error=f"not stored: {error}")
+                for o in batch
+            ]
+
+    async def _writer(self, store_thread: ThreadPoolExecutor) -> None:
+        loop = asyncio.get_running_loop()
+        total = len(self.plans)
+        done = 0
+        while done < total:
+            batch = [await self.queue.get()]
+            size = _entries(batch[0])
+            while not self.queue.empty() and size < BATCH_ENTRIES and len(batch) < BATCH_FEEDS:
+                batch.append(self.queue.get_nowait())
+                size += _entries(batch[-1])
+            stored = await loop.run_in_executor(store_thread, self._store, batch)
+            for result in stored:
+                done += 1
+                self.results.append(result)
+                if self.progress is not None:
+                    # May raise to stop the run (a desk closing): the feeds stored so far
+                    # stay stored, the rest are left for the next run.
+                    self.progress(done, total, result.name)
+
+    async def run(self) -> list[StoreResult]:
+        self.queue: asyncio.Queue[FeedOutcome] = asyncio.Queue()
+        semaphore = asyncio.Semaphore(self.concurrency)
+        with ThreadPoolExecutor(1, thread_name_prefix="deskterm-store") as store_thread:
+            async with Fetcher(self.limits, connections=self.concurrency) as fetcher:
+                try:
+                    async with asyncio.TaskGroup() as group:
+                        group.create_task(self._writer(store_thread))
+                        for plan in self.plans:
+                            group.create_task(self._one(plan, semaphore, fetcher))
+                except BaseExceptionGroup as failed:  # the progress callback stopped the run
+                    raise failed.exceptions[0] from None
+        return self.results
+
+
+def _entries(outcome: FeedOutcome) -> int:
+    return len(outcome.parsed.entries) if outcome.parsed is not None else 0
+
+
+def fetch_all(
+    db: Database,
+    *,
+    concurrency: int = 8,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    feed_ids: Iterable[int] | None = None,
+    due_only: bool = True,
+    limits: FetchLimits | None = None,
+    workers: int | None = None,
+    parse_timeout_s: float = PARSE_TIMEOUT_S,
+    topics: Sequence[TopicRecord] | None = None,
+) -> FetchSummary:
+    """Fetch feeds, store what is new, record each feed's health.
+
+    Which feeds: ``feed_ids`` if given (enabled or not), else every enabled feed that is
+    due (``next_fetch_at`` unset or past: the poll interval and a failing feed's backoff
+    are respected); ``due_only=False`` takes every enabled feed (``deskterm fetch``).
+    ``progress(done, total, feed_name)`` is called in this thread as each feed is stored;
+    an exception it raises stops the run and propagates (what was stored stays).
+    ``workers=0`` parses in a thread of this process instead of the process pool.
+    ``topics`` defaults to the desk's enabled topics (``topic_records``).
+    """
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError("concurrency must be a whole number of at least 1")
+    concurrency = min(concurrency, MAX_CONCURRENCY)
+    started = time.monotonic()
+    now = now or utcnow()
+    with db.read() as session:
+        plans = load_plans(
+            session,
+            feed_ids=list(feed_ids) if feed_ids is not None else None,
+            due_at=now if due_only and feed_ids is None else None,
+        )
+    if not plans:
+        return FetchSummary(0, 0, 0, 0, [], [], time.monotonic() - started)
+    records = list(topics) if topics is not None else topic_records(db)
+    compiled = compile_records(records)
+    workers = default_workers() if workers is None else workers
+    pool = parse_pool(workers) if workers > 0 else None
+    if pool is not None:
+        pool.executor()  # started before this run's threads
+    run = _Run(
+        db,
+        plans,
+        topics=compiled,
+        records=records,
+        now=now,
+        concurrency=concurrency,
+        limits=limits or FetchLimits(),
+        pool=pool,
+        parse_timeout_s=parse_timeout_s,
+        progress=progress,
+    )
+    results = _run_coroutine(run.run)
+    order = {plan.id: index for index, plan in enumerate(plans)}
+    results.sort(key=lambda r: order.get(r.feed_id, 0))
+    return FetchSummary(
+        fetched=sum(r.status == "ok" for r in results),
+        unchanged=sum(r.status == "unchanged" for r in results),
+        failed=sum(r.status == "error" for r in results),
+        new_clips=sum(r.new_clips for r in results),
+        new_priority_matches=[
+            (m.clip_id, m.title, m.topic, m.priority) for r in results for m in r.priority_matches
+        ],
+        feeds=results,
+        elapsed_s=time.monotonic() - started,
+    )

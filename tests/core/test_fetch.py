@@ -1,0 +1,347 @@
+"""Fetching from a real local HTTP server and real files; fetch runs into a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import AuditLog, Clip, Feed
+from db.schema import check
+from deskterm.core import feeds
+from deskterm.core.fetch import FetchLimits, FetchRequest, fetch_documents, read_file
+from deskterm.core.fetcher import fetch_all
+from tests.core.feedserver import (  # noqa: F401 - feed_server_fixture provides feed_server
+    FeedServer,
+    feed_server_fixture,
+    numbered_rss,
+    rss,
+    rss_item,
+)
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+LIMITS = FetchLimits(timeout_s=1.5, connect_timeout_s=1.0, max_bytes=1024 * 1024)
+
+
+def one(url: str, **request) -> object:
+    (result,) = fetch_documents([FetchRequest(1, url, **request)], limits=LIMITS)
+    return result
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_conditional_get_costs_one_304(feed_server: FeedServer) -> None:
+    urls = feed_server.standard()
+    first = one(urls["etag"])
+    assert first.outcome == "ok" and first.etag == '"v1"' and b"etag-4" in first.body
+    again = one(urls["etag"], etag=first.etag)
+    assert (again.outcome, again.http_status, again.body, again.etag) == (
+        "unchanged",
+        304,
+        b"",
+        '"v1"',
+    )
+    assert feed_server.hits("/etag.xml")[-1].headers["If-None-Match"] == '"v1"'
+    modified = one(urls["lastmod"])
+    assert modified.last_modified == "Mon, 23 Nov 2026 08:00:00 GMT"
+    assert one(urls["lastmod"], last_modified=modified.last_modified).outcome == "unchanged"
+
+
+def test_requests_name_deskterm_and_accept_gzip(feed_server: FeedServer) -> None:
+    urls = feed_server.standard()
+    result = one(urls["gzip"])
+    assert result.outcome == "ok" and result.body.startswith(b"<?xml")
+    headers = feed_server.hits("/gzip.xml")[0].headers
+    assert headers["User-Agent"].startswith("deskterm/")
+    assert "gzip" in headers["Accept-Encoding"]
+
+
+def test_redirects_up_to_five_are_followed(feed_server: FeedServer) -> None:
+    urls = feed_server.standard()
+    ok = one(urls["redirect_ok"])
+    assert ok.outcome == "ok" and ok.final_url == feed_server.url("/etag.xml")
+    assert ok.moved_to is None  # temporary redirects: keep the address
+    far = one(urls["redirect_far"])
+    assert far.outcome == "error" and far.error == "more than 5 redirects"
+    feed_server.add("/new-home.xml", numbered_rss(1))
+    feed_server.add("/permanent.xml", b"", status=301, headers={"Location": "/new-home.xml"})
+    moved = one(feed_server.url("/permanent.xml"))
+    assert moved.outcome == "ok" and moved.moved_to == feed_server.url("/new-home.xml")
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("error500", "HTTP 500 Internal Server Error"),
+        ("error404", "HTTP 404 Not Found"),
+        ("huge", "the response is over the 1.0 MB limit"),
+        ("huge_chunked", "the response is over the 1.0 MB limit"),
+        ("gzip_bomb", "the response is over the 1.0 MB limit"),
+        ("slow", "timed out after 1.5 s"),
+    ],
+)
+def test_failures_are_one_line(feed_server: FeedServer, name: str, error: str) -> None:
+    result = one(feed_server.standard()[name])
+    assert (result.outcome, result.error) == ("error", error)
+
+
+def test_a_server_dripping_bytes_hits_the_whole_request_deadline(feed_server: FeedServer) -> None:
+    url = feed_server.add("/drip.xml", numbered_rss(50), drip_s=0.05)
+    started = time.monotonic()
+    result = one(url)
+    assert result.error == "timed out after 1.5 s"
+    assert time.monotonic() - started < 3
+
+
+def test_unreachable_hosts_and_tls_errors(feed_server: FeedServer) -> None:
+    refused = one(f"http://127.0.0.1:{closed_port()}/feed.xml")
+    assert refused.outcome == "error" and refused.error.startswith(
+        ("connection refused by 127.0.0.1", "cannot connect to 127.0.0.1")
+    )
+    tls = one(feed_server.url("/etag.xml").replace("http://", "https://"))
+    assert tls.outcome == "error" and tls.error.startswith("TLS error with 127.0.0.1")
+    dns = one("http://no-such-host.invalid/feed.xml")
+    assert dns.outcome == "error" and "no-such-host.invalid" in dns.error
+
+
+def test_retry_after_is_passed_on(feed_server: FeedServer) -> None:
+    url = feed_server.add("/busy.xml", b"", status=503, headers={"Retry-After": "120"})
+    result = one(url)
+    assert result.error == "HTTP 503 Service Unavailable" and result.retry_after_s == 120
+
+
+def test_files_by_path_and_file_url_with_an_unchanged_validator(tmp_path: Path) -> None:
+    path = tmp_path / "local feed.xml"
+    path.write_bytes(numbered_rss(2))
+    by_path = read_file(FetchRequest(1, str(path)), LIMITS)
+    by_url = one(path.as_uri())
+    assert by_path.outcome == by_url.outcome == "ok" and by_path.body == by_url.body
+    assert by_path.etag and by_path.etag.startswith("file:")
+    assert one(str(path), etag=by_path.etag).outcome == "unchanged"
+    missing = one(str(tmp_path / "gone.xml"))
+    assert missing.outcome == "error" and missing.error.startswith("no such file:")
+    big = tmp_path / "big.xml"
+    big.write_bytes(b" " * (LIMITS.max_bytes + 1))
+    assert one(str(big)).error == "the file is 1.0 MB, over the 1.0 MB limit"
+
+
+# --- fetch_all --------------------------------------------------------------------------------
+
+
+def add_feeds(db, urls: dict[str, str]) -> dict[str, int]:
+    return {name: feeds.add_feed(db, url=url, name=name).id for name, url in urls.items()}
+
+
+def health(db, feed_id: int) -> Feed:
+    with db.read() as session:
+        row = session.get(Feed, feed_id)
+        session.expunge(row)
+        return row
+
+
+def clip_count(db) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(Clip))
+
+
+def test_one_run_over_every_kind_of_feed(db, feed_server: FeedServer) -> None:
+    urls = feed_server.standard()
+    ids = add_feeds(db, urls)
+    seen: list[tuple[int, int, str]] = []
+    started = time.monotonic()
+    summary = fetch_all(
+        db, now=NOW, limits=LIMITS, topics=[], progress=lambda *a: seen.append(a), concurrency=4
+    )
+    elapsed = time.monotonic() - started
+    by_name = {r.name: r for r in summary.feeds}
+    failing = {
+        "slow", "error500", "error404", "redirect_far", "broken", "html", "huge", "huge_chunked",
+        "gzip_bomb",
+    }  # fmt: skip
+    assert {name for name, r in by_name.items() if r.status == "error"} == failing
+    assert summary.failed == len(failing) and summary.fetched == len(urls) - len(failing)
+    assert elapsed < 6  # the slow feed cost its timeout, not the others' time
+    assert [s[0] for s in seen] == list(range(1, len(urls) + 1))
+    assert {s[1] for s in seen} == {len(urls)}
+    # new clips: etag 5 + redirect_ok 0 (same URLs as etag) + lastmod 3 + gzip 4 + invalid 2
+    # + bomb 1 + dupes 2 + nodates 2 + markup 3 + empty 0
+    assert summary.new_clips == clip_count(db) == 22
+    assert by_name["redirect_ok"].new_clips == 0 and by_name["redirect_ok"].status == "ok"
+    assert "ill-formed XML" in by_name["invalid"].warning
+    assert by_name["empty"].warning == "the feed has no entries"
+    slow = health(db, ids["slow"])
+    assert slow.last_status == "error" and slow.consecutive_errors == 1
+    assert slow.last_error == "timed out after 1.5 s"
+    assert slow.next_fetch_at == NOW + timedelta(minutes=10)
+    assert health(db, ids["error404"]).last_http_status == 404
+    ok = health(db, ids["etag"])
+    assert (ok.last_status, ok.etag, ok.consecutive_errors) == ("ok", '"v1"', 0)
+    assert ok.last_fetch_at == NOW and ok.next_fetch_at == NOW + timedelta(minutes=10)
+    assert health(db, ids["invalid"]).warning.startswith("ill-formed XML")
+
+
+def test_a_second_run_sees_304s_and_stores_nothing_new(db, feed_server: FeedServer) -> None:
+    urls = feed_server.standard()
+    add_feeds(db, {k: urls[k] for k in ("etag", "lastmod", "error500", "gzip")})
+    first = fetch_all(db, now=NOW, limits=LIMITS, topics=[])
+    assert (first.fetched, first.failed, first.new_clips) == (3, 1, 12)
+    later = NOW + timedelta(minutes=11)
+    second = fetch_all(db, now=later, limits=LIMITS, topics=[])
+    assert (second.unchanged, second.fetched, second.failed, second.new_clips) == (2, 1, 1, 0)
+    assert feed_server.hits("/etag.xml")[-1].status == 304
+    assert feed_server.hits("/lastmod.xml")[-1].status == 304
+    assert clip_count(db) == 12  # the gzip feed was fetched again in full: nothing twice
+
+
+def test_backoff_and_due_feeds(db, feed_server: FeedServer) -> None:
+    urls = feed_server.standard()
+    ids = add_feeds(db, {"error500": urls["error500"], "etag": urls["etag"]})
+    fetch_all(db, now=NOW, limits=LIMITS, topics=[])
+    # nothing is due a minute later
+    assert fetch_all(db, now=NOW + timedelta(minutes=1), limits=LIMITS, topics=[]).total == 0
+    # at 10 minutes both are due; the failing one then waits twice as long
+    at = NOW + timedelta(minutes=10)
+    assert fetch_all(db, now=at, limits=LIMITS, topics=[]).total == 2
+    failing = health(db, ids["error500"])
+    assert failing.consecutive_errors == 2 and failing.next_fetch_at == at + timedelta(minutes=20)
+    at2 = at + timedelta(minutes=10)
+    assert [r.name for r in fetch_all(db, now=at2, limits=LIMITS, topics=[]).feeds] == ["etag"]
+    # due_only=False (deskterm fetch) takes every enabled feed
+    assert fetch_all(db, now=at2, limits=LIMITS, topics=[], due_only=False).total == 2
+    feeds.set_feed_enabled(db, ids["error500"], False)
+    assert fetch_all(db, now=at2, limits=LIMITS, topics=[], due_only=False).total == 1
+
+
+def test_concurrency_is_bounded(db, feed_server: FeedServer) -> None:
+    urls = {
+        f"f{i}": feed_server.add(f"/c{i}.xml", numbered_rss(1, prefix=f"c{i}"), delay_s=0.2)
+        for i in range(8)
+    }
+    add_feeds(db, urls)
+    summary = fetch_all(db, now=NOW, limits=LIMITS, topics=[], concurrency=3)
+    assert summary.fetched == 8
+    assert feed_server.max_in_flight == 3
+
+
+class Stop(Exception):
+    pass
+
+
+def test_an_exception_from_progress_stops_the_run_and_keeps_what_was_stored(
+    db, feed_server: FeedServer
+) -> None:
+    urls = {
+        f"f{i}": feed_server.add(f"/s{i}.xml", numbered_rss(2, prefix=f"s{i}")) for i in range(6)
+    }
+    add_feeds(db, urls)
+
+    def progress(done: int, total: int, name: str) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        fetch_all(db, now=NOW, limits=LIMITS, topics=[], progress=progress, concurrency=1)
+    with db.read() as session:
+        fetched = session.scalar(
+            select(func.count()).select_from(Feed).where(Feed.last_fetch_at.is_not(None))
+        )
+    assert 1 <= fetched < 6 and clip_count(db) == 2 * fetched
+
+
+def test_parsing_in_this_process_gives_the_same_result(db, feed_server: FeedServer) -> None:
+    urls = feed_server.standard()
+    add_feeds(db, {k: urls[k] for k in ("etag", "markup", "invalid")})
+    summary = fetch_all(db, now=NOW, limits=LIMITS, topics=[], workers=0)
+    assert (summary.fetched, summary.new_clips) == (3, 10)
+
+
+# --- two desks at once ---------------------------------------------------------------------
+
+FETCHER = Path(__file__).parent / "procs" / "fetcher.py"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def two_desk_link(feed: int, item: int) -> str:
+    """Every third story is carried by two feeds (1 and 2, 3 and 4, ...): one entry."""
+    if item % 3 == 0:
+        return f"https://shared.example/{(feed + 1) // 2}-{item}"
+    return f"https://f{feed}.example/{item}"
+
+
+def test_two_processes_fetching_at_once_store_each_entry_once(
+    db, db_path: Path, tmp_path: Path, feed_server: FeedServer
+) -> None:
+    urls = {}
+    for f in range(12):
+        items = [
+            rss_item(
+                f"Feed {f} story {i} on the harbor budget",
+                guid=f"f{f}-{i}",
+                link=two_desk_link(f, i),
+                published=NOW - timedelta(minutes=i),
+            )
+            for i in range(30)
+        ]  # fmt: skip
+        urls[f"feed {f}"] = feed_server.add(f"/two/{f}.xml", rss(items), delay_s=0.02)
+    add_feeds(db, urls)
+    barrier = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(FETCHER), str(db_path), tag, str(barrier)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in ("A", "B")
+    ]
+    barrier.touch()
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert [(r["failed"], r["errors"]) for r in results] == [(0, []), (0, [])]
+    with db.read() as session:
+        rows = session.execute(select(Clip.feed_id, Clip.guid, Clip.url)).all()
+        audited = [
+            json.loads(changes)["count"]
+            for (changes,) in session.execute(
+                select(AuditLog.changes).where(
+                    AuditLog.entity == "clips", AuditLog.action == "insert"
+                )
+            )
+        ]
+    expected = len({two_desk_link(f, i) for f in range(12) for i in range(30)})
+    assert len(rows) == expected
+    assert len({url for _f, _g, url in rows}) == len(rows)  # no link twice
+    assert len({(f, g) for f, g, _u in rows}) == len(rows)
+    assert sum(r["new_clips"] for r in results) == expected == sum(audited)
+    assert check(db).ok
+
+
+def test_a_parse_past_its_deadline_is_recorded_and_the_next_run_recovers(
+    db, feed_server: FeedServer
+) -> None:
+    url = feed_server.add("/big.xml", numbered_rss(1000, prefix="big"))
+    ids = add_feeds(db, {"big": url})
+    late = fetch_all(db, now=NOW, limits=LIMITS, topics=[], parse_timeout_s=0.001)
+    (result,) = late.feeds
+    assert (result.status, result.error) == (
+        "error",
+        "parsing took longer than 0.001 s: not read",
+    )
+    assert health(db, ids["big"]).last_error == "parsing took longer than 0.001 s: not read"
+    assert clip_count(db) == 0
+    again = fetch_all(db, now=NOW + timedelta(minutes=20), limits=LIMITS, topics=[])
+    assert (again.fetched, again.new_clips) == (1, 1000)  # a fresh parser pool

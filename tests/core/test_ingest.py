@@ -1,0 +1,413 @@
+"""Storing feeds: dedupe, story grouping, topics, health, audit; nothing stored is lost."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import AuditLog, Clip, ClipTopic, Feed
+from db.schema import check
+from deskterm.core import feeds, topics
+from deskterm.core.errors import InputError
+from deskterm.core.feed_parse import Entry, ParsedFeed, parse_feed
+from deskterm.core.fetch import FetchResult
+from deskterm.core.fetcher import fetch_all
+from deskterm.core.ingest import FeedOutcome, backoff, load_plans, store_outcomes
+from deskterm.core.stories import also_in
+from tests.core.feedserver import DUPLICATE_GUIDS, rss, rss_item
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+WIRE = (
+    "The council voted seven to two on Monday night to approve the harbor redevelopment "
+    "plan after four hours of public comment from residents and business owners."
+)
+
+
+def add(db, name: str, tmp_path: Path, data: bytes = b"<rss/>", **options) -> int:
+    path = tmp_path / f"{name}.xml"
+    path.write_bytes(data)
+    return feeds.add_feed(db, url=str(path), name=name, **options).id
+
+
+def outcome(db, feed_id: int, data: bytes, *, now: datetime = NOW) -> FeedOutcome:
+    with db.read() as session:
+        (plan,) = load_plans(session, feed_ids=[feed_id])
+    parsed = parse_feed(data, fetched_at=now)
+    return FeedOutcome(plan, FetchResult(feed_id, plan.url, "ok"), parsed)
+
+
+def store(db, *pairs: tuple[int, bytes], now: datetime = NOW, compiled=()) -> list:
+    return store_outcomes(
+        db, [outcome(db, fid, data, now=now) for fid, data in pairs], topics=compiled, now=now
+    )
+
+
+def clips(db) -> list[Clip]:
+    with db.read() as session:
+        rows = list(session.scalars(select(Clip).order_by(Clip.id)))
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+def feed_row(db, feed_id: int) -> Feed:
+    with db.read() as session:
+        row = session.get(Feed, feed_id)
+        session.expunge(row)
+        return row
+
+
+def item(title: str, guid: str, link: str, *, at: datetime = NOW, text: str = "") -> str:
+    return rss_item(title, guid=guid, link=link, published=at, description=text)
+
+
+def test_the_same_entry_is_never_stored_twice(db, tmp_path: Path) -> None:
+    herald = add(db, "herald", tmp_path)
+    weekly = add(db, "weekly", tmp_path)
+    doc = rss(
+        [
+            item("Harbor plan approved by council", "h-1", "https://herald.example/1"),
+            item("Library hours cut in budget", "h-2", "https://herald.example/2?utm_source=rss"),
+        ]
+    )
+    first = store(db, (herald, doc))
+    assert [r.new_clips for r in first] == [2]
+    assert store(db, (herald, doc))[0].new_clips == 0  # same GUIDs in the same feed
+    # another feed carrying the same canonical link is the same entry
+    other = rss([item("Library hours cut", "w-9", "https://HERALD.example/2#comments")])
+    assert store(db, (weekly, other))[0].new_clips == 0
+    assert store(db, (herald, DUPLICATE_GUIDS))[0].new_clips == 2  # "same" once, "other"
+    assert len(clips(db)) == 4
+    assert {c.url for c in clips(db)} >= {"https://herald.example/2"}
+
+
+def test_syndicated_copies_become_one_story(db, tmp_path: Path) -> None:
+    herald, kpac, radio, blog = (add(db, n, tmp_path) for n in ("herald", "kpac", "radio", "blog"))
+    store(db, (herald, rss([item("Harbor plan approved by council", "h1", "https://h.example/1")])))
+    # the same title (case and punctuation aside) a day later: a copy
+    later = NOW + timedelta(hours=20)
+    store(
+        db,
+        (
+            kpac,
+            rss([item("HARBOR PLAN APPROVED BY COUNCIL!", "k1", "https://k.example/1", at=later)]),
+        ),
+        now=later,
+    )
+    # the same title three days later: another story
+    much_later = NOW + timedelta(days=3)
+    store(
+        db,
+        (radio, rss([item("Harbor plan approved by council", "r1", "https://r.example/1",
+                          at=much_later)])),
+        now=much_later,
+    )  # fmt: skip
+    # different title, the same body text from another feed: a copy by content hash
+    store(
+        db, (blog, rss([item("Neighbors react to vote", "b1", "https://b.example/1", text=WIRE)]))
+    )
+    store(db, (kpac, rss([item("Council says yes to harbor", "k2", "https://k.example/2",
+                                text=WIRE.upper())])))  # fmt: skip
+    by_guid = {c.guid: c for c in clips(db)}
+    assert by_guid["h1"].story_id is None
+    assert by_guid["k1"].story_id == by_guid["h1"].id
+    assert by_guid["r1"].story_id is None
+    assert by_guid["b1"].story_id is None and by_guid["k2"].story_id == by_guid["b1"].id
+    assert [c.id for c in also_in(db, by_guid["h1"].id)] == [by_guid["k1"].id]
+    assert [c.feed for c in also_in(db, by_guid["k1"].id)] == ["herald"]
+    assert also_in(db, by_guid["r1"].id) == []
+
+
+def test_copies_within_one_run_and_one_document_are_grouped(db, tmp_path: Path) -> None:
+    a, b = add(db, "a", tmp_path), add(db, "b", tmp_path)
+    title = "Water main break floods Harborview streets"
+    doc_a = rss(
+        [
+            item(title, "a1", "https://a.example/1"),
+            item(title + " (update)", "a2", "https://a.example/2", at=NOW + timedelta(hours=1)),
+            item(title, "a3", "https://a.example/3", at=NOW + timedelta(hours=2)),
+        ]
+    )
+    doc_b = rss([item(title, "b1", "https://b.example/1", at=NOW + timedelta(minutes=30))])
+    store(db, (a, doc_a), (b, doc_b))
+    by_guid = {c.guid: c for c in clips(db)}
+    root = by_guid["a1"].id
+    assert by_guid["a1"].story_id is None
+    assert by_guid["a3"].story_id == root and by_guid["b1"].story_id == root
+    assert by_guid["a2"].story_id is None  # a different title
+    assert sorted(c.id for c in also_in(db, root)) == sorted([by_guid["b1"].id, by_guid["a3"].id])
+
+
+def test_generic_titles_are_not_grouped(db, tmp_path: Path) -> None:
+    a, b = add(db, "a", tmp_path), add(db, "b", tmp_path)
+    store(db, (a, rss([item("Update", "a1", "https://a.example/1")])))
+    store(db, (b, rss([item("Update", "b1", "https://b.example/1")])))
+    assert [c.story_id for c in clips(db)] == [None, None]
+
+
+def test_topics_tag_new_clips_and_priority_one_is_announced(db, tmp_path: Path) -> None:
+    urgent = topics.add_topic(db, name="Water", query='"water main" OR boil*', priority=1)
+    budget = topics.add_topic(db, name="Budget", query="budget", priority=2)
+    feed = add(
+        db,
+        "herald",
+        tmp_path,
+        rss(
+            [
+                item("Water main break floods streets", "w1", "https://h.example/w1"),
+                item("Budget gap grows", "b1", "https://h.example/b1"),
+                item("Boil-water advisory and budget talks", "x1", "https://h.example/x1"),
+                item("Parade route announced", "p1", "https://h.example/p1"),
+            ]
+        ),
+    )
+    summary = fetch_all(db, now=NOW, due_only=False)
+    assert summary.new_clips == 4
+    by_guid = {c.guid: c.id for c in clips(db)}
+    with db.read() as session:
+        tags = {
+            (clip_id, topic_id): terms
+            for clip_id, topic_id, terms in session.execute(
+                select(ClipTopic.clip_id, ClipTopic.topic_id, ClipTopic.matched_terms)
+            )
+        }
+    assert set(tags) == {
+        (by_guid["w1"], urgent.id),
+        (by_guid["b1"], budget.id),
+        (by_guid["x1"], urgent.id),
+        (by_guid["x1"], budget.id),
+    }
+    assert tags[(by_guid["w1"], urgent.id)] == topics.encode_terms(["water main"])
+    assert sorted(summary.new_priority_matches) == sorted(
+        [
+            (by_guid["w1"], "Water main break floods streets", "Water", 1),
+            (by_guid["x1"], "Boil-water advisory and budget talks", "Water", 1),
+        ]
+    )
+    # a re-match by the topics module sees the same stored terms: nothing to change
+    result = topics.rematch_topic(db, urgent.id, now=NOW + timedelta(minutes=1))
+    assert (result.added, result.removed, result.changed) == (0, 0, 0)
+    assert feed == 1
+
+
+def test_health_on_success_failure_warning_and_move(db, tmp_path: Path) -> None:
+    feed_id = add(db, "herald", tmp_path)
+    plan_doc = rss([item("Harbor plan approved by council", "h1", "https://h.example/1")])
+    with db.read() as session:
+        (plan,) = load_plans(session, feed_ids=[feed_id])
+    failed = FetchResult(feed_id, plan.url, "error", http_status=503, error="HTTP 503",
+                         retry_after_s=7200)  # fmt: skip
+    for attempt in (1, 2):
+        (result,) = store_outcomes(db, [FeedOutcome(plan, failed)], now=NOW)
+        assert result.status == "error"
+        row = feed_row(db, feed_id)
+        assert row.consecutive_errors == attempt and row.last_error == "HTTP 503"
+        assert row.next_fetch_at == NOW + timedelta(hours=2)  # Retry-After beats 10/20 min
+    moved = FetchResult(feed_id, plan.url, "ok", http_status=200, etag='"e1"',
+                        moved_to="https://new.example/rss")  # fmt: skip
+    parsed = parse_feed(plan_doc, fetched_at=NOW)
+    (result,) = store_outcomes(db, [FeedOutcome(plan, moved, parsed)], now=NOW)
+    row = feed_row(db, feed_id)
+    assert (row.consecutive_errors, row.last_error, row.last_status, row.etag) == (
+        0,
+        "",
+        "ok",
+        '"e1"',
+    )
+    assert row.warning == "moved permanently to https://new.example/rss; update the feed's address"
+    assert row.version == 1  # health is bookkeeping: an open editor does not go stale
+
+
+def test_a_failing_feed_keeps_what_it_stored(db, tmp_path: Path) -> None:
+    feed_id = add(db, "herald", tmp_path)
+    store(db, (feed_id, rss([item("Harbor plan approved", "h1", "https://h.example/1")])))
+    with db.read() as session:
+        (plan,) = load_plans(session, feed_ids=[feed_id])
+    for data in (b"<html><body>gone</body></html>", b""):
+        parsed = parse_feed(data, fetched_at=NOW)
+        store_outcomes(
+            db, [FeedOutcome(plan, FetchResult(feed_id, plan.url, "ok"), parsed)], now=NOW
+        )
+    assert len(clips(db)) == 1
+    assert feed_row(db, feed_id).last_error == "empty document"
+
+
+def test_one_feeds_bad_data_does_not_cost_the_others(db, tmp_path: Path) -> None:
+    good, bad = add(db, "good", tmp_path), add(db, "bad", tmp_path)
+    good_outcome = outcome(db, good, rss([item("Harbor plan approved", "g1", "https://g.ex/1")]))
+    poisoned = Entry(
+        guid="p1", url=None, url_key=None, title=None,  # type: ignore[arg-type]
+        summary="", author="", published_at=NOW, dated=True, title_key="", content_hash=None,
+    )  # fmt: skip
+    bad_outcome = outcome(db, bad, rss([]))
+    bad_outcome = FeedOutcome(bad_outcome.plan, bad_outcome.fetch, ParsedFeed((poisoned,)))
+    results = store_outcomes(db, [bad_outcome, good_outcome], now=NOW)
+    assert [(r.name, r.status, r.new_clips) for r in results] == [
+        ("bad", "error", 0),
+        ("good", "ok", 1),
+    ]
+    assert feed_row(db, bad).last_error.startswith("could not store the feed's entries")
+
+
+def test_a_removed_feed_is_reported_not_stored(db, tmp_path: Path) -> None:
+    feed_id = add(db, "gone", tmp_path)
+    pending = outcome(db, feed_id, rss([item("Harbor plan approved", "g1", "https://g.ex/1")]))
+    feeds.remove_feed(db, feed_id)
+    (result,) = store_outcomes(db, [pending], now=NOW)
+    assert (result.status, result.error) == ("error", "the feed was removed")
+
+
+def test_bulk_writes_are_audited(db, tmp_path: Path) -> None:
+    a, b = add(db, "a", tmp_path), add(db, "b", tmp_path)
+    store(
+        db,
+        (a, rss([item("Harbor plan approved", "a1", "https://a.ex/1")])),
+        (b, rss([item("Library hours cut", "b1", "https://b.ex/1")])),
+    )
+    with db.read() as session:
+        rows = session.execute(
+            select(AuditLog.entity, AuditLog.action, AuditLog.changes)
+            .where(AuditLog.entity.in_(["clips", "feeds"]))
+            .order_by(AuditLog.id)
+        ).all()
+    inserts = [json.loads(changes) for entity, _, changes in rows if entity == "clips"]
+    assert [(c["feed_id"], c["count"], c["first_id"], c["last_id"]) for c in inserts] == [
+        (a, 1, 1, 1),
+        (b, 1, 2, 2),
+    ]
+    health = [
+        json.loads(changes)
+        for entity, action, changes in rows
+        if entity == "feeds" and action == "update"
+    ]
+    assert health[-1]["fetched"] == f"{a},{b}"
+    assert "last_status 'never' -> 'ok'" in health[-1][f"feed_{a}"]
+    assert check(db).ok
+
+
+def test_backoff_doubles_and_stops_at_a_day() -> None:
+    assert [backoff(10, n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
+    assert backoff(10, 30) == timedelta(hours=24)
+    assert backoff(10, 1, retry_after_s=3600) == timedelta(hours=1)
+
+
+# --- the registry's health view and removal -------------------------------------------------
+
+
+def test_feed_health_lists_failing_then_stale_then_warned(db, tmp_path: Path) -> None:
+    ok, failing, stale, warned, never = (
+        add(db, n, tmp_path) for n in ("ok", "failing", "stale", "warned", "never")
+    )
+    with db.transaction() as session:
+        for feed_id, values in (
+            (ok, {"last_fetch_at": NOW, "last_status": "ok"}),
+            (failing, {"last_fetch_at": NOW, "last_status": "error", "consecutive_errors": 3,
+                       "last_error": "HTTP 500"}),
+            (stale, {"last_fetch_at": NOW - timedelta(hours=2), "last_status": "ok"}),
+            (warned, {"last_fetch_at": NOW, "last_status": "ok", "warning": "ill-formed XML"}),
+        ):  # fmt: skip
+            row = session.get(Feed, feed_id)
+            for key, value in values.items():
+                setattr(row, key, value)
+    found = feeds.feed_health(db, now=NOW)
+    assert [(h.id, h.problem) for h in found] == [
+        (failing, "failing"),
+        (never, "stale"),
+        (stale, "stale"),
+        (warned, "warning"),
+    ]
+    assert found[0].detail == "HTTP 500 (3 times in a row)"
+    assert found[2].detail == "not fetched for 2 h"
+    feeds.set_feed_enabled(db, failing, False)
+    assert failing not in {h.id for h in feeds.feed_health(db, now=NOW)}
+
+
+def test_removing_a_feed_with_clips_needs_consent(db, tmp_path: Path) -> None:
+    feed_id = add(db, "herald", tmp_path)
+    store(db, (feed_id, rss([item("Harbor plan approved", "h1", "https://h.example/1")])))
+    with pytest.raises(InputError, match="has 1 clip"):
+        feeds.remove_feed(db, feed_id)
+    assert len(clips(db)) == 1
+    assert feeds.remove_feed(db, feed_id, delete_clips=True) == 1
+    assert clips(db) == []
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Feed)) == 0
+
+
+def test_rows_prepared_by_the_parser_match_rows_built_by_the_writer(db, tmp_path: Path) -> None:
+    """fetch_all has the parser processes build each clip's SQLite row; store_outcomes
+    without them builds rows itself. Both must store exactly the same values."""
+    from db.engine import Actor, Database
+    from db.schema import upgrade
+
+    doc = rss(
+        [
+            item("Water main break floods streets", "w1", "https://h.example/w1?utm_source=x",
+                 text=WIRE),
+            item("Budget gap grows", "b1", "https://h.example/b1", at=NOW - timedelta(days=1)),
+            item("Water main break floods streets", "w2", "https://h.example/w2"),
+        ]
+    )  # fmt: skip
+    other = Database(str(tmp_path / "other.sqlite3"), actor=Actor("AB", "test-host"))
+    upgrade(other)
+    try:
+        for desk in (db, other):
+            topics.add_topic(desk, name="Water", query='"water main"', priority=1)
+            topics.add_topic(desk, name="Budget", query="budget")
+            add(desk, "herald", tmp_path, doc)
+        fetch_all(db, now=NOW, due_only=False)  # prepared rows
+        store(other, (1, doc), compiled=compiled_topics(other))  # the writer's own rows
+
+        def dump(desk) -> tuple[list, list]:
+            with desk.read() as session:
+                clip_rows = session.execute(select(Clip.__table__).order_by(Clip.id)).all()
+                tag_rows = session.execute(
+                    select(ClipTopic.__table__).order_by(ClipTopic.clip_id, ClipTopic.topic_id)
+                ).all()
+            return [tuple(r) for r in clip_rows], [tuple(r) for r in tag_rows]
+
+        assert dump(db) == dump(other)
+        assert len(dump(db)[0]) == 3 and len(dump(db)[1]) == 3
+    finally:
+        other.dispose()
+
+
+def compiled_topics(desk) -> list:
+    with desk.read() as session:
+        return topics.compile_topics(session)
+
+
+def test_bulk_rows_store_values_exactly_as_the_orm_does(db, tmp_path: Path) -> None:
+    """Times are compared as text in SQLite (keyset windows): a bulk row must hold the
+    same text the ORM writes for the same time ("... 12:00:00.000000", not "12:00:00")."""
+    from sqlalchemy import text
+
+    from deskterm.core import clips as clip_ops
+
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # no microseconds: the telling case
+    orm_feed = feeds.add_feed(db, url="https://orm.example/rss", name="orm").id
+    clip_ops.add_clip(db, feed_id=orm_feed, guid="o1", title="By the ORM", url=None,
+                      published_at=at)  # fmt: skip
+    fetched = add(db, "fetched", tmp_path, rss([item("Fetched story one", "f1", "https://f.ex/1",
+                                                     at=at)]))  # fmt: skip
+    fetch_all(db, now=at, due_only=False)  # rows prepared in the parser process
+    written_doc = rss([item("Written story two", "w1", "https://w.ex/1", at=at)])
+    written = add(db, "written", tmp_path, written_doc)
+    store(db, (written, written_doc), now=at)  # rows built by the writer
+    with db.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT feed_id, published_at, fetched_at, typeof(is_read), is_read FROM clips"
+                " ORDER BY id"
+            )
+        ).all()
+    by_feed = {row[0]: row[1:] for row in rows}
+    assert set(by_feed) == {orm_feed, fetched, written}
+    published = {values[0] for values in by_feed.values()}
+    assert published == {"2026-11-23 09:00:00.000000"}
+    assert by_feed[fetched][1] == by_feed[written][1] == "2026-11-23 09:00:00.000000"
+    assert {values[2:] for values in by_feed.values()} == {("integer", 0)}
