@@ -24,8 +24,9 @@ run: $(VENV)/.installed
 	@test -f $(DEMO_DB) || $(BIN)/deskterm --db $(DEMO_DB) init --demo
 	$(BIN)/deskterm --db $(DEMO_DB)
 
+# Tests run on every core (pytest-xdist); the snapshot tests share one worker (loadgroup).
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench

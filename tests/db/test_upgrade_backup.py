@@ -37,7 +37,9 @@ def test_upgrade_of_an_older_database_backs_it_up_before_migrating(db, db_path, 
     copy = sqlite3.connect(backup_path)
     try:
         assert copy.execute("SELECT name FROM outlets").fetchall() == [("Alder Daily Herald",)]
-        assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == (schema.KNOWN_REVISIONS[-2],)
+        assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            schema.KNOWN_REVISIONS[-2],
+        )
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
         copy.close()

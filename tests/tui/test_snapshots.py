@@ -19,6 +19,9 @@ from deskterm.core.demo import load_demo
 from tests.tui.conftest import FIXED_NOW, fixed_clock
 from tests.tui.test_desk import wait_loaded
 
+# Under pytest-xdist these run on one worker: they share the fixed database path below.
+pytestmark = pytest.mark.xdist_group("desk-snapshots")
+
 # A fixed path: the status bar shows where the database is.
 SNAPSHOT_DB = Path("/tmp/deskterm-snapshots/demo.sqlite3")
 
