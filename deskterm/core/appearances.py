@@ -45,7 +45,9 @@ from deskterm.core.calendar import (
     LOOKBACK,
     Occurrence,
     all_occurrences,
+    fold_leader,
     iter_chunks,
+    names_leader,
     occurrence_of,
     parse_exdates,
     root_uid,
@@ -137,10 +139,14 @@ def leader_overlaps(occurrences: Sequence[Occurrence]) -> frozenset[tuple[int, d
     """The (event_id, start) of every occurrence that overlaps another one sharing a
     leader (the rules are in the module docstring)."""
     by_leader: dict[str, list[Occurrence]] = {}
-    for occ in occurrences:
-        if occ.status == EventStatus.CANCELLED or occ.kind in MARKER_KINDS:
-            continue
-        for name in {_folded(leader) for leader in occ.leaders}:
+    counted = [
+        occ
+        for occ in occurrences
+        if occ.status != EventStatus.CANCELLED and occ.kind not in MARKER_KINDS
+    ]
+    person = _people({_folded(leader) for occ in counted for leader in occ.leaders})
+    for occ in counted:
+        for name in {person[_folded(leader)] for leader in occ.leaders}:
             if name:
                 by_leader.setdefault(name, []).append(occ)
     found: set[tuple[int, datetime]] = set()
@@ -169,7 +175,16 @@ def _end(occ: Occurrence) -> datetime:
 
 
 def _folded(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    return fold_leader(name)
+
+
+def _people(names: set[str]) -> dict[str, str]:
+    """Each folded name -> the person it stands for: a title and the titled name
+    ("mayor" and "mayor elena castellanos") are one person (see ``names_leader``)."""
+    return {
+        name: min((t for t in names if name.startswith(t + " ")), key=len, default=name)
+        for name in names
+    }
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -252,7 +267,7 @@ def media_slots(
                     unindexed(Event.starts_at) < high,
                 )
             )
-            if wanted in {_folded(n) for n in split_list(row.leaders)}
+            if names_leader(split_list(row.leaders), wanted)
         ]
         overrides: dict[int, dict[datetime, Event]] = {}
         for chunk in iter_chunks([row.id for row in rows]):
@@ -360,7 +375,7 @@ def _changed(child: Event, row: Event, leader: str) -> _Date:
     when = child.recurrence_id or child.starts_at
     if child.status == EventStatus.CANCELLED:
         return _Date(when, occ, "cancelled")
-    if leader not in {_folded(name) for name in occ.leaders}:
+    if not names_leader(occ.leaders, leader):
         return _Date(when, occ, "leader absent")
     if child.status == EventStatus.POSTPONED:
         return _Date(when, occ, "not held")

@@ -784,8 +784,21 @@ def unindexed(column: Any) -> UnaryExpression[Any]:
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
+def fold_leader(name: str) -> str:
+    """A leader's name compared ignoring case and spacing."""
+    return " ".join(name.split()).casefold()
+
+
+def names_leader(names: Iterable[str], wanted: str) -> bool:
+    """True if one of ``names`` is the leader ``wanted``: the same name ignoring case and
+    spacing, or that title followed by a personal name (``Mayor`` names
+    ``Mayor Elena Castellanos``), as the key leaders in the config are titles."""
+    key = fold_leader(wanted)
+    return any((name := fold_leader(n)) == key or name.startswith(key + " ") for n in names)
+
+
 def _has_leader(row: Any, leader: str | None) -> bool:
-    return leader is None or any(name.casefold() == leader for name in split_list(row.leaders))
+    return leader is None or names_leader(split_list(row.leaders), leader)
 
 
 def overridden_starts(

@@ -76,6 +76,7 @@ from deskterm.core.calendar import (
     UID_MAX,
     day_start,
     iter_chunks,
+    names_leader,
     parse_exdates,
     parse_kind,
     parse_status,
@@ -976,13 +977,9 @@ def _all_masters(
         if not rows:
             return
         after = rows[-1].id
-        page = [r for r in rows if leader is None or leader in _folded(r.leaders)]
+        page = [r for r in rows if leader is None or names_leader(split_list(r.leaders), leader)]
         if page:
             yield page
-
-
-def _folded(leaders: str) -> set[str]:
-    return {name.casefold() for name in split_list(leaders)}
 
 
 def _ids_in_range(
@@ -1007,10 +1004,12 @@ def _ids_in_range(
             )
         )
         for event_id, parent_id, leaders in rows:
-            if leader is None or leader in _folded(leaders):
+            if leader is None or names_leader(split_list(leaders), leader):
                 ids.add(parent_id or event_id)
         for row in session.execute(series_query(filters, end)):
-            if row.id in ids or (leader is not None and leader not in _folded(row.leaders)):
+            if row.id in ids or (
+                leader is not None and not names_leader(split_list(row.leaders), leader)
+            ):
                 continue
             skip = set(parse_exdates(row.exdates))
             if scheduled(row, start, end, limit=1, skip=skip):

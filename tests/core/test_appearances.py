@@ -69,6 +69,40 @@ def test_overlapping_times_sharing_a_leader_clash():
     assert leader_overlaps([a]) == frozenset()
 
 
+def test_a_title_and_the_titled_name_are_one_leader():
+    a = occ(1, utc(2026, 11, 24, 13), utc(2026, 11, 24, 14), ("Mayor",))
+    b = occ(2, utc(2026, 11, 24, 13, 30), utc(2026, 11, 24, 15), ("Mayor Elena Castellanos",))
+    c = occ(3, utc(2026, 11, 24, 13), utc(2026, 11, 24, 14), ("Deputy Mayor Marcus Bell",))
+    assert leader_overlaps([a, b, c]) == {a.key, b.key}
+
+
+def test_a_leader_filter_by_title_finds_the_titled_names(db):
+    from deskterm.core.ics import export_ics
+
+    for title, leaders in (
+        ("Ribbon cutting", ["Mayor Elena Castellanos"]),
+        ("Radio guest spot", ["Deputy Mayor Marcus Bell"]),
+        ("Budget briefing", ["mayor"]),
+    ):
+        create_event(
+            db,
+            title=title,
+            kind="public_appearance",
+            starts_at=ny(2026, 12, 1, 9),
+            ends_at=ny(2026, 12, 1, 10),
+            timezone="America/New_York",
+            leaders=leaders,
+        )
+    found = occurrences(db, utc(2026, 11, 30), utc(2026, 12, 7), leader="Mayor")
+    assert sorted(o.title for o in found) == ["Budget briefing", "Ribbon cutting"]
+    exported = export_ics(db, leader="Mayor").decode()
+    assert "Ribbon cutting" in exported and "Budget briefing" in exported
+    assert "Radio guest spot" not in exported
+    report = appearance_report(db, "Mayor", utc(2026, 11, 30), utc(2026, 12, 7), now=NOW)
+    assert sorted(o.title for o in report.appearances) == ["Budget briefing", "Ribbon cutting"]
+    assert {o.title for o in report.clashes} == {"Budget briefing", "Ribbon cutting"}
+
+
 def test_an_occurrence_inside_a_long_one_and_chains_of_clashes():
     long = occ(1, utc(2026, 11, 24, 9), utc(2026, 11, 24, 17))
     first = occ(2, utc(2026, 11, 24, 10), utc(2026, 11, 24, 11))
