@@ -71,10 +71,14 @@ class CliContext:
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         cells = [[clean_cell(c) for c in row] for row in rows]
-        widths = [len(h) for h in headers]
-        for row in cells:
-            for i, cell in enumerate(row):
-                widths[i] = max(widths[i], len(cell))
-        self.out("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-        for row in cells:
-            self.out("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        widths = [
+            max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)
+        ]
+        lines = [headers, *cells]
+        # One write: a month's calendar is thousands of lines.
+        self.stdout.write(
+            "".join(
+                "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n"
+                for line in lines
+            )
+        )

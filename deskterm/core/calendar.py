@@ -48,6 +48,7 @@ from db.enums import EventKind, EventStatus
 from db.errors import NotFoundError
 from db.models import Event
 from db.versioning import load_for_update
+from deskterm.core.config import local_zone_name
 from deskterm.core.errors import InputError
 from deskterm.core.fields import (
     MAX_LIST,
@@ -373,30 +374,11 @@ def canonical_rule(text: str, zone: tzinfo, *, all_day: bool) -> str:
 
 def desk_zone_name(setting: str) -> str:
     """The IANA name of the desk's zone (``Settings.timezone``): the setting itself, or for
-    ``"local"`` the machine's zone (``TZ``, ``/etc/timezone`` or the ``/etc/localtime``
-    link), else ``"UTC"``. New events and floating iCalendar times take this zone."""
+    ``"local"`` the machine's zone (see ``config.local_zone_name``), else ``"UTC"``. New
+    events and floating iCalendar times take this zone."""
     if setting != "local":
         return zone_named(setting).key
-    import contextlib
-    import os
-    from pathlib import Path
-
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
-    with contextlib.suppress(OSError):
-        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
-    try:
-        target = str(Path("/etc/localtime").resolve())
-        if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    except OSError:
-        pass
-    for name in candidates:
-        if name and ".." not in name and not name.startswith("/"):
-            try:
-                return ZoneInfo(name).key
-            except (ZoneInfoNotFoundError, ValueError, OSError):
-                continue
-    return "UTC"
+    return local_zone_name() or "UTC"
 
 
 def _check_rule_repeats(rule: rrule, wall_start: datetime) -> None:

@@ -355,3 +355,24 @@ def test_user_flag_reaches_audit_rows(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         users = {row[0] for row in conn.execute("SELECT user FROM audit_log")}
     assert "ZZ" in users, users
+
+
+def test_every_command_is_mapped_to_the_module_that_registers_it():
+    from deskterm.cli.main import COMMANDS, build_parser
+
+    full = build_parser()
+    registered = next(a for a in full._actions if a.dest == "command").choices
+    assert set(registered) == set(COMMANDS)
+    for name in COMMANDS:  # a parser built for one command still parses it
+        parser = build_parser(["--db", "x.sqlite3", name, "--help"])
+        choices = next(a for a in parser._actions if a.dest == "command").choices
+        assert name in choices
+
+
+def test_the_command_is_found_past_global_options():
+    from deskterm.cli.main import command_in
+
+    assert command_in(["--db", "calendar", "--user", "AB", "tasks", "list"]) == "tasks"
+    assert command_in(["--json", "clips", "list"]) == "clips"
+    assert command_in(["--db=x", "--", "fetch"]) == "fetch"
+    assert command_in(["--debug"]) is None
