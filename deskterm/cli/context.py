@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from db.engine import Database
 from deskterm.core.config import Settings
-from deskterm.core.text import visible
+from deskterm.core.text import needs_care, visible
 
 
 def _json_default(value: Any) -> Any:
@@ -70,7 +70,9 @@ class CliContext:
             human()
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        cells = [[clean_cell(c) for c in row] for row in rows]
+        cells = [[c if type(c) is str else str(c) for c in row] for row in rows]
+        if needs_care("".join(c for row in cells for c in row)):  # rare: clean each cell
+            cells = [[clean_cell(c) for c in row] for row in cells]
         widths = [
             max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)
         ]

@@ -10,6 +10,11 @@ _BIDI_CONTROLS = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)
 _NEEDS_CARE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+def needs_care(text: str) -> bool:
+    """True if ``visible`` would change ``text`` (one scan for many cells at once)."""
+    return _NEEDS_CARE.search(text) is not None
+
+
 def visible(text: object, *, keep_newlines: bool = False) -> str:
     """Text with control characters made harmless for a terminal.
 
