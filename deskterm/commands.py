@@ -36,14 +36,14 @@ class DeskCommands(Provider):
             for binding in _described(pane):
                 add(
                     f"{pane.TITLE}: {binding.description}",
-                    f"key {binding.key} in the {pane.TITLE} pane",
+                    f"key {self.app.get_key_display(binding)} in the {pane.TITLE} pane",
                     partial(self._run_on_pane, pane, binding.action),
                 )
         for node in (screen, self.app):
             for binding in _described(node):
                 add(
                     binding.description,
-                    f"key {binding.key}",
+                    f"key {self.app.get_key_display(binding)}",
                     partial(node.run_action, binding.action),
                 )
         return commands

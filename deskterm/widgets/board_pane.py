@@ -167,31 +167,27 @@ class BoardPane(ActionsMixin, Pane):
 
     # loading ----------------------------------------------------------------------------
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
-        per_column = WIDE_CARDS if (self.wide or context.text) else COMPACT_CARDS
+        wide = self.wide or bool(context.text) or self._due_soon
+        per_column = WIDE_CARDS if wide else COMPACT_CARDS
         owner = self.app.settings.user if self._mine else None  # type: ignore[attr-defined]
         columns = tasks.board(context.db, per_column=per_column, owner=owner)
         rows: list[Row] = []
         total = 0
         soon = context.now + timedelta(hours=24)
+        # With a filter on, a column counts the cards it shows, not all it holds: a header
+        # saying "DRAFTING · 1" over an empty column reads as a card gone missing.
+        filtering = bool(context.text) or self._due_soon
         for column in columns:
-            total += column.count
-            rows.append(
-                Row(
-                    key=f"column-{column.status.value}",
-                    cells=(
-                        cell(""),
-                        cell(f"{_label(column.status)} · {column.count}", "bold"),
-                        cell(""),
-                        cell(""),
-                    ),
-                    item=column.status,
-                )
-            )
+            header = len(rows)
+            shown = 0
             for task in column.cards:
                 if not text_matches(context.text, task.title, task.owner, task.kind.value):
                     continue
-                if self._due_soon and (task.due_at is None or task.due_at > soon):
+                if self._due_soon and (
+                    task.due_at is None or task.due_at > soon or task.status in DONE
+                ):
                     continue
+                shown += 1
                 due, style = _due(task, context)
                 rows.append(
                     Row(
@@ -205,6 +201,21 @@ class BoardPane(ActionsMixin, Pane):
                         item=task,
                     )
                 )
+            count = shown if filtering else column.count
+            total += count
+            rows.insert(
+                header,
+                Row(
+                    key=f"column-{column.status.value}",
+                    cells=(
+                        cell(""),
+                        cell(f"{_label(column.status)} · {count}", "bold"),
+                        cell(""),
+                        cell(""),
+                    ),
+                    item=column.status,
+                ),
+            )
         filters = [name for on_, name in ((self._mine, "mine"), (self._due_soon, "due 24h")) if on_]
         summary = f"{total} cards" + (f" · {', '.join(filters)}" if filters else "")
         return rows, summary
