@@ -76,11 +76,7 @@ class CliContext:
         widths = [
             max([len(header), *(len(row[i]) for row in cells)]) for i, header in enumerate(headers)
         ]
-        lines = [headers, *cells]
-        # One write: a month's calendar is thousands of lines.
-        self.stdout.write(
-            "".join(
-                "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n"
-                for line in lines
-            )
-        )
+        # One format string for every line and one write: a month's calendar is thousands
+        # of lines.
+        line = "  ".join(f"{{{i}:<{width}}}" for i, width in enumerate(widths)).format
+        self.stdout.write("".join(line(*row).rstrip() + "\n" for row in [headers, *cells]))

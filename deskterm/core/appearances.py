@@ -159,14 +159,14 @@ def leader_overlaps(occurrences: Sequence[Occurrence]) -> frozenset[tuple[int, d
 def _clashes(items: list[Occurrence]) -> set[tuple[int, datetime]]:
     """A sweep by start: each occurrence meets those still running when it starts."""
     found: set[tuple[int, datetime]] = set()
-    running: list[Occurrence] = []
-    for occ in sorted(items, key=lambda o: (o.start, _end(o))):
-        running = [r for r in running if _end(r) > occ.start or r.start == occ.start]
+    running: list[tuple[datetime, datetime, tuple[int, datetime]]] = []  # (start, end, key)
+    for start, end, key in sorted((o.start, _end(o), (o.event_id, o.start)) for o in items):
+        running = [r for r in running if r[1] > start or r[0] == start]
         for other in running:
-            if other.key != occ.key:
-                found.add(other.key)
-                found.add(occ.key)
-        running.append(occ)
+            if other[2] != key:
+                found.add(other[2])
+                found.add(key)
+        running.append((start, end, key))
     return found
 
 
