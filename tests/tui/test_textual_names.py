@@ -15,6 +15,7 @@ import textual
 from textual.app import App
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.scroll_view import ScrollView
 from textual.widgets import DataTable, Input, OptionList, Static
 
 ROOT = Path(__file__).resolve().parents[2] / "deskterm"
@@ -25,7 +26,7 @@ def textual_names() -> set[str]:
     """Every attribute the Textual classes we subclass define or assign."""
     names: set[str] = set()
     sources: set[str] = set()
-    for cls in (App, ModalScreen, Vertical, DataTable, Input, OptionList, Static):
+    for cls in (App, ModalScreen, Vertical, ScrollView, DataTable, Input, OptionList, Static):
         for klass in cls.__mro__:
             names |= set(vars(klass))
             try:
