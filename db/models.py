@@ -215,7 +215,7 @@ class Request(Versioned, Base):
 
     __tablename__ = "requests"
     __table_args__ = (
-        Index("ix_requests_open_deadline", "status", "deadline_at"),
+        Index("ix_requests_open_urgency", "status", "deadline_at", "received_at"),
         Index("ix_requests_assignee", "assignee_id", "status"),
     )
 

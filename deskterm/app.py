@@ -260,7 +260,7 @@ class DeskApp(App[None]):
     def _open_item(self, message: Pane.Open) -> None:
         from deskterm.screens.detail_views import detail_for
 
-        what, loader = detail_for(self.db, message.item, self.tz)
+        what, loader = detail_for(self.db, message.item, self.tz, self.settings.holidays)
         self.push_screen(DetailScreen(what, loader))
 
 

@@ -2,8 +2,8 @@
 
 Two kinds: the deadline of an open request (media, constituent, records) and the publish
 date of a card on the board. Each is one LIMITed range read along an index
-(``ix_requests_open_deadline`` on ``(status, deadline_at)``, ``ix_tasks_publish_at``); the two
-are merged by time and cut at ``limit``.
+(``ix_requests_open_urgency``, led by ``(status, deadline_at)``, and ``ix_tasks_publish_at``);
+the two are merged by time and cut at ``limit``.
 """
 
 from __future__ import annotations

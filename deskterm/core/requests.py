@@ -20,7 +20,7 @@ the due date, and its deadline cannot be set by hand.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
@@ -545,6 +545,21 @@ def _rows_query() -> Select[Any]:
     )
 
 
+class _Values:
+    """A result row's values as plain attributes: reading ~50 columns off a SQLAlchemy
+    ``Row`` by name costs more than building the record (8.6 ms against 3.6 ms for 200)."""
+
+
+def _plain(rows: Sequence[Any]) -> list[Any]:
+    names = tuple(rows[0]._fields)
+    out = []
+    for row in rows:
+        values = object.__new__(_Values)
+        values.__dict__ = dict(zip(names, row, strict=True))
+        out.append(values)
+    return out
+
+
 def _records(session: Session, query: Select[Any]) -> list[RequestRecord]:
     rows = session.execute(query).all()
     if not rows:
@@ -552,12 +567,12 @@ def _records(session: Session, query: Select[Any]) -> list[RequestRecord]:
     initials = staff_initials(session)
     return [
         to_record(
-            row,  # type: ignore[arg-type]  # a Row has the columns as attributes, like Request
+            row,
             initials,
             contact_name=row.linked_contact_name,
             outlet_name=row.linked_outlet_name,
         )
-        for row in rows
+        for row in _plain(rows)
     ]
 
 
@@ -643,29 +658,36 @@ def list_open_requests(
     ``now`` is accepted for symmetry with the panes' clock; the order does not depend on it.
     """
     del now  # ordering by deadline already puts the overdue ones first
-    query = _rows_query().limit(list_limit(limit))
+    # The window's ids are picked first (on the index alone when no filter needs the
+    # linked contact or outlet), then only those rows are read and joined.
+    window = select(Request.id).limit(list_limit(limit))
     wanted = parse_choice(RequestStatus, status, field="status") if status is not None else None
     if wanted is None or wanted in OPEN_STATUSES:
         statuses = (wanted,) if wanted is not None else OPEN_STATUSES
-        query = query.where(Request.status.in_(statuses)).order_by(
+        window = window.where(Request.status.in_(statuses))
+        order: tuple[Any, ...] = (
             Request.deadline_at.is_(None),
             Request.deadline_at,
             Request.received_at,
             Request.id,
         )
     else:
-        query = query.where(Request.status == wanted).order_by(
-            Request.received_at.desc(), Request.id.desc()
-        )
+        window = window.where(Request.status == wanted)
+        order = (Request.received_at.desc(), Request.id.desc())
+    window = window.order_by(*order)
     if kind is not None:
-        query = query.where(Request.kind == parse_choice(RequestKind, kind, field="kind"))
+        window = window.where(Request.kind == parse_choice(RequestKind, kind, field="kind"))
+    needle = " ".join(text.split()) if text else ""
+    if outlet_type is not None or needle:
+        window = window.outerjoin(Contact, Request.contact_id == Contact.id).outerjoin(
+            Outlet, Request.outlet_id == Outlet.id
+        )
     if outlet_type is not None:
-        query = query.where(
+        window = window.where(
             Outlet.type == parse_choice(OutletType, outlet_type, field="outlet_type")
         )
-    needle = " ".join(text.split()) if text else ""
     if needle:
-        query = query.where(
+        window = window.where(
             or_(
                 *(
                     column.icontains(needle, autoescape=True)
@@ -682,10 +704,12 @@ def list_open_requests(
         )
     with db.read() as session:
         if assignee is not None and assignee.strip() == UNASSIGNED:
-            query = query.where(Request.assignee_id.is_(None))
+            window = window.where(Request.assignee_id.is_(None))
         elif assignee is not None and assignee.strip():
             assignee_id = resolve_staff_id(session, assignee, field="assignee")
-            query = query.where(Request.assignee_id == assignee_id)
+            window = window.where(Request.assignee_id == assignee_id)
+        picked = window.subquery("picked")
+        query = _rows_query().join(picked, Request.id == picked.c.id).order_by(*order)
         return _records(session, query)
 
 

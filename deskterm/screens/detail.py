@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,6 +17,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from deskterm.core.text import one_line, visible
+
+# Details are read while the screen is being built (mounting it takes about as long as the
+# read): two threads, as a second view can open before the first has loaded.
+_READERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="detail-read")
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class DetailScreen(Screen[None]):
     def __init__(self, what: str, loader: Callable[[], Detail]) -> None:
         super().__init__()
         self._what = what
-        self._loader = loader
+        self._pending: Future[Detail] = _READERS.submit(loader)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail") as scroll:
@@ -53,16 +59,27 @@ class DetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._load()
+        self._ui_thread = threading.get_ident()
+        self._desk_app = self.app  # the reader thread has no active-app context
+        self._pending.add_done_callback(self._read_done)
 
-    @work(thread=True, exclusive=True)
-    def _load(self) -> None:
-        try:
-            detail = self._loader()
-        except Exception as error:
-            self.app.call_from_thread(self._failed, error)
+    def _read_done(self, pending: Future[Detail]) -> None:
+        """Called in the reader thread, or at once here if the read had already finished."""
+        if threading.get_ident() == self._ui_thread:
+            self._finish(pending)
             return
-        self.app.call_from_thread(self._show, detail)
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self._desk_app.call_from_thread(self._finish, pending)
+
+    def _finish(self, pending: Future[Detail]) -> None:
+        if not self.is_attached:
+            return  # closed before the read finished
+        try:
+            detail = pending.result()
+        except Exception as error:  # shown in the view, never a crash
+            self._failed(error)
+            return
+        self._show(detail)
 
     def _failed(self, error: Exception) -> None:
         self.query_one("#fields", Static).update(Text(f"Could not load: {one_line(error, 200)}"))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import tzinfo
+from collections.abc import Callable, Collection
+from datetime import date, datetime, tzinfo
 from functools import partial
 from typing import Any
 
 from db.engine import Database
-from deskterm.core import calendar, clips, contacts, requests, tasks
+from db.enums import NoteKind
+from deskterm.core import calendar, clips, contacts, requests, tasks, topics
 from deskterm.core.calendar_markers import Marker, MarkerKind
 from deskterm.core.links import linked
+from deskterm.core.statutory import statutory_clock
 from deskterm.screens.detail import Detail
 from deskterm.widgets.timefmt import stamp
 
@@ -39,25 +41,82 @@ def clip_detail(db: Database, clip: clips.ClipRecord, tz: tzinfo) -> Detail:
     )
 
 
-def request_detail(db: Database, request_id: int, tz: tzinfo) -> Detail:
-    r = requests.get_request(db, request_id)
-    notes = requests.list_notes(db, request_id)
+def _when(moment: datetime | None, tz: tzinfo) -> str:
+    return stamp(moment, tz) if moment is not None else "—"
+
+
+def _request_fields(
+    r: requests.RequestRecord, tz: tzinfo, topic: str | None, clock: str | None
+) -> list[tuple[str, str]]:
+    """Every field a press office logs, in the order of the phone call: who, what, by when,
+    who answers, how it was answered, how it came out. Empty optional fields are left out."""
     fields = [
         ("Number", r.number),
         ("Kind", _label(r.kind)),
         ("Status", _label(r.status)),
         ("From", _label(r.requester)),
+        ("Email / phone", " · ".join(v for v in (r.requester_email, r.requester_phone) if v)),
         ("Outlet", _label(r.outlet)),
-        ("Received", stamp(r.received_at, tz) + f" by {_label(r.channel)}"),
-        ("Deadline", stamp(r.deadline_at, tz)),
+        ("Also talking to", r.also_talking_to),
+        ("Received", f"{stamp(r.received_at, tz)} by {_label(r.channel)}"),
+        ("Taken by", r.taken_by or ""),
+        ("Deadline", _when(r.deadline_at, tz)),
+        ("Statutory clock", clock or ""),
         ("Priority", _label(r.priority)),
+        ("Topic", topic or ""),
+        ("Departments", r.departments),
+        ("Language", r.language),
         ("Assigned to", _label(r.assignee)),
         ("Spokesperson", _label(r.spokesperson)),
     ]
-    if r.responded_at:
-        fields.append(("Responded", f"{stamp(r.responded_at, tz)} ({_label(r.response_method)})"))
+    if r.needs_review or r.approver:
+        review = r.review_kind or "review"
+        approved = (
+            f"approved by {r.approver} at {_when(r.approved_at, tz)}"
+            if r.approved_at
+            else "not yet approved"
+        )
+        fields.append(("Review", f"{review} needed · {approved}"))
+    if r.responded_at or r.response_method:
+        fields.append(("Responded", f"{_when(r.responded_at, tz)} ({_label(r.response_method)})"))
+    if r.attribution:
+        fields.append(("Attribution", _label(r.attribution)))
+    if r.embargo_until:
+        fields.append(("Embargo until", _when(r.embargo_until, tz)))
+    if r.published_url:
+        fields.append(("Published story", r.published_url))
+    if r.accuracy:
+        fields.append(("Accuracy", _label(r.accuracy)))
+    if r.follow_up_on:
+        fields.append(("Follow up on", r.follow_up_on.isoformat()))
     if r.closed_at:
         fields.append(("Closed", stamp(r.closed_at, tz)))
+    return [(label, value) for label, value in fields if value]
+
+
+def _clock_text(r: requests.RequestRecord, tz: tzinfo, holidays: Collection[date]) -> str | None:
+    today = datetime.now(tz).date()
+    clock = statutory_clock(r, today=today, holidays=holidays, tz=tz)
+    if clock.due_on is None or clock.remaining is None:
+        return None
+    state = "paused · " if clock.paused else ""
+    left = (
+        f"{clock.remaining} business days left"
+        if clock.remaining >= 0
+        else f"‼ {-clock.remaining} business days late"
+    )
+    return f"{state}due {clock.due_on:%a %d %b %Y} · {left}"
+
+
+def request_detail(
+    db: Database, request_id: int, tz: tzinfo, holidays: Collection[date] = ()
+) -> Detail:
+    """A request with all its fields, its response, and its timeline, with messages to and
+    from the requester kept apart from internal notes."""
+    r = requests.get_request(db, request_id)
+    notes = requests.list_notes(db, request_id)
+    topic = topics.get_topic(db, r.topic_id).name if r.topic_id is not None else None
+    fields = _request_fields(r, tz, topic, _clock_text(r, tz, holidays))
     from deskterm.core.editing import editors
 
     others = editors(db, "requests").get(r.id)
@@ -69,15 +128,18 @@ def request_detail(db: Database, request_id: int, tz: tzinfo) -> Detail:
     sections = []
     if r.response_text:
         sections.append(("Response", [r.response_text]))
+
+    def lines(kinds: tuple[NoteKind, ...]) -> list[str]:
+        return [
+            f"{stamp(n.created_at, tz)}  {_label(n.author)}  [{_label(n.kind)}]  {n.body}"
+            for n in notes
+            if n.kind in kinds
+        ]
+
     sections.append(
-        (
-            "Timeline",
-            [
-                f"{stamp(n.created_at, tz)}  {_label(n.author)}  [{_label(n.kind)}]  {n.body}"
-                for n in notes
-            ],
-        )
+        ("Messages with the requester", lines((NoteKind.TO_REQUESTER, NoteKind.FROM_REQUESTER)))
     )
+    sections.append(("Internal notes", lines((NoteKind.INTERNAL,))))
     return Detail(title=f"{r.number}  {r.subject}", fields=fields, body=body, sections=sections)
 
 
@@ -178,19 +240,22 @@ def outlet_detail(db: Database, outlet_id: int, tz: tzinfo) -> Detail:
     return Detail(title=o.name, fields=fields, body=o.notes, sections=[("Reporters", lines)])
 
 
-def detail_for(db: Database, item: Any, tz: tzinfo) -> tuple[str, Callable[[], Detail]]:
-    """A heading to show at once and the loader for the full view."""
+def detail_for(
+    db: Database, item: Any, tz: tzinfo, holidays: Collection[date] = ()
+) -> tuple[str, Callable[[], Detail]]:
+    """A heading to show at once and the loader for the full view (``holidays``: the
+    city's, for a records request's statutory clock)."""
     if isinstance(item, clips.ClipRecord):
         return item.title, partial(clip_detail, db, item, tz)
     if isinstance(item, requests.RequestRecord):
-        return f"{item.number}  {item.subject}", partial(request_detail, db, item.id, tz)
+        return f"{item.number}  {item.subject}", partial(request_detail, db, item.id, tz, holidays)
     if isinstance(item, tasks.TaskRecord):
         return item.title, partial(task_detail, db, item.id, tz)
     if isinstance(item, calendar.Occurrence):
         return item.title, partial(event_detail, db, item, tz)
     if isinstance(item, Marker):  # a calendar marker opens what it marks
         if item.kind is MarkerKind.DEADLINE:
-            return item.label, partial(request_detail, db, item.id, tz)
+            return item.label, partial(request_detail, db, item.id, tz, holidays)
         return item.label, partial(task_detail, db, item.id, tz)
     if isinstance(item, contacts.ContactRecord):
         return item.name, partial(contact_detail, db, item.id, tz)

@@ -1,0 +1,74 @@
+"""What the detail view of a request shows (the loader runs without a terminal)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from deskterm.core import requests, topics
+from deskterm.core.staff import add_staff
+from deskterm.screens.detail_views import request_detail
+
+
+def test_a_request_detail_shows_every_logged_field_and_keeps_messages_apart(db):
+    add_staff(db, initials="AB", name="Ann Bell", role="pio")
+    topic = topics.add_topic(db, name="Housing", query="housing OR rent")
+    received = datetime.now(UTC) - timedelta(hours=2)
+    made = requests.create_request(
+        db,
+        kind="media",
+        subject="Shelter beds [b]count[/b]",
+        requester="Rita Ames",
+        outlet="KPAC News",
+        questions="How many beds tonight?",
+        deadline=received + timedelta(hours=5),
+        received_at=received,
+        assignee="AB",
+        now=received,
+    )
+    made = requests.update_request(
+        db,
+        made.id,
+        made.version,
+        topic_id=topic.id,
+        also_talking_to="County shelter office",
+        departments="Housing, Parks",
+        published_url="https://kpac.example/beds",
+    )
+    requests.add_note(db, made.id, kind="internal", body="Check the county count first")
+    requests.add_note(db, made.id, kind="to_requester", body="We will have figures by 3")
+
+    detail = request_detail(db, made.id, UTC)
+
+    fields = dict(detail.fields)
+    assert fields["Topic"] == "Housing"
+    assert fields["Also talking to"] == "County shelter office"
+    assert fields["Departments"] == "Housing, Parks"
+    assert fields["Published story"] == "https://kpac.example/beds"
+    assert fields["Assigned to"] == "AB"
+    assert "Statutory clock" not in fields  # a media request has none
+    assert detail.body == "How many beds tonight?"
+    sections = dict(detail.sections)
+    assert [line.split("  ")[-1] for line in sections["Internal notes"]] == [
+        "Check the county count first"
+    ]
+    assert [line.split("  ")[-1] for line in sections["Messages with the requester"]] == [
+        "We will have figures by 3"
+    ]
+
+
+def test_a_records_request_detail_shows_its_statutory_clock(db):
+    received = datetime.now(UTC) - timedelta(days=1)
+    made = requests.create_request(
+        db,
+        kind="records",
+        subject="Emails about the pier contract",
+        requester="Dana Wu",
+        received_at=received,
+        statutory_days=10,
+        now=received,
+    )
+    clock = dict(request_detail(db, made.id, UTC, holidays=(date(2026, 12, 25),)).fields)[
+        "Statutory clock"
+    ]
+    assert clock.startswith("due ")
+    assert "business days left" in clock
