@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from deskterm.widgets.board_pane import BoardPane
 from deskterm.widgets.calendar_pane import CalendarPane
@@ -23,11 +23,15 @@ WIDE_MIN = (100, 30)  # columns, rows: below this the panes stack
 
 
 class DashboardScreen(Screen[None]):
+    # The pane keys are priority bindings: handled as the desk receives them, so the key
+    # after "2" in one burst ("2n") already goes to the Requests pane (a plain binding runs
+    # only once the pane being left has been handed that next key too). In a text field
+    # they type digits (``check_action``).
     BINDINGS = [
-        Binding("1", "focus_pane('news')", "News", show=False),
-        Binding("2", "focus_pane('requests')", "Requests", show=False),
-        Binding("3", "focus_pane('board')", "Board", show=False),
-        Binding("4", "focus_pane('calendar')", "Calendar", show=False),
+        Binding("1", "focus_pane('news')", "News", show=False, priority=True),
+        Binding("2", "focus_pane('requests')", "Requests", show=False, priority=True),
+        Binding("3", "focus_pane('board')", "Board", show=False, priority=True),
+        Binding("4", "focus_pane('calendar')", "Calendar", show=False, priority=True),
         Binding("z", "zoom", "Zoom"),
         Binding("R", "refresh_all", "Reload", show=False),
     ]
@@ -77,6 +81,10 @@ class DashboardScreen(Screen[None]):
         while node is not None and not isinstance(node, Pane):
             node = node.parent
         return node
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # In a text field (a pane's filter) a digit is typed, not a pane key.
+        return not (action == "focus_pane" and isinstance(self.focused, Input))
 
     def action_focus_pane(self, pane_id: str) -> None:
         if self.maximized is not None:

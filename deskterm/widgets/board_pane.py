@@ -23,7 +23,14 @@ from deskterm.core.errors import InputError
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
 from deskterm.widgets.card_column import CardColumn
-from deskterm.widgets.pane import ActionsMixin, FilterInput, Pane, PaneContext, text_matches
+from deskterm.widgets.pane import (
+    ActionsMixin,
+    FilterInput,
+    Pane,
+    PaneContext,
+    focus_at_once,
+    text_matches,
+)
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 
 COMPACT_CARDS = 4  # per column in the dashboard's list
@@ -150,9 +157,9 @@ class BoardPane(ActionsMixin, Pane):
 
     def focus_table(self) -> None:
         if self.wide:
-            self.column_tables()[self._column_index].focus()
+            focus_at_once(self.column_tables()[self._column_index])
         else:
-            self.table.focus()
+            focus_at_once(self.table)
 
     def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
         tables = self.column_tables()

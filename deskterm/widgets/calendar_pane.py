@@ -58,7 +58,7 @@ from deskterm.core.calendar_views import (
 from deskterm.core.config import DEFAULT_LEADERS
 from deskterm.core.text import one_line
 from deskterm.widgets.month_grid import MonthGrid
-from deskterm.widgets.pane import ActionsMixin, FilterInput, Pane, PaneContext
+from deskterm.widgets.pane import ActionsMixin, FilterInput, Pane, PaneContext, focus_at_once
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import stamp
 from deskterm.widgets.week_grid import WeekGrid
@@ -459,11 +459,11 @@ class CalendarPane(ActionsMixin, Pane):
     def focus_table(self) -> None:
         showing = self._showing()
         if showing == "grid":
-            self.week_grid.focus()
+            focus_at_once(self.week_grid)
         elif showing == "month":
-            self.month_grid.focus()
+            focus_at_once(self.month_grid)
         else:
-            self.table.focus()
+            focus_at_once(self.table)
 
     # what is selected ----------------------------------------------------------------------
     def selected_item(self) -> Any:

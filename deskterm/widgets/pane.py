@@ -14,12 +14,22 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from db.engine import Database
 from deskterm.core.text import one_line
 from deskterm.widgets.table import Column, Row, WindowTable
+
+
+def focus_at_once(widget: Widget) -> None:
+    """Focus ``widget`` now. ``Widget.focus`` waits for the next message, so a key typed
+    right after a pane switch ("2n" in one burst) reached the pane being left."""
+    screen = widget.screen
+    screen.set_focus(widget)
+    if screen.focused is not widget:
+        widget.focus()  # not focusable yet (being shown): focus it once it is
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ class Pane(Vertical):
         return self._filter_text
 
     def focus_table(self) -> None:
-        self.table.focus()
+        focus_at_once(self.table)
 
     def _update_title(self) -> None:
         parts = [f"{self.NUMBER} {self.TITLE}"]

@@ -222,7 +222,9 @@ class WindowTable(ScrollView, can_focus=True):
     def _refresh_row(self, index: int) -> None:
         y = index - int(self.scroll_y) + self._header_height
         if 0 <= y < self.scrollable_content_region.height:
-            self.refresh_line(y)
+            # ScrollView.refresh_line takes a line of the content and subtracts the scroll
+            # offset itself: given the line on screen, a scrolled table refreshed nothing
+            self.refresh_line(index + self._header_height)
 
     def on_resize(self) -> None:
         self._update_virtual_size()
