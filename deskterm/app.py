@@ -43,6 +43,10 @@ class DeskApp(App[None]):
         Binding("ctrl+t", "change_theme", "Theme"),
         Binding("F", "fetch_feeds", "Fetch feeds"),
         Binding("C", "contacts", "Contacts"),
+        # Priority: moving on acts as the key arrives, so what is typed after Tab in one
+        # burst (a paste, a fast typist) lands in the next field, not the one being left.
+        Binding("tab", "focus_next", "Next field or pane", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", "Previous field or pane", show=False, priority=True),
     ]
 
     class Changed(Message):

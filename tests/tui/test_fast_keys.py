@@ -29,3 +29,21 @@ async def test_digits_typed_into_a_pane_filter_are_text_not_pane_keys(desk_app):
         pane = app.screen.query_one("#requests")
         await settle(pilot, lambda: pane.filter_text == "2026")
         assert app.screen.focused_pane() is pane
+
+
+async def test_text_typed_after_tab_in_one_burst_lands_in_the_next_field(desk_app):
+    """A phone call typed straight through (a paste, or a fast typist): each Tab moves on
+    before the next characters are handed out."""
+    app = desk_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2", "n")
+        await settle(pilot, lambda: isinstance(app.screen, CaptureForm))
+        form = app.screen
+        await settle(pilot, lambda: form.focused is form.query_one("#requester"))
+        for key in [*"Dana Reyes", "tab", *"KPAC News", "tab", *"Bridge closure"]:
+            char = key if len(key) == 1 else None
+            app.post_message(events.Key("space" if key == " " else key, char))
+        await settle(pilot, lambda: form.query_one("#subject").value == "Bridge closure")
+        assert form.query_one("#requester").value == "Dana Reyes"
+        assert form.query_one("#outlet").value == "KPAC News"
