@@ -335,11 +335,13 @@ def _all_requests(db: Database) -> Iterator[RequestRecord]:
 
 
 def _write_csv(out: TextIO, names: list[str], records: Iterator[RequestRecord]) -> int:
+    from deskterm.core.spreadsheet import as_text_cell
+
     writer = csv.writer(out)
     writer.writerow(names)
     count = 0
     for record in records:
-        writer.writerow([_csv_value(getattr(record, name)) for name in names])
+        writer.writerow([as_text_cell(_csv_value(getattr(record, name))) for name in names])
         count += 1
     return count
 

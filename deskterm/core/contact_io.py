@@ -40,6 +40,7 @@ from deskterm.core.contacts import (
 )
 from deskterm.core.errors import InputError
 from deskterm.core.fields import language_tag
+from deskterm.core.spreadsheet import as_text_cell, from_text_cell
 from deskterm.core.text import one_line
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -490,7 +491,7 @@ def parse_csv(
                 Problem(start, f"{len(record)} fields where the header has {len(header)}")
             )
             continue
-        raw = {name: record[index] for index, name in fields_at.items()}
+        raw = {name: from_text_cell(record[index]) for index, name in fields_at.items()}
         try:
             rows.append(_row(start, raw))
         except InputError as error:
@@ -521,7 +522,7 @@ def write_csv(db: Database, out: TextIO) -> int:
     writer.writerow([CSV_HEADERS[name] for name in FIELDS])
     count = 0
     for record, outlet in iter_contacts(db):
-        writer.writerow([_csv_cell(record, outlet, name) for name in FIELDS])
+        writer.writerow([as_text_cell(_csv_cell(record, outlet, name)) for name in FIELDS])
         count += 1
     return count
 

@@ -286,3 +286,18 @@ def test_letter_in_markdown_and_plain_text(desk, tmp_path, capsys):
     assert result == {"file": str(target), "format": "txt", "request": f"C-{YEAR}-0001"}
     text = target.read_text(encoding="utf-8")
     assert f"Re: Pothole *Elm* St (C-{YEAR}-0001)" in text and text.endswith("\n")
+
+
+def test_export_writes_formula_like_text_as_text(desk, capsys):
+    """A subject typed as "=1+1" or "@SUM(...)" is kept, with the apostrophe spreadsheets
+    read as "this is text"."""
+    db = Database(str(desk), actor=Actor("AB", "test"))
+    try:
+        create_request(db, kind="media", subject="=1+1", requester="@SUM(A1:A9)")
+    finally:
+        db.dispose()
+    code, out, err = cli(desk, capsys, "requests", "export")
+    assert code == 0, err
+    row = next(csv.DictReader(io.StringIO(out, newline="")))
+    assert row["subject"] == "'=1+1"
+    assert row["requester"] == "'@SUM(A1:A9)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -539,3 +540,16 @@ def test_an_import_is_one_audited_transaction(db) -> None:
         ("contacts", "insert"),
         ("outlets", "insert"),
     ]
+
+
+def test_cells_that_look_like_formulas_are_exported_as_text_and_import_back(db, other) -> None:
+    """CSV injection: a spreadsheet must show "=HYPERLINK(...)" as text, never run it."""
+    add_contact(db, name='=HYPERLINK("http://evil.example","Click")', phone="+1 555-0199")
+    data = csv_bytes(db).decode("utf-8")
+    row = next(r for r in csv.reader(io.StringIO(data)) if "HYPERLINK" in "".join(r))
+    assert '\'=HYPERLINK("http://evil.example","Click")' in row
+    assert "'+1 555-0199" in row
+    report = import_contacts(other, read_contacts(data.encode(), source="list.csv"))
+    assert report.added == 1
+    assert contacts_of(other) == contacts_of(db)
+    assert contacts_of(other)[0][0] == '=HYPERLINK("http://evil.example","Click")'
