@@ -4,12 +4,15 @@ _T0 = (time.time(), time.monotonic())  # the first thing this process does: the 
 
 """Launcher for benchmark runs inside tmux.
 
-    python bench/launch.py STAMPFILE [--trace TRACEFILE] -- desk [deskterm args...]
+    python bench/launch.py STAMPFILE [--trace TRACEFILE] [--no-scheduled-fetch] -- desk [args...]
     python bench/launch.py STAMPFILE [--trace TRACEFILE] -- bare
 
 Writes ``time.time() time.monotonic()`` (taken on its first line, before any other import)
 to STAMPFILE, then runs the program in this same process: ``desk`` is the ``deskterm``
 console script (``deskterm.cli.main``), ``bare`` is ``bench/bare_app.py``.
+
+``--no-scheduled-fetch`` turns the desk's fetch schedule off (its first run comes 5 s after
+start): ``F`` still fetches, so a benchmark decides when a fetch runs.
 
 With ``--trace`` it first installs instrumentation (see ``install_trace``) that appends one
 line per event to TRACEFILE: ``KIND MONOTONIC [DETAIL]``. CLOCK_MONOTONIC is system-wide on
@@ -26,14 +29,46 @@ def _write_stamp(path: str) -> None:
 
 
 class Trace:
-    """Append-only event log: one ``os.write`` per line (safe across threads, survives kills)."""
+    """Append-only event log, written by a flusher thread every ``FLUSH_S``.
+
+    Recording an event is a ``deque.append`` (thread-safe, no system call): an ``os.write``
+    per event releases the GIL, and while other threads of the desk are busy (a fetch) the
+    thread that wrote waits up to the switch interval (5 ms) to get it back, so the trace
+    itself would add latency to every key press it stamps. The flusher writes whatever
+    accumulated in one ``os.write``; ``flush()`` runs at exit (the harness quits the app
+    with ``q``). A reader of the file sees events at most ``FLUSH_S`` late.
+    """
+
+    FLUSH_S = 0.025
 
     def __init__(self, path: str) -> None:
+        import atexit
+        import collections
+        import threading
+
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self.queued = 0  # output chunks handed to the writer thread so far (main thread)
+        self._lines: collections.deque[str] = collections.deque()
+        self._write_lock = threading.Lock()
+        threading.Thread(target=self._flush_loop, name="bench-trace", daemon=True).start()
+        atexit.register(self.flush)
 
     def __call__(self, kind: str, detail: object = "") -> None:
-        os.write(self.fd, f"{kind} {time.monotonic()!r} {detail}\n".encode())
+        self._lines.append(f"{kind} {time.monotonic()!r} {detail}\n")
+
+    def flush(self) -> None:
+        with self._write_lock:  # the flusher and atexit: lines stay in order
+            lines = self._lines
+            taken = []
+            while lines:
+                taken.append(lines.popleft())
+            if taken:
+                os.write(self.fd, "".join(taken).encode())
+
+    def _flush_loop(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_S)
+            self.flush()
 
 
 def install_trace(path: str) -> Trace:
@@ -42,7 +77,9 @@ def install_trace(path: str) -> Trace:
     - ``in``: ``XTermParser.feed`` got bytes from the terminal (input thread, right after
       ``os.read``); detail = the data (repr).
     - ``key``: ``App.on_event`` starts handling a Key (main thread); detail = key name.
-    - ``act``: ``DataTable.action_cursor_down/up`` ran (the selection moved).
+    - ``act``: ``DataTable.action_cursor_down/up`` (or ``deskterm``'s ``WindowTable``'s, when
+      it defines its own) ran; detail = action, table id, cursor
+      row before and after, row count (before == after: the selection did not move).
     - ``tick``: the screen's update timer fired (Textual paces frames at ``TEXTUAL_FPS``,
       60 by default): rendering of pending changes starts.
     - ``disp``: ``App._display`` finished queueing one frame; detail = writer sequence number
@@ -54,6 +91,11 @@ def install_trace(path: str) -> Trace:
       pane's ``Loaded`` message handled on the main thread; detail = pane id (``loaded``: pane
       id, rows, milliseconds spent filling the table).
     - ``gc``: a garbage collection that took 1 ms or more; detail = generation, duration.
+    - ``fetch-start``/``fetch-work-end``: the desk's fetch worker (``DeskFetcher._work``,
+      a thread) starts / returns; ``fetch-end``: ``DeskFetcher._finished`` (main thread:
+      status, notifications, pane reloads asked for) returned; detail = the summary line.
+    - ``store-start``/``store-end``: the fetch's writer thread stores one batch
+      (``_Run._store``); detail (end) = feeds, milliseconds.
     """
     trace = Trace(path)
 
@@ -81,15 +123,7 @@ def install_trace(path: str) -> Trace:
 
     App.on_event = on_event  # type: ignore[method-assign]
 
-    for name in ("action_cursor_down", "action_cursor_up"):
-        original_action = getattr(DataTable, name)
-
-        def action(self, _original=original_action, _name=name):  # type: ignore[no-untyped-def]
-            result = _original(self)
-            trace("act", f"{_name} {self.id}")
-            return result
-
-        setattr(DataTable, name, action)
+    _trace_cursor_actions(trace, DataTable)
 
     from textual.screen import Screen
 
@@ -157,11 +191,37 @@ def install_trace(path: str) -> Trace:
 
     def app_run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         trace("run", type(self).__name__)
+        table_module = sys.modules.get("deskterm.widgets.table")
+        window_table = getattr(table_module, "WindowTable", None)
+        if window_table is not None and not issubclass(window_table, DataTable):
+            _trace_cursor_actions(trace, window_table)  # the desk's own table widget
         _trace_panes(trace)
+        _trace_fetches(trace)
         return original_app_run(self, *args, **kwargs)
 
     App.run = app_run  # type: ignore[method-assign]
     return trace
+
+
+def _trace_cursor_actions(trace: Trace, table_class: type) -> None:
+    """``act`` stamps on a table class's own ``action_cursor_down``/``_up``."""
+
+    def row_count(table: object) -> int:
+        count = getattr(table, "row_count", None)
+        if isinstance(count, int):
+            return count
+        return len(getattr(table, "_shown_rows", ()))
+
+    for name in ("action_cursor_down", "action_cursor_up"):
+        original_action = vars(table_class)[name]
+
+        def action(self, _original=original_action, _name=name):  # type: ignore[no-untyped-def]
+            before = self.cursor_row
+            result = _original(self)
+            trace("act", f"{_name} {self.id} {before} {self.cursor_row} {row_count(self)}")
+            return result
+
+        setattr(table_class, name, action)
 
 
 def _trace_panes(trace: Trace) -> None:
@@ -202,6 +262,60 @@ def _trace_panes(trace: Trace) -> None:
                 handlers[index] = (show_loaded, selectors)
 
 
+def _trace_fetches(trace: Trace) -> None:
+    fetcher_module = sys.modules.get("deskterm.fetcher")
+    if fetcher_module is None:
+        return
+    desk_fetcher = fetcher_module.DeskFetcher
+    original_work = desk_fetcher._work
+
+    def work(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trace("fetch-start", "")
+        _trace_store(trace)  # imported here: the desk imports the fetch pipeline lazily
+        try:
+            return original_work(self, *args, **kwargs)
+        finally:
+            trace("fetch-work-end", "")
+
+    desk_fetcher._work = work
+    original_finished = desk_fetcher._finished
+
+    def finished(self, summary, error):  # type: ignore[no-untyped-def]
+        try:
+            return original_finished(self, summary, error)
+        finally:
+            line = summary.line() if summary is not None else f"failed: {error}"
+            trace("fetch-end", line.replace("\n", " "))
+
+    desk_fetcher._finished = finished
+
+
+def _trace_store(trace: Trace) -> None:
+    from deskterm.core import fetcher as core_fetcher
+
+    original_store = core_fetcher._Run._store
+    if getattr(original_store, "_traced", False):
+        return
+
+    def store(self, batch):  # type: ignore[no-untyped-def]
+        trace("store-start", len(batch))
+        began = time.monotonic()
+        try:
+            return original_store(self, batch)
+        finally:
+            trace("store-end", f"{len(batch)} {(time.monotonic() - began) * 1000:.1f}")
+
+    store._traced = True  # type: ignore[attr-defined]
+    core_fetcher._Run._store = store
+
+
+def _no_scheduled_fetch() -> None:
+    """The desk's fetch schedule off (``F`` still fetches): the harness decides when."""
+    from deskterm.fetcher import DeskFetcher
+
+    DeskFetcher.start = lambda self: None  # type: ignore[method-assign]
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
@@ -211,6 +325,9 @@ def main(argv: list[str]) -> int:
     trace_path = None
     if rest[:1] == ["--trace"]:
         trace_path, rest = rest[1], rest[2:]
+    no_schedule = rest[:1] == ["--no-scheduled-fetch"]
+    if no_schedule:
+        rest = rest[1:]
     if rest[:1] == ["--"]:
         rest = rest[1:]
     if not rest:
@@ -220,6 +337,8 @@ def main(argv: list[str]) -> int:
     if trace_path:
         install_trace(trace_path)
     if program == "desk":
+        if no_schedule:
+            _no_scheduled_fetch()
         sys.argv = ["deskterm", *args]
         from deskterm.cli import main as deskterm_main
 

@@ -149,9 +149,11 @@ class Session:
         env: Mapping[str, str],
         *,
         trace: Path | None = None,
+        options: Sequence[str] = (),  # launch.py options, e.g. "--no-scheduled-fetch"
     ) -> None:
         self.server = server
         self.variant = variant
+        self.options = list(options)
         self.name = f"{variant.name}-{uuid.uuid4().hex[:8]}"
         self.stamp_path = workdir / f"{self.name}.stamp"
         self.trace = trace
@@ -164,7 +166,7 @@ class Session:
         argv = [PYTHON, LAUNCH, str(self.stamp_path)]
         if self.trace is not None:
             argv += ["--trace", str(self.trace)]
-        argv += ["--", *self.variant.program]
+        argv += [*self.options, "--", *self.variant.program]
         self.first_output_index = len(self.server.output_times)
         self.spawned_at = time.monotonic()
         self.server.new_session(

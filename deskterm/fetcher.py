@@ -3,12 +3,17 @@ default 10) and on a key (``F``), with progress in the status bar. Never two at 
 next scheduled fetch is armed only when the running one has finished (the loop re-arms; it
 cannot overlap), and the key says so when a fetch is already running.
 
-The fetch runs in a thread worker; ``fetch_all`` does the network I/O there and parses in
-worker processes (parsing in a thread raised keystroke latency). The thread never waits on
-the UI: it writes its progress into a field the UI reads four times a second, and hands the
-summary back once at the end. New matches of high-priority topics become one notification
-per fetch (summarised when many). Other desks' fetches are not announced here: their clips
-arrive through the live refresh.
+The fetch runs in a child process (``fetch_all_in_subprocess``: network, parser processes
+and writes all there, at a lower CPU priority), watched by a thread worker. Run in the desk's
+own process, the fetch's threads took the GIL from the UI thread: a j/k press during a fetch
+of 200 feeds took 10-12 ms median and 41-89 ms at the 99th percentile (15-20 ms median while
+re-fetching), against 7.5-8 and 38-42 ms now (``bench/keys.py``, 2 cores, load average 2-3;
+a child at normal priority was no better than the thread). The thread never waits on the
+UI: it writes the child's progress into a field the UI reads once a second (at four times a
+second the redraws alone lifted the 99th percentile of j/k during a fetch from ~30 to ~37
+ms), and hands the summary back once at the end. New matches of high-priority topics become
+one notification per fetch (summarised when many). Other desks' fetches are not announced here:
+their clips arrive through the live refresh.
 """
 
 from __future__ import annotations
@@ -31,17 +36,17 @@ if TYPE_CHECKING:
 HIGH_PRIORITY = 1  # topics.priority: 1 is the highest
 MOST_ONE_BY_ONE = 3
 FIRST_FETCH_AFTER = 5.0  # seconds after the desk opens: the first paint comes first
-PROGRESS_EVERY = 0.25  # seconds between status-bar updates
+PROGRESS_EVERY = 1.0  # seconds between status-bar updates (each redraw delays key frames)
 
 
 def prepare_processes() -> None:
     """Start multiprocessing's resource tracker now, while ``sys.stderr`` is the terminal.
 
-    The parse processes need it, and it is started on first use by passing on
-    ``sys.stderr.fileno()``; inside a running app Textual has replaced ``sys.stderr`` (its
-    fileno is -1) and starting it from the fetch worker fails with "bad value(s) in
-    fds_to_keep". Called by ``make_app`` before the app runs; cheap (it spawns one small
-    process and does not wait for it).
+    The fetch's child process (started by a forkserver) needs it, and it is started on first
+    use by passing on ``sys.stderr.fileno()``; inside a running app Textual has replaced
+    ``sys.stderr`` (its fileno is -1) and starting it from the fetch worker fails with "bad
+    value(s) in fds_to_keep". Called by ``make_app`` before the app runs; cheap (it spawns
+    one small process and does not wait for it).
     """
     if sys.platform == "win32":
         return  # no resource tracker there: spawn passes handles differently
@@ -170,7 +175,7 @@ class DeskFetcher:
     def _work(self, due_only: bool, feed_ids: Sequence[int] | None) -> None:
         from textual.worker import get_current_worker
 
-        from deskterm.core.fetcher import fetch_all
+        from deskterm.core.fetcher import fetch_all_in_subprocess
 
         worker = get_current_worker()
 
@@ -181,7 +186,7 @@ class DeskFetcher:
                 self._progress = Progress(done, total, feed)
 
         try:
-            summary = fetch_all(
+            summary = fetch_all_in_subprocess(
                 self._app.db,
                 progress=progress,
                 now=self._app.clock(),
