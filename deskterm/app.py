@@ -151,7 +151,10 @@ class DeskApp(App[None]):
         ).run(self._stop_live)
 
     def _changes_seen(self, changes: Sequence[Change]) -> None:
-        self.post_message(self.Changed(frozenset(change.entity for change in changes)))
+        from deskterm.core.changes import changed_entity
+
+        entities = frozenset(changed_entity(c.entity, c.changes) for c in changes)
+        self.post_message(self.Changed(entities))
 
     @on(Pane.Loaded)
     def _first_load(self, message: Pane.Loaded) -> None:

@@ -24,7 +24,8 @@ Rules:
 
 Audit: Core writes call ``db.audit.record``: one row per feed that got new clips (feed,
 count, first and last id) and one row per transaction for the feeds' health (the feeds
-fetched, and per feed the status/error/warning changes).
+fetched, and per feed the status/error/warning changes); desks tell that row from an edit
+of a feed by its ``fetched`` key (``deskterm.core.changes``).
 """
 
 from __future__ import annotations

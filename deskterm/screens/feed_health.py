@@ -17,12 +17,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from deskterm.core.changes import FEED_HEALTH
 from deskterm.core.text import one_line
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import stamp
 
 PROBLEM_MARK = {"failing": "‼ failing", "stale": "! stale", "warning": "~ warning"}
-ENTITIES = frozenset({"feeds"})
+ENTITIES = frozenset({"feeds", FEED_HEALTH})
 
 
 def short_stamp(moment: datetime | None, tz: tzinfo, now: datetime) -> str:
