@@ -8,7 +8,6 @@ redraw after a move costs a few milliseconds.
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -18,19 +17,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from deskterm.widgets.table import Row
+from deskterm.widgets.table import Row, fit
 
 DUE_WIDTH = 5
 WHO_WIDTH = 3
-
-
-def _fit(text: str, width: int) -> str:
-    """Exactly ``width`` cells: padded, or cut with an ellipsis."""
-    if width <= 0:
-        return ""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return set_cell_size(text, width)
 
 
 def _same(new: list[Row], old: list[Row]) -> bool:
@@ -112,11 +102,11 @@ class CardColumn(ScrollView, can_focus=True):
         if strip is None:
             title_width = max(width - DUE_WIDTH - WHO_WIDTH - 2, 1)
             segments = [
-                Segment(_fit(due.plain, DUE_WIDTH), Style.parse(str(due.style) or "none")),
+                Segment(fit(due.plain, DUE_WIDTH), Style.parse(str(due.style) or "none")),
                 Segment(" "),
-                Segment(_fit(title.plain, title_width)),
+                Segment(fit(title.plain, title_width)),
                 Segment(" "),
-                Segment(_fit(who.plain, WHO_WIDTH), Style(dim=not who.plain.strip("—"))),
+                Segment(fit(who.plain, WHO_WIDTH), Style(dim=not who.plain.strip("—"))),
             ]
             strip = Strip(segments, width)
             self._strips[key] = strip
