@@ -47,3 +47,18 @@ async def test_text_typed_after_tab_in_one_burst_lands_in_the_next_field(desk_ap
         await settle(pilot, lambda: form.query_one("#subject").value == "Bridge closure")
         assert form.query_one("#requester").value == "Dana Reyes"
         assert form.query_one("#outlet").value == "KPAC News"
+
+
+async def test_a_click_selects_a_row_and_a_second_click_opens_it(desk_app):
+    """The mouse is optional, but it works: the table under the header maps clicks to rows."""
+    from deskterm.screens.detail import DetailScreen
+
+    app = desk_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_loaded(pilot, app)
+        table = app.screen.query_one("#requests").table
+        await pilot.click(table, offset=(5, 2))  # line 0 is the header: row 1
+        await settle(pilot, lambda: table.cursor_row == 1)
+        assert not isinstance(app.screen, DetailScreen)
+        await pilot.click(table, offset=(5, 2))
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
