@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from deskterm.core.changes import FEED_HEALTH
 from deskterm.core.text import one_line
 from deskterm.widgets.clip_triage import reload_desk
 
@@ -244,9 +243,7 @@ class DeskFetcher:
                 self._app.notify(
                     alert, title="High-priority news", severity="warning", markup=False, timeout=30
                 )
-            # Now, not at the live loop's next poll: this desk's own clips show at once.
-            # Nothing new reloads only what shows feed health.
-            changed = {"clips", "clip_topics", FEED_HEALTH} if summary.new_clips else {FEED_HEALTH}
-            reload_desk(self._app, changed)
+            if summary.new_clips:  # now, not at the live loop's next poll: our own clips
+                reload_desk(self._app, {"clips", "clip_topics"})
         if self._scheduled:
             self._arm(self._every)

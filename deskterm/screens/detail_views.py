@@ -41,10 +41,6 @@ def clip_detail(db: Database, clip: clips.ClipRecord, tz: tzinfo) -> Detail:
     )
 
 
-def _when(moment: datetime | None, tz: tzinfo) -> str:
-    return stamp(moment, tz) if moment is not None else "—"
-
-
 def _request_fields(
     r: requests.RequestRecord, tz: tzinfo, topic: str | None, clock: str | None
 ) -> list[tuple[str, str]]:
@@ -60,7 +56,7 @@ def _request_fields(
         ("Also talking to", r.also_talking_to),
         ("Received", f"{stamp(r.received_at, tz)} by {_label(r.channel)}"),
         ("Taken by", r.taken_by or ""),
-        ("Deadline", _when(r.deadline_at, tz)),
+        ("Deadline", stamp(r.deadline_at, tz)),
         ("Statutory clock", clock or ""),
         ("Priority", _label(r.priority)),
         ("Topic", topic or ""),
@@ -72,17 +68,17 @@ def _request_fields(
     if r.needs_review or r.approver:
         review = r.review_kind or "review"
         approved = (
-            f"approved by {r.approver} at {_when(r.approved_at, tz)}"
+            f"approved by {r.approver} at {stamp(r.approved_at, tz)}"
             if r.approved_at
             else "not yet approved"
         )
         fields.append(("Review", f"{review} needed · {approved}"))
     if r.responded_at or r.response_method:
-        fields.append(("Responded", f"{_when(r.responded_at, tz)} ({_label(r.response_method)})"))
+        fields.append(("Responded", f"{stamp(r.responded_at, tz)} ({_label(r.response_method)})"))
     if r.attribution:
         fields.append(("Attribution", _label(r.attribution)))
     if r.embargo_until:
-        fields.append(("Embargo until", _when(r.embargo_until, tz)))
+        fields.append(("Embargo until", stamp(r.embargo_until, tz)))
     if r.published_url:
         fields.append(("Published story", r.published_url))
     if r.accuracy:

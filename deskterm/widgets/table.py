@@ -227,11 +227,7 @@ class WindowTable(ScrollView, can_focus=True):
             self.refresh_line(index + self._header_height)
 
     def on_resize(self) -> None:
-        self._update_virtual_size()
-        if self.size.width != self._fitted_width:
-            self._strips.clear()
-            self._header_strip = None
-            self.refresh()
+        self._update_virtual_size()  # the columns are refitted at the next paint
 
     def _visible_columns(self) -> list[int]:
         """Indexes of the columns that fit this width."""
