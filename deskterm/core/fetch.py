@@ -236,7 +236,8 @@ def describe_error(error: BaseException, url: str, limits: FetchLimits) -> str:
     """One plain line for a failed request."""
     host = urlsplit(url).hostname or url
     chain = _cause_chain(error)
-    text = " ".join(str(e) for e in chain)
+    # Each layer (httpx, httpcore, the socket) tends to repeat its cause's words.
+    text = " ".join(dict.fromkeys(str(e) for e in chain if str(e)))
     if isinstance(error, TimeoutError):
         return f"timed out after {limits.timeout_s:g} s"
     if isinstance(error, BodyTooLarge):

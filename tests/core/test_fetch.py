@@ -10,13 +10,20 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
 from db.models import AuditLog, Clip, Feed
 from db.schema import check
 from deskterm.core import feeds
-from deskterm.core.fetch import FetchLimits, FetchRequest, fetch_documents, read_file
+from deskterm.core.fetch import (
+    FetchLimits,
+    FetchRequest,
+    describe_error,
+    fetch_documents,
+    read_file,
+)
 from deskterm.core.fetcher import fetch_all
 from tests.core.feedserver import (  # noqa: F401 - feed_server_fixture provides feed_server
     FeedServer,
@@ -345,3 +352,14 @@ def test_a_parse_past_its_deadline_is_recorded_and_the_next_run_recovers(
     assert clip_count(db) == 0
     again = fetch_all(db, now=NOW + timedelta(minutes=20), limits=LIMITS, topics=[])
     assert (again.fetched, again.new_clips) == (1, 1000)  # a fresh parser pool
+
+
+def test_an_error_repeated_by_each_layer_is_said_once() -> None:
+    try:
+        try:
+            raise OSError("All connection attempts failed")
+        except OSError as inner:
+            raise httpx.ConnectError("All connection attempts failed") from inner
+    except httpx.ConnectError as error:
+        line = describe_error(error, "http://127.0.0.2:9/none", FetchLimits())
+    assert line == "cannot connect to 127.0.0.2: All connection attempts failed"
