@@ -63,7 +63,7 @@ class NewsPane(ClipTriage, Pane):
     EMPTY = "No stories today yet. Add a feed with: deskterm feeds add URL (then F fetches)"
     COLUMNS = (
         Column("", 3),
-        Column("Time", 5),
+        Column("Time", 6),  # "17:42", or "22 Nov" for an older clip found by a search
         Column("Outlet", None, hide_below=50, weight=1, min_width=12),
         Column("Headline", None, weight=4),
         Column("Who", 3, hide_below=70),
@@ -94,7 +94,10 @@ class NewsPane(ClipTriage, Pane):
             self._grouped(found, topics, context) if self.by_topic else self._rows(found, context)
         )
         full = "+" if len(found) == WINDOW else ""
-        parts = [f"{len(found)}{full} {how}", f"{unread} unread today"]
+        if self.unread_only and how == "today":  # the rows shown are the unread ones
+            parts = [f"{len(found)}{full} unread today"]
+        else:
+            parts = [f"{len(found)}{full} {how}", f"{unread} unread today"]
         parts += [
             name
             for on, name in (

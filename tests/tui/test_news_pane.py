@@ -179,7 +179,7 @@ async def test_unread_only_and_group_by_topic(desk_app, desk_db):
         await wait_loaded(pilot, app)
         await pilot.press("u")
         await settle(pilot, lambda: len(news(app).table.rows_shown) == 2)
-        assert "unread only" in news(app)._shown_title
+        assert news(app)._shown_title.endswith("2 unread today · unread only")
         await pilot.press("u", "v")
         await settle(pilot, lambda: "by topic" in news(app)._shown_title)
         rows = news(app).table.rows_shown
@@ -495,6 +495,8 @@ async def test_slash_searches_every_clip_and_falls_back_on_a_half_typed_query(de
         titles = [r.item.title for r in news(app).table.rows_shown]
         assert titles == ["Transit fares frozen for 2027", "Fares committee meets"]
         assert news(app).table.rows_shown[1].cells[1].plain == "17 Nov"  # an older day
+        drawn = news(app).table.render_line(2).text  # header, first row, this row
+        assert "Fares committee meets" in drawn and " 17 Nov " in drawn  # the whole date
         await pilot.press("enter", "enter")  # keep the search, open the first match
         await settle(pilot, lambda: isinstance(app.screen, ReaderScreen))
         await settle(pilot, lambda: app.screen.view is not None)
