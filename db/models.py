@@ -150,6 +150,9 @@ class Feed(Versioned, Base):
     warning: Mapped[str] = mapped_column(Text, default="")
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
+    #: digest of the last body parsed and stored without error: the same bytes again
+    #: (a server that ignores conditional GET) are not parsed again
+    body_hash: Mapped[str | None] = mapped_column(String(64))
     next_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": Versioned.version}

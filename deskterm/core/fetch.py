@@ -18,6 +18,7 @@ Last-Modified are sent; a 304 costs one round trip and no body. Files use
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ssl
 import sys
 import time
@@ -78,6 +79,7 @@ class FetchResult:
     retry_after_s: float | None = None  # the server's Retry-After, on 429/503
     error: str = ""  # one line, when outcome == "error"
     elapsed_s: float = 0.0
+    body_hash: str | None = None  # ``body_digest(body)``, set by the run before parsing
 
 
 class BodyTooLarge(Exception):
@@ -140,6 +142,11 @@ class _Body:
         if self._inflater is not None:
             self._add(self._inflater.flush())
         return b"".join(self.parts)
+
+
+def body_digest(body: bytes) -> str:
+    """A short digest of a document's bytes (BLAKE2b, 128 bits: ~30 us for a 30 KB feed)."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
 def is_file_address(url: str) -> bool:

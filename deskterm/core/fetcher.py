@@ -52,7 +52,7 @@ from db.engine import Database
 from db.errors import DatabaseError
 from db.models import Topic
 from deskterm.core.feed_parse import EntryContext, ParsedFeed, compile_records, parse_feed
-from deskterm.core.fetch import Fetcher, FetchLimits, FetchRequest, FetchResult
+from deskterm.core.fetch import Fetcher, FetchLimits, FetchRequest, FetchResult, body_digest
 from deskterm.core.ingest import (
     BATCH_ENTRIES,
     BATCH_FEEDS,
@@ -286,8 +286,13 @@ class _Run:
                 fetched = await fetcher.fetch(request)
             parsed = None
             if fetched.outcome == "ok":
-                parsed = await self._parse(plan, fetched)
-                fetched = replace(fetched, body=b"")
+                digest = body_digest(fetched.body)
+                if digest == plan.body_hash:
+                    # The server ignored the validators but sent the same bytes: as a 304.
+                    fetched = replace(fetched, outcome="unchanged", body=b"")
+                else:
+                    parsed = await self._parse(plan, fetched)
+                    fetched = replace(fetched, body=b"", body_hash=digest)
         except Exception as error:  # a bug here must cost one feed, not the run
             log.exception("fetching feed %s failed", plan.id)
             fetched_error = f"could not fetch: {type(error).__name__}: {error}"

@@ -18,7 +18,9 @@ Rules:
   (OPML), not a tag on its clips: a topic's tags are exactly the clips its rule matches;
 - health: last fetch, status (``ok``, ``unchanged``, ``error``), HTTP status, consecutive
   errors, last error, the parser's warning, validators, and ``next_fetch_at`` (the poll
-  interval, doubled per consecutive error up to a day, or the server's Retry-After).
+  interval, doubled per consecutive error up to a day, or the server's Retry-After), and
+  the digest of the last body stored without error (``body_hash``: the run does not
+  parse the same bytes again; an error clears it).
   Health columns are bookkeeping, not edits: they do not bump the feed's ``version``, so
   a fetch never turns someone's open feed editor into a conflict.
 
@@ -78,6 +80,7 @@ class FeedPlan:
     last_modified: str | None
     poll_minutes: int
     topic_id: int | None = None
+    body_hash: str | None = None  # the digest of the last body stored without error
     outlet_id: int | None = None
     outlet: str | None = None  # the outlet's name
     outlet_type: str | None = None
@@ -131,6 +134,7 @@ def load_plans(
         Outlet.name,
         Outlet.type,
         Outlet.language,
+        Feed.body_hash,
     ).outerjoin(Outlet, Feed.outlet_id == Outlet.id)
     if feed_ids is not None:
         query = query.where(Feed.id.in_(list(feed_ids)))
@@ -154,6 +158,7 @@ def load_plans(
                 outlet=row[8],
                 outlet_type=kind.value if kind is not None else None,
                 language=row[10],
+                body_hash=row[11],
             )
         )
     return plans
@@ -396,6 +401,7 @@ class _Writer:
                     "last_status": "error",
                     "consecutive_errors": errors,
                     "last_error": problem,
+                    "body_hash": None,  # the same bytes again are read again
                     "next_fetch_at": self.now
                     + backoff(plan.poll_minutes, errors, fetched.retry_after_s),
                 },
@@ -427,6 +433,7 @@ class _Writer:
         warning = "; ".join(part for part in (parsed.warning, moved) if part)
         values["last_status"] = "ok"
         values["warning"] = warning
+        values["body_hash"] = fetched.body_hash
         ids, matches = self._insert(plan, parsed)
         self._health(plan.id, values, old)
         return StoreResult(

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from db.models import AuditLog, Clip, Feed
 from db.schema import check
-from deskterm.core import feeds
+from deskterm.core import feeds, fetcher
 from deskterm.core.fetch import (
     FetchLimits,
     FetchRequest,
@@ -205,10 +205,51 @@ def test_a_second_run_sees_304s_and_stores_nothing_new(db, feed_server: FeedServ
     assert (first.fetched, first.failed, first.new_clips) == (3, 1, 12)
     later = NOW + timedelta(minutes=11)
     second = fetch_all(db, now=later, limits=LIMITS, topics=[])
-    assert (second.unchanged, second.fetched, second.failed, second.new_clips) == (2, 1, 1, 0)
+    assert (second.unchanged, second.fetched, second.failed, second.new_clips) == (3, 0, 1, 0)
     assert feed_server.hits("/etag.xml")[-1].status == 304
     assert feed_server.hits("/lastmod.xml")[-1].status == 304
-    assert clip_count(db) == 12  # the gzip feed was fetched again in full: nothing twice
+    # the gzip feed has no validators: sent again in full, the same bytes: unchanged
+    assert feed_server.hits("/gzip.xml")[-1].status == 200
+    assert clip_count(db) == 12
+
+
+def test_the_same_bytes_again_are_not_parsed_again(db, feed_server: FeedServer, monkeypatch):
+    """A server that ignores conditional GET: a body already stored counts as unchanged."""
+    url = feed_server.add("/same.xml", numbered_rss(3))  # no ETag, no Last-Modified
+    feed_id = add_feeds(db, {"same": url})["same"]
+    parsed: list[str] = []
+    real_parse = fetcher.parse_feed
+
+    def counting_parse(body: bytes, **kwargs: object) -> object:
+        parsed.append(body.decode()[-40:])
+        return real_parse(body, **kwargs)
+
+    monkeypatch.setattr(fetcher, "parse_feed", counting_parse)
+
+    def run(minutes: int) -> fetcher.FetchSummary:
+        at = NOW + timedelta(minutes=minutes)
+        return fetch_all(db, now=at, limits=LIMITS, topics=[], workers=0, due_only=False)
+
+    first = run(0)
+    assert (first.fetched, first.new_clips, len(parsed)) == (1, 3, 1)
+    second = run(11)
+    assert (second.unchanged, second.fetched, len(parsed)) == (1, 0, 1)  # not parsed
+    assert feed_server.hits("/same.xml")[-1].status == 200  # downloaded in full
+    state = health(db, feed_id)
+    assert (state.last_status, state.last_http_status) == ("unchanged", 200)
+    assert state.last_fetch_at == NOW + timedelta(minutes=11)
+    feed_server.add("/same.xml", numbered_rss(4))  # a new story: other bytes
+    third = run(22)
+    assert (third.fetched, third.new_clips, len(parsed)) == (1, 1, 2)
+    # a document that gives nothing is an error every time, never "unchanged"
+    feed_server.add("/same.xml", b"<html><body>moved</body></html>")
+    assert run(33).failed == 1 and run(44).failed == 1
+    assert len(parsed) == 4 and health(db, feed_id).consecutive_errors == 2
+    assert health(db, feed_id).body_hash is None
+    feed_server.add("/same.xml", numbered_rss(4))  # back: the same bytes as before the error
+    back = run(55)
+    assert (back.fetched, back.new_clips, len(parsed)) == (1, 0, 5)  # read again, nothing new
+    assert health(db, feed_id).consecutive_errors == 0
 
 
 def test_backoff_and_due_feeds(db, feed_server: FeedServer) -> None:
