@@ -10,7 +10,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -396,11 +395,19 @@ def test_a_parse_past_its_deadline_is_recorded_and_the_next_run_recovers(
 
 
 def test_an_error_repeated_by_each_layer_is_said_once() -> None:
+    inner = OSError("All connection attempts failed")
     try:
         try:
-            raise OSError("All connection attempts failed")
-        except OSError as inner:
-            raise httpx.ConnectError("All connection attempts failed") from inner
-    except httpx.ConnectError as error:
+            raise inner
+        except OSError as cause:
+            raise RuntimeError("All connection attempts failed") from cause
+    except RuntimeError as error:
         line = describe_error(error, "http://127.0.0.2:9/none", FetchLimits())
-    assert line == "cannot connect to 127.0.0.2: All connection attempts failed"
+    assert line == "RuntimeError: All connection attempts failed"
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/feed.xml", "http://[::1/feed.xml"])
+def test_an_address_that_cannot_be_fetched_is_one_line(url: str) -> None:
+    result = one(url)
+    assert result.outcome == "error"
+    assert result.error.startswith("not an address deskterm can fetch (http, https, file")
