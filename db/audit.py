@@ -139,6 +139,9 @@ def _after_flush(session: Session, _context: object) -> None:
     session.connection().execute(insert(AuditLog), rows)
 
 
+AuditEntry = tuple[str, int | None, AuditAction, dict[str, Any]]  # entity, id, action, changes
+
+
 def record(
     session: Session,
     entity: str,
@@ -147,22 +150,32 @@ def record(
     changes: dict[str, Any],
 ) -> None:
     """Write one audit row for a change made with Core statements (bulk paths)."""
+    record_many(session, [(entity, entity_id, action, changes)])
+
+
+def record_many(session: Session, entries: list[AuditEntry]) -> None:
+    """Write audit rows for changes made with Core statements, in one statement."""
     actor = session.info.get(ACTOR_KEY)
     if actor is None:
         raise ReadOnlySessionError("changes must be made inside Database.transaction()")
-    session.execute(
-        insert(AuditLog).values(
-            at=utcnow(),
-            user=actor.user,
-            host=actor.host,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            changes=json.dumps(
+    if not entries:
+        return
+    at = utcnow()
+    rows = [
+        {
+            "at": at,
+            "user": actor.user,
+            "host": actor.host,
+            "entity": entity,
+            "entity_id": entity_id,
+            "action": action,
+            "changes": json.dumps(
                 {k: _jsonable(v) for k, v in changes.items()}, ensure_ascii=False, sort_keys=True
             ),
-        )
-    )
+        }
+        for entity, entity_id, action, changes in entries
+    ]
+    session.connection().execute(insert(AuditLog), rows)
 
 
 def install(*factories: sessionmaker[Session]) -> None:

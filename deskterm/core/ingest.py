@@ -24,9 +24,10 @@ Rules:
   Health columns are bookkeeping, not edits: they do not bump the feed's ``version``, so
   a fetch never turns someone's open feed editor into a conflict.
 
-Audit: Core writes call ``db.audit.record``: one row per feed that got new clips (feed,
-count, first and last id) and one row per transaction for the feeds' health (the feeds
-fetched, and per feed the status/error/warning changes); desks tell that row from an edit
+Audit: Core writes go through ``db.audit.record_many`` (one statement a transaction): one
+row per feed that got new clips (feed, count, first and last id) and one row per
+transaction for the feeds' health (the feeds fetched, and per feed the
+status/error/warning changes); desks tell that row from an edit
 of a feed by its ``fetched`` key (``deskterm.core.changes``).
 """
 
@@ -42,7 +43,7 @@ from typing import Any
 from sqlalchemy import Select, String, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.audit import record
+from db.audit import AuditEntry, record_many
 from db.engine import Database
 from db.enums import AuditAction
 from db.errors import DatabaseBusyError
@@ -356,6 +357,8 @@ class _Writer:
         self.stories = _StoryIndex()
         self.health_changes: dict[str, str] = {}
         self.fetched: list[int] = []
+        self.audit: list[AuditEntry] = []  # written in one statement by finish()
+        self.next_clip_id: int | None = None  # we hold the write lock: ids are ours to give
 
     # --- health ---
 
@@ -549,13 +552,14 @@ class _Writer:
                     (entry.published_at, root, plan.id)
                 )
         matches = self._tag(plan, parsed, entries, ids, language)
-        record(
-            self.session,
-            "clips",
-            None,
-            AuditAction.INSERT,
-            # one INSERT in one write transaction: the ids are consecutive
-            {"feed_id": plan.id, "count": len(ids), "first_id": min(ids), "last_id": max(ids)},
+        self.audit.append(
+            (
+                "clips",
+                None,
+                AuditAction.INSERT,
+                # one INSERT in one write transaction: the ids are consecutive
+                {"feed_id": plan.id, "count": len(ids), "first_id": min(ids), "last_id": max(ids)},
+            )
         )
         return ids, matches
 
@@ -574,8 +578,11 @@ class _Writer:
             # We hold the write lock (BEGIN IMMEDIATE), so the next rowids are ours to
             # give: a plain executemany, no RETURNING (SQLAlchemy runs an ordered
             # RETURNING row by row on SQLite: ten times slower).
-            start = int(self.conn.scalar(_MAX_CLIP_ID) or 0) + 1
+            if self.next_clip_id is None:
+                self.next_clip_id = int(self.conn.scalar(_MAX_CLIP_ID) or 0) + 1
+            start = self.next_clip_id
             ids = list(range(start, start + len(entries)))
+            self.next_clip_id = start + len(entries)
             for index, root in pending.items():
                 stories[index] = stories[root] or ids[root]
             if parsed.rows_ready and all(e.row and e.row[0] == plan.id for e in entries):
@@ -654,13 +661,15 @@ class _Writer:
 
     def finish(self) -> None:
         if self.fetched:
-            record(
-                self.session,
-                "feeds",
-                self.fetched[0] if len(self.fetched) == 1 else None,
-                AuditAction.UPDATE,
-                {"fetched": ",".join(map(str, self.fetched)), **self.health_changes},
+            self.audit.append(
+                (
+                    "feeds",
+                    self.fetched[0] if len(self.fetched) == 1 else None,
+                    AuditAction.UPDATE,
+                    {"fetched": ",".join(map(str, self.fetched)), **self.health_changes},
+                )
             )
+        record_many(self.session, self.audit)
 
 
 def store_outcomes(
