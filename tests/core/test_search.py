@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import itertools
+import random
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from db import schema
+from db.engine import Actor, Database, RetryPolicy
 from db.errors import SchemaError
 from db.models import Clip, Outlet
 from deskterm.core import clips, contacts, feeds, search, topics
@@ -266,3 +268,225 @@ def test_a_sqlite_without_fts5_gets_a_plain_message(db):
     assert "has no FTS5 full-text search" in message
     assert "no such module: nosuchfts" in message
     assert "\n" not in message
+
+
+# --- newest first: windows, the forward pass, relaxed phrases, prefix words ---------------------
+#
+# A corpus of a few hundred clips and small windows (monkeypatched) drive every path of
+# search._newest; each answer is compared with the plain query (fts_expression, ORDER BY
+# rowid DESC, no windows) run directly.
+
+LONG = "alpha beta gamma delta"  # relaxed when RELAX_TOKENS <= 4: "alpha beta" AND "gamma delta"
+
+
+def _corpus_text(i: int, rng) -> tuple[str, str]:
+    """Title and summary of clip ``i`` (0 oldest): common words everywhere, rarer ones by
+    age, the long phrase a few times and its halves apart (relaxed matches to reject)."""
+    words = ["council", "budget", "vote", "park", "parks", "parking", "bus", "business", "2024"]
+    title = " ".join(rng.sample(words, 3))
+    summary = "officials said more"
+    if i < 40 and i % 4 != 3:
+        title += " oldword"  # 30 clips, all old: a sparse window, a dense rest
+    if i >= 230:
+        summary += " newword"
+    if i % 29 == 5:
+        title = f"{LONG} {title}"  # the phrase itself
+    elif i % 29 == 11:
+        title = f"alpha beta and gamma delta {title}"  # both halves, not the phrase
+    elif i % 29 == 17:
+        title, summary = f"gamma delta alpha beta {title}", summary
+    elif i % 29 == 23:
+        title, summary = f"alpha beta {title}", f"gamma delta {summary}"  # split over fields
+    if i % 37 == 0:
+        summary += " parkway busker"
+    return title, summary
+
+
+@pytest.fixture
+def corpus(db):
+    """240 clips over three outlets ("Parkside Radio" and "Alpha Beta Gamma Delta News"
+    match by name only), some hidden; returns the ids, oldest first."""
+    rng = random.Random(5)
+    feed_ids = []
+    for n, outlet in enumerate(["Harbor Gazette", "Parkside Radio", "Alpha Beta Gamma Delta News"]):
+        contacts.add_outlet(db, name=outlet, type="print")
+        feed = feeds.add_feed(db, url=f"https://news.example/corpus{n}.xml", outlet=outlet)
+        feed_ids.append(feed.id)
+    made = []
+    for i in range(240):
+        title, summary = _corpus_text(i, rng)
+        clip = clips.add_clip(
+            db,
+            feed_id=feed_ids[i % 7 % 3],
+            guid=f"c{i}",
+            title=title,
+            summary=summary,
+            url=f"https://news.example/c{i}",
+            published_at=NOW - timedelta(minutes=240 - i),
+        )
+        made.append(clip.id)
+    with db.transaction() as session:
+        for clip_id in made[::9]:
+            session.get(Clip, clip_id).hidden = True
+    return made
+
+
+def plain_ids(db, query: str, *, before_id: int | None = None, where: str = "") -> list[int]:
+    """Every match of the plain query, newest first: what search_clips must page through."""
+    with db.read() as session:
+        expression = search.fts_expression(session, search.parse_query(query))
+    sql = "SELECT clips.id FROM clips_fts JOIN clips ON clips.id = clips_fts.rowid "
+    sql += "WHERE clips_fts MATCH ?" + ("" if before_id is None else " AND clips.id < ?")
+    with db.engine.connect() as conn:
+        params = (expression,) if before_id is None else (expression, before_id)
+        found = [row[0] for row in conn.exec_driver_sql(sql + where + " ORDER BY 1 DESC", params)]
+        conn.rollback()
+    return found
+
+
+NEWEST_QUERIES = [
+    "council",
+    "oldword",
+    "newword",
+    "oldword OR newword",
+    "zzznothing",
+    "council NOT budget",
+    "oldword budget",
+    "park*",
+    "bus*",
+    "busi*",
+    "parkside",  # an outlet's name only
+    "2024",
+    "2*",
+    f'"{LONG}"',
+    f'"{LONG}" council',
+    f'"{LONG}" OR newword',
+    f'council NOT "{LONG}"',
+    '"gamma delta alpha beta"',
+    '"alpha beta gamma"',
+]
+
+
+@pytest.mark.parametrize(
+    ("window", "cap", "relax", "prefix_words"),
+    [
+        (1_000_000, 200, 7, 16),  # one backward statement, as before windows
+        (15, 2, 4, 16),  # small window: forward passes that overflow their cap
+        (15, 200, 3, 16),  # forward passes that keep every match; short phrases relaxed
+        (1, 1, 2, 1),  # a one-id window; two-word phrases relaxed; prefixes kept
+    ],
+)
+def test_newest_first_pages_like_the_plain_query(
+    db, corpus, monkeypatch, window, cap, relax, prefix_words
+):
+    monkeypatch.setattr(search, "FIRST_WINDOW", window)
+    monkeypatch.setattr(search, "SPARSE_CAP", cap)
+    monkeypatch.setattr(search, "RELAX_TOKENS", relax)
+    monkeypatch.setattr(search, "MAX_PREFIX_WORDS", prefix_words)
+    calls: list[tuple[bool, bool]] = []
+    rejected: list[int] = []
+    matching, matches = search._matching, search._Plan.matches
+
+    def spy_matching(*, records: bool, desc: bool):
+        calls.append((records, desc))
+        return matching(records=records, desc=desc)
+
+    def spy_matches(plan, row):
+        ok = matches(plan, row)
+        if not ok:
+            rejected.append(row.id)
+        return ok
+
+    monkeypatch.setattr(search, "_matching", spy_matching)
+    monkeypatch.setattr(search._Plan, "matches", spy_matches)
+    forward = overflowed = 0
+    for query in NEWEST_QUERIES:
+        expected = plain_ids(db, query)
+        for limit in (1, 4, 50):
+            del calls[:]
+            assert ids(search.search_clips(db, query, limit=limit)) == expected[:limit], query
+            forward += (False, False) in calls
+            overflowed += (False, False) in calls and calls.count((True, True)) > 1
+        pages, last = [], None
+        while page := ids(search.search_clips(db, query, limit=3, before_id=last)):
+            pages += page
+            last = page[-1]
+        assert pages == expected, query
+        visible = plain_ids(db, query, before_id=corpus[200], where=" AND clips.hidden = 0")
+        found = search.search_clips(db, query, limit=5, before_id=corpus[200], state="visible")
+        assert ids(found) == visible[:5], query
+    if window < 1_000:
+        assert forward, "no forward pass was taken"
+    if cap < 4:
+        assert overflowed, "no forward pass overflowed its cap"
+    if relax <= 4:
+        assert rejected, "no relaxed match was rejected"
+
+
+def test_relaxed_phrases_keep_outlet_matches_and_drop_the_rest(db, corpus, monkeypatch):
+    monkeypatch.setattr(search, "FIRST_WINDOW", 5)
+    monkeypatch.setattr(search, "RELAX_TOKENS", 4)
+    with db.read() as session:
+        plan = search._Plan(session, search.parse_query(f'"{LONG}" council'))
+        assert plan.relaxable == [search.Term(tuple(LONG.split()))]
+        relaxed = plan.expression(relaxed=True)
+        assert '("alpha beta" AND "gamma delta")' in relaxed
+        assert 'outlet_id : "3"' in relaxed  # "Alpha Beta Gamma Delta News"
+        # under NOT, or twice, a phrase is never relaxed (that would drop rows)
+        assert not search._Plan(session, search.parse_query(f'x NOT "{LONG}"')).relaxable
+        twice = f'"{LONG}" ("{LONG}" OR council)'
+        assert not search._Plan(session, search.parse_query(twice)).relaxable
+    checked: dict[int, bool] = {}
+    matches = search._Plan.matches
+
+    def spy(plan, row):
+        checked[row.id] = matches(plan, row)
+        return checked[row.id]
+
+    monkeypatch.setattr(search._Plan, "matches", spy)
+    found = search.search_clips(db, f'"{LONG}"', limit=200)  # sparse for 200: forward pass
+    assert ids(found) == plain_ids(db, f'"{LONG}"')
+    outlet_only = [c.id for c in found if LONG not in f"{c.title} {c.summary}".lower()]
+    relaxed_outlet_only = [clip_id for clip_id in outlet_only if clip_id in checked]
+    assert relaxed_outlet_only and all(checked[clip_id] for clip_id in relaxed_outlet_only)
+    assert not all(checked.values())  # both halves, but not the phrase: dropped
+
+
+def test_prefix_terms_become_the_words_of_the_index(db, corpus, monkeypatch):
+    with db.read() as session:
+        expression = search.newest_expression(session, search.parse_query("bus* budget"))
+    assert expression == '(("bus" OR "business" OR "busker") AND "budget")'
+    with db.read() as session:
+        digits = search.newest_expression(session, search.parse_query("2*"))
+    assert digits == '({title summary} : "2" OR {title summary} : "2024")'  # "2": an id
+    # a word first stored after the connection made its word table is found at once
+    made = add(db, "Busway opens", outlet="Harbor Gazette")
+    assert ids(search.search_clips(db, "busw*")) == [made.id]
+    assert ids(search.search_clips(db, "bus*", limit=1)) == [made.id]
+    monkeypatch.setattr(search, "MAX_PREFIX_WORDS", 2)  # too many words: stays a prefix
+    with db.read() as session:
+        kept = search.newest_expression(session, search.parse_query("bus*"))
+    assert kept == '"bus"*'
+    assert ids(search.search_clips(db, "bus*", limit=500)) == plain_ids(db, "bus*")
+
+
+def test_without_fts5vocab_prefixes_stay_prefixes(db_path, monkeypatch):
+    monkeypatch.setattr(search, "_CREATE_TERM_TABLE", "CREATE VIRTUAL TABLE temp.x USING nope(a)")
+    database = Database(str(db_path), actor=Actor("AB", "test-host"), retry=RetryPolicy())
+    try:
+        schema.upgrade(database)
+        made = add(database, "Business park opens", "parking")
+        with database.read() as session:
+            assert search.newest_expression(session, search.parse_query("park*")) == '"park"*'
+        assert ids(search.search_clips(database, "park* busi*")) == [made.id]
+    finally:
+        database.dispose()
+
+
+def test_the_outlet_column_filter_only_where_digits_could_match():
+    term = search.Term
+    assert search._scoped(term(("2",))) == '{title summary} : "2"'
+    assert search._scoped(term(("20",), prefix=True)) == '{title summary} : "20"*'
+    assert search._scoped(term(("budget",))) == '"budget"'
+    assert search._scoped(term(("x2",))) == '"x2"'
+    assert search._scoped(term(("2", "budget"))) == '"2 budget"'  # one token in that column
