@@ -234,7 +234,9 @@ def details(figures: SearchFigures) -> str:
         return "\n".join(out)
     out.append(
         f"{figures.clips:,} clips, {figures.rounds} rounds, limit {LIMIT}; milliseconds "
-        "(search_clips end to end / SQL alone)."
+        "(search_clips end to end / SQL alone: one FTS5 statement with the plain expression, "
+        "`fts_expression`, as a reference; newest-first search itself plans its statements, "
+        "see deskterm/core/search.py)."
     )
     out.append(
         "| query | kind | rows | newest p50 | newest p95 | ranked p50 | ranked p95 | "
