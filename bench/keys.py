@@ -463,7 +463,7 @@ def measure_during_fetch(
         served = feeds_bench.ServerProcess(feed_dir)
         with contextlib.suppress(OSError, AttributeError):  # threads it starts inherit it
             os.setpriority(os.PRIO_PROCESS, served.proc.pid, SERVER_NICE)
-        served.mode(conditional=False)  # every fetch downloads and parses every feed again
+        served.mode("vary")  # every fetch downloads and parses every feed again (new bytes)
         log(f"  keys, during a fetch: copying {big_db.name}")
         shutil.copyfile(big_db, desk_db)
         added = register_feeds(desk_db, [served.url(f"/{p.name}") for p in paths])
