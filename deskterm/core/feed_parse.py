@@ -202,8 +202,8 @@ def canonical_url(link: str | None, base: str | None = None) -> str | None:
     if not link or len(link) > MAX_URL * 2:
         return None
     try:
-        if base:
-            link = urljoin(base, link)
+        if base and not link[:8].lower().startswith(("http://", "https://")):
+            link = urljoin(base, link)  # (an absolute link would come back as it is)
         parts = urlsplit(link)
         port = parts.port
     except ValueError:
