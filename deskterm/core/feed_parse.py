@@ -119,6 +119,9 @@ class ParsedFeed:
     error: str = ""  # one line: why the document gave nothing usable ("" = usable)
     topics_matched: bool = False  # entries carry their topic matches (see ``Entry.topics``)
     rows_ready: bool = False  # entries carry their SQLite rows (``Entry.row``)
+    #: entries left out because the feed's stored clips have their GUIDs
+    #: (``EntryContext.known_guids``)
+    already_stored: int = 0
 
 
 @dataclass(slots=True)
@@ -595,6 +598,11 @@ class EntryContext:
     outlet_language: str | None = None
     feed_id: int | None = None
     outlet_id: int | None = None
+    #: GUIDs of the feed's recently stored clips: entries with these are left out after
+    #: normalising (so the document's own dedupe rules still see them) but before topic
+    #: matching and row building, which are most of a re-sent document's cost. A hint
+    #: only: the writer dedupes whatever it gets.
+    known_guids: frozenset[str] = frozenset()
 
     def apply(self, entries: list[Entry], language: str | None, now: datetime) -> list[Entry]:
         from dataclasses import replace
@@ -764,6 +772,11 @@ def parse_feed(
         else:
             notes.append("the feed has no entries")
     language = clean_line(doc.language or "")[:16] or None
+    already_stored = 0
+    if match is not None and match.known_guids and entries:
+        fresh = [entry for entry in entries if entry.guid not in match.known_guids]
+        already_stored = len(entries) - len(fresh)
+        entries = fresh
     if match is not None and entries:
         entries = match.apply(
             entries, clip_language(language, match.outlet_language), _aware(fetched_at)
@@ -779,4 +792,5 @@ def parse_feed(
         error=truncate(error, 500),
         topics_matched=match is not None,
         rows_ready=match is not None and match.feed_id is not None,
+        already_stored=already_stored,
     )

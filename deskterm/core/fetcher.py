@@ -56,10 +56,12 @@ from deskterm.core.fetch import Fetcher, FetchLimits, FetchRequest, FetchResult,
 from deskterm.core.ingest import (
     BATCH_ENTRIES,
     BATCH_FEEDS,
+    KNOWN_WINDOW,
     FeedOutcome,
     FeedPlan,
     StoreResult,
     load_plans,
+    recent_guids,
     store_outcomes,
 )
 from deskterm.core.topics import CompiledTopic, TopicRecord, topic_record
@@ -246,6 +248,20 @@ class _Run:
         self.parse_timeout_s = parse_timeout_s
         self.progress = progress
         self.results: list[StoreResult] = []
+        self._known: asyncio.Future[dict[int, frozenset[str]]] | None = None
+
+    async def _known_guids(self, feed_id: int) -> frozenset[str]:
+        """The feed's recently stored GUIDs (read once a run, when the first document
+        needs parsing; a 304 run never reads them). Nothing if the read fails: a hint."""
+        if self._known is None:
+            since = self.now - KNOWN_WINDOW
+            self._known = asyncio.ensure_future(asyncio.to_thread(recent_guids, self.db, since))
+        try:
+            known = await asyncio.shield(self._known)
+        except Exception:
+            log.warning("could not read the stored GUIDs; parsing every entry", exc_info=True)
+            return frozenset()
+        return known.get(feed_id, frozenset())
 
     async def _parse(self, plan: FeedPlan, fetched: FetchResult) -> ParsedFeed:
         kwargs = {
@@ -259,6 +275,7 @@ class _Run:
                 plan.language,
                 feed_id=plan.id if self.db.is_sqlite else None,
                 outlet_id=plan.outlet_id,
+                known_guids=await self._known_guids(plan.id),
             ),
         }
         if self.pool is None:

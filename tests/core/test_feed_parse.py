@@ -213,6 +213,33 @@ def test_shared_links_and_boilerplate_summaries_do_not_identify_entries() -> Non
     assert [e.content_hash for e in doc.entries] == [None, None]
 
 
+def test_entries_already_stored_are_left_out_after_the_documents_own_rules() -> None:
+    """Known GUIDs skip topic matching and row building, but still count for the rules
+    that look at the whole document (a link shared with a stored entry stays unusable)."""
+    from deskterm.core.feed_parse import EntryContext
+
+    boiler = "Read the full story on our website and subscribe to our newsletter for updates daily"
+    data = rss(
+        [
+            rss_item("Council approves the harbor plan", guid="old", link="https://x.example/",
+                     description=boiler),
+            rss_item("School board delays the vote", guid="new", link="https://x.example/",
+                     description=boiler),
+            rss_item("Harbor budget hearing tonight", guid="older", link="https://x.example/h"),
+        ]
+    )  # fmt: skip
+    context = EntryContext(feed_id=7, known_guids=frozenset({"old", "older", "elsewhere"}))
+    doc = parse(data, match=context)
+    assert [e.guid for e in doc.entries] == ["new"] and doc.already_stored == 2
+    (entry,) = doc.entries
+    assert entry.url_key is None and entry.content_hash is None  # shared with "old"
+    assert entry.row and entry.row[0] == 7  # its row was built
+    everything = parse(data, match=EntryContext(feed_id=7))
+    assert [e.guid for e in everything.entries] == ["old", "new", "older"]
+    assert everything.already_stored == 0
+    assert everything.entries[1] == entry  # the same entry either way
+
+
 @pytest.mark.parametrize(
     ("link", "base", "expected"),
     [

@@ -411,3 +411,39 @@ def test_an_address_that_cannot_be_fetched_is_one_line(url: str) -> None:
     result = one(url)
     assert result.outcome == "error"
     assert result.error.startswith("not an address deskterm can fetch (http, https, file")
+
+
+def test_a_document_sent_again_with_other_bytes_skips_its_stored_entries(
+    db, feed_server: FeedServer, monkeypatch
+) -> None:
+    """The parsers get the feed's recently stored GUIDs: a re-sent document's known
+    entries are not matched or prepared again; a new one is."""
+    from deskterm.core import feed_parse
+
+    first_doc = numbered_rss(3, at=NOW - timedelta(hours=2))
+    url = feed_server.add("/vary.xml", first_doc)
+    feed_id = add_feeds(db, {"vary": url})["vary"]
+    prepared: list[list[str]] = []
+    real_apply = feed_parse.EntryContext.apply
+
+    def counting_apply(self, entries, language, now):  # type: ignore[no-untyped-def]
+        prepared.append([e.guid for e in entries])
+        return real_apply(self, entries, language, now)
+
+    monkeypatch.setattr(feed_parse.EntryContext, "apply", counting_apply)
+
+    def run(minutes: int) -> fetcher.FetchSummary:
+        at = NOW + timedelta(minutes=minutes)
+        return fetch_all(db, now=at, limits=LIMITS, topics=[], workers=0, due_only=False)
+
+    assert run(0).new_clips == 3 and prepared == [["story-0", "story-1", "story-2"]]
+    # the same entries in other bytes (a comment): parsed, nothing prepared, nothing stored
+    feed_server.add("/vary.xml", first_doc.replace(b"<channel>", b"<channel><!-- 2 -->", 1))
+    second = run(11)
+    assert (second.fetched, second.new_clips) == (1, 0)
+    assert len(prepared) == 1  # apply() was not even called: nothing left to prepare
+    assert health(db, feed_id).last_status == "ok"
+    # a new story among them: only it is prepared and stored
+    feed_server.add("/vary.xml", numbered_rss(4, at=NOW - timedelta(hours=2)))
+    third = run(22)
+    assert third.new_clips == 1 and prepared[-1] == ["story-3"]
