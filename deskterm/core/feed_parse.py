@@ -226,6 +226,21 @@ def canonical_url(link: str | None, base: str | None = None) -> str | None:
     return url if len(url) <= MAX_URL else None
 
 
+#: ASCII letters and digits stay, every other ASCII character becomes a space: for ASCII
+#: text, the same words as ``_NOT_WORD.sub(" ", text).replace("_", " ").split()`` at a
+#: fraction of the cost (the regular expression took 30 us of a 500-character summary).
+_ASCII_WORDS = str.maketrans(
+    {chr(c): " " for c in range(128) if not chr(c).isalnum()}  # "_" too: not a word here
+)
+
+
+def _words(folded: str) -> list[str]:
+    """The words of case-folded text: runs of letters and digits (``\\w`` without ``_``)."""
+    if folded.isascii():
+        return folded.translate(_ASCII_WORDS).split()
+    return _NOT_WORD.sub(" ", folded).replace("_", " ").split()
+
+
 def title_key(title: str) -> str:
     """The title folded for grouping syndicated copies: case, accents and punctuation
     dropped, whitespace collapsed. "" when too generic (fewer than 3 words and 20 letters)."""
@@ -233,7 +248,7 @@ def title_key(title: str) -> str:
     if not folded.isascii():
         folded = unicodedata.normalize("NFKD", folded)
         folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    words = _NOT_WORD.sub(" ", folded).replace("_", " ").split()
+    words = _words(folded)
     key = " ".join(words)[:MAX_TITLE_KEY].strip()
     if len(words) < 3 and len(key) < 20:
         return ""
@@ -243,7 +258,7 @@ def title_key(title: str) -> str:
 def content_hash(summary: str) -> str | None:
     """A hash of the summary's words (case and punctuation folded), or None when the
     summary is too short to say two entries carry the same text."""
-    words = _NOT_WORD.sub(" ", summary.casefold()).replace("_", " ").split()
+    words = _words(summary.casefold())
     if len(words) < MIN_HASH_WORDS:
         return None
     return hashlib.blake2b(" ".join(words).encode(), digest_size=16).hexdigest()

@@ -310,3 +310,17 @@ def test_hostile_markup_stays_linear() -> None:
         started = time.monotonic()
         html_text(hostile, limit=4000)
         assert time.monotonic() - started < 3
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+@settings(max_examples=300, deadline=None)
+def test_the_ascii_word_split_matches_the_regular_expression(text: str) -> None:
+    """content_hash and title_key split ASCII text with a translate table: the same words
+    as the \\w expression they used before (stored hashes must stay comparable)."""
+    import re
+
+    from deskterm.core.feed_parse import _words
+
+    folded = text.casefold()
+    expected = re.sub(r"[^\w]+", " ", folded).replace("_", " ").split()
+    assert _words(folded) == expected
