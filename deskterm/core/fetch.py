@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import ssl
 import time
 import zlib
@@ -259,6 +260,22 @@ def _dns_failure(text: str) -> bool:
     )
 
 
+_SSL_NOISE = re.compile(r"^\[[A-Z0-9_: ]+\]\s*|\s*\(_ssl\.c:\d+\)$")
+
+
+def _tls_reason(error: BaseException, chain: list[BaseException]) -> str:
+    """What went wrong in the TLS handshake, in OpenSSL's words without its codes:
+    "certificate has expired", "wrong version number" (aiohttp's own exceptions are also
+    SSLErrors, so the innermost one is asked)."""
+    certificate = getattr(error, "certificate_error", None)
+    if isinstance(certificate, ssl.SSLCertVerificationError) and certificate.verify_message:
+        return str(certificate.verify_message)
+    inner = [e for e in chain if isinstance(e, ssl.SSLError)]
+    if not inner:
+        return ""
+    return _SSL_NOISE.sub("", str(inner[-1])).strip()
+
+
 def describe_error(error: BaseException, url: str, limits: FetchLimits) -> str:
     """One plain line for a failed request."""
     try:
@@ -285,8 +302,7 @@ def describe_error(error: BaseException, url: str, limits: FetchLimits) -> str:
     if isinstance(error, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
         return f"not an address deskterm can fetch (http, https, file or a path): {url}"
     if isinstance(error, aiohttp.ClientSSLError) or any(isinstance(e, ssl.SSLError) for e in chain):
-        detail = next((str(e) for e in chain if isinstance(e, ssl.SSLError)), text)
-        return f"TLS error with {host}: {detail}"
+        return f"TLS error with {host}: {_tls_reason(error, chain) or text}"
     if isinstance(error, aiohttp.ClientConnectorDNSError) or (
         isinstance(error, aiohttp.ClientConnectorError) and _dns_failure(text)
     ):
