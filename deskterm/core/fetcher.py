@@ -120,7 +120,9 @@ class ParsePool:
     def executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
-                executor = ProcessPoolExecutor(self.workers, mp_context=_mp_context())
+                executor = ProcessPoolExecutor(
+                    self.workers, mp_context=_mp_context(), initializer=_lower_priority
+                )
                 # Start the workers now, before the run starts its threads (with "fork"
                 # they are all forked at the first submit).
                 executor.submit(_ready).result()
@@ -154,6 +156,18 @@ class ParsePool:
 
 def _ready() -> bool:
     return True
+
+
+#: How much nicer the parser processes run than the run itself. On a first fetch one
+#: writer thread (the critical path: the full-text index) and two parsers share two cores;
+#: parsers that yield to the writer finished a 200-feed ingest 13% sooner (5 of 5 paired
+#: runs, bench/feeds.py's data). A fetch with nothing to write is unaffected.
+PARSER_NICE = 5
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # no os.nice on Windows
+        os.nice(PARSER_NICE)
 
 
 def _mp_context() -> Any:

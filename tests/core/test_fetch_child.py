@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sqlite3
 from datetime import UTC, datetime
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Clip, Feed
-from deskterm.core import feeds
+from deskterm.core import feeds, fetcher
 from deskterm.core.fetch import FetchLimits
 from deskterm.core.fetcher import FetchError, fetch_all_in_subprocess
 from tests.core.feedserver import (  # noqa: F401 - feed_server_fixture provides feed_server
@@ -93,3 +94,13 @@ def test_a_bad_concurrency_fails_before_a_child_starts(db):
     with pytest.raises(ValueError, match="concurrency"):
         fetch_all_in_subprocess(db, concurrency=0)
     assert no_fetch_children()
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
+def test_parser_processes_yield_to_the_writer() -> None:
+    pool = fetcher.ParsePool(1)
+    try:
+        theirs = pool.executor().submit(os.nice, 0).result(timeout=30)
+    finally:
+        pool.close()
+    assert theirs == min(os.nice(0) + fetcher.PARSER_NICE, 19)
