@@ -664,12 +664,10 @@ class _Normaliser:
         dated = published is not None and published <= self.latest
         if not dated:
             published = self.fetched_at
-        guid = clean_line(raw.guid or "") or url or ""
-        if not guid:
+        guid = _guid(raw.guid, url)
+        if guid is None:  # neither a GUID nor a link: the text identifies the entry
             text = f"{title}\n{summary}".encode()
             guid = "sha1:" + hashlib.sha1(text, usedforsecurity=False).hexdigest()
-        elif len(guid) > MAX_GUID:
-            guid = "sha1:" + hashlib.sha1(guid.encode(), usedforsecurity=False).hexdigest()
         return Entry(
             guid=guid,
             url=url,
@@ -684,6 +682,38 @@ class _Normaliser:
         )
 
 
+def _guid(raw_guid: str | None, url: str | None) -> str | None:
+    """An entry's GUID from the feed's own (else its canonical link); None when it has
+    neither and must be made from its normalised text (``_Normaliser.entry``)."""
+    guid = clean_line(raw_guid or "") or url or ""
+    if not guid:
+        return None
+    if len(guid) > MAX_GUID:
+        return "sha1:" + hashlib.sha1(guid.encode(), usedforsecurity=False).hexdigest()
+    return guid
+
+
+def _all_stored(raw: Sequence[_Raw], known: frozenset[str]) -> list[str] | None:
+    """The entries' GUIDs if every one of them is already stored (``known``), else None.
+
+    Cheap (the GUID, or the canonical link when there is none): a document re-sent with
+    new bytes and no new entry then needs no normalising at all. With one new entry the
+    whole document is normalised as usual, so the rules that compare entries within it
+    (``_tidy``) see every entry.
+    """
+    guids = []
+    for entry in raw:
+        guid = _guid(entry.guid, None) or _guid(None, canonical_url(entry.link, entry.base))
+        if guid is None or guid not in known:
+            return None
+        guids.append(guid)
+    return guids
+
+
+def _repeat_notes(repeated: int) -> list[str]:
+    return [f"{repeated} entr{'y' if repeated == 1 else 'ies'} repeated a GUID"] if repeated else []
+
+
 def _tidy(entries: list[Entry]) -> tuple[list[Entry], list[str]]:
     """Within one document: drop repeated GUIDs (first kept); links or texts shared by
     entries with different titles identify no single entry (a homepage link, boilerplate
@@ -696,9 +726,7 @@ def _tidy(entries: list[Entry]) -> tuple[list[Entry], list[str]]:
             continue
         seen.add(entry.guid)
         kept.append(entry)
-    repeated = len(entries) - len(kept)
-    if repeated:
-        notes.append(f"{repeated} entr{'y' if repeated == 1 else 'ies'} repeated a GUID")
+    notes += _repeat_notes(len(entries) - len(kept))
     titles_by_url: dict[str, set[str]] = {}
     titles_by_hash: dict[str, set[str]] = {}
     for entry in kept:
@@ -774,11 +802,19 @@ def parse_feed(
     if len(raw) > max_entries:
         notes.append(f"the feed has {len(raw)} entries; kept the first {max_entries}")
         raw = raw[:max_entries]
-    normalise = _Normaliser(fetched_at)
-    entries, tidy_notes = _tidy([normalise.entry(r) for r in raw])
-    notes += tidy_notes
+    known = match.known_guids if match is not None else frozenset()
+    stored = _all_stored(raw, known) if known and raw else None
+    entries: list[Entry] = []
+    already_stored = 0
+    if stored is not None:  # nothing new in the document: nothing to normalise
+        already_stored = len(set(stored))
+        notes += _repeat_notes(len(stored) - already_stored)
+    else:
+        normalise = _Normaliser(fetched_at)
+        entries, tidy_notes = _tidy([normalise.entry(r) for r in raw])
+        notes += tidy_notes
     error = ""
-    if not entries:
+    if not entries and not already_stored:
         if not doc.version or doc.warning:
             reason = _not_a_feed(data)
             if doc.warning and reason.endswith("no RSS or Atom found"):
@@ -787,9 +823,8 @@ def parse_feed(
         else:
             notes.append("the feed has no entries")
     language = clean_line(doc.language or "")[:16] or None
-    already_stored = 0
-    if match is not None and match.known_guids and entries:
-        fresh = [entry for entry in entries if entry.guid not in match.known_guids]
+    if known and entries:
+        fresh = [entry for entry in entries if entry.guid not in known]
         already_stored = len(entries) - len(fresh)
         entries = fresh
     if match is not None and entries:

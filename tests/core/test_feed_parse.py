@@ -240,6 +240,34 @@ def test_entries_already_stored_are_left_out_after_the_documents_own_rules() -> 
     assert everything.entries[1] == entry  # the same entry either way
 
 
+def test_a_document_with_nothing_new_is_not_normalised(monkeypatch) -> None:
+    """Every GUID stored already (a re-sent document with new bytes): the GUIDs are read
+    and nothing else; the warnings are the ones the full path gives."""
+    from deskterm.core import feed_parse
+    from deskterm.core.feed_parse import EntryContext
+
+    items = [
+        rss_item("Council approves the harbor plan", guid="a", link="https://x.example/a"),
+        rss_item("Council approves the harbor plan", guid="a", link="https://x.example/a"),
+        rss_item("No GUID, so the link stands in", link="https://x.example/b?utm_source=rss"),
+    ]
+    data = rss(items)
+    full = parse(data, match=EntryContext(feed_id=7))
+    assert [e.guid for e in full.entries] == ["a", "https://x.example/b"]
+    known = frozenset(e.guid for e in full.entries)
+
+    def no_normalising(self, raw):  # type: ignore[no-untyped-def]
+        raise AssertionError("normalised an entry that is stored already")
+
+    monkeypatch.setattr(feed_parse._Normaliser, "entry", no_normalising)
+    quick = parse(data, match=EntryContext(feed_id=7, known_guids=known))
+    assert quick.entries == () and quick.already_stored == 2 and not quick.error
+    assert quick.warning == full.warning == "1 entry repeated a GUID"
+    # one entry not stored yet: the whole document goes the usual way
+    with pytest.raises(AssertionError, match="normalised an entry"):
+        parse(data, match=EntryContext(feed_id=7, known_guids=frozenset({"a"})))
+
+
 @pytest.mark.parametrize(
     ("link", "base", "expected"),
     [
