@@ -317,7 +317,9 @@ def describe_error(error: BaseException, url: str, limits: FetchLimits) -> str:
     if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
         return f"the server at {host} broke off the response"
     if isinstance(error, aiohttp.ClientResponseError):  # an HTTP message we cannot read
-        return f"the server at {host} sent an unreadable response: {text}"
+        lines = str(error.message or "").strip().splitlines()
+        reason = f": {lines[0].strip().rstrip(':')}" if lines else ""
+        return f"the server at {host} sent a response that is not valid HTTP{reason}"
     if isinstance(error, ValueError) and "content encoding" in text:
         return text
     return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -449,3 +449,16 @@ def test_a_document_sent_again_with_other_bytes_skips_its_stored_entries(
     feed_server.add("/vary.xml", numbered_rss(4, at=NOW - timedelta(hours=2)))
     third = run(22)
     assert third.new_clips == 1 and prepared[-1] == ["story-3"]
+
+
+def test_a_response_that_is_not_http_is_one_plain_line(feed_server: FeedServer) -> None:
+    def broken(request) -> bool:  # type: ignore[no-untyped-def]
+        request.wfile.write(b"HTTP/1.0 200 OK\r\nHTTP/1.0 304 Not Modified\r\n\r\n")
+        request.close_connection = True
+        return True
+
+    result = one(feed_server.add("/broken-http.xml", handler=broken))
+    assert result.outcome == "error"
+    # the parser's own words follow (aiohttp's: "Invalid header token"), on the same line
+    assert result.error.startswith("the server at 127.0.0.1 sent a response that is not valid")
+    assert len(result.error) < 150 and "event loop" not in result.error
