@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Select, String, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.audit import AuditEntry, record_many
@@ -62,7 +63,7 @@ HASH_WINDOW = timedelta(days=7)
 MAX_BACKOFF = timedelta(hours=24)
 CHUNK = 500  # values per IN (...) list
 #: A write transaction takes ready feeds up to this many parsed entries (or BATCH_FEEDS
-#: feeds): about 100 ms of writing for new entries (the FTS index costs most of it).
+#: feeds): about 50 ms of writing for new entries (the FTS index costs most of it).
 BATCH_ENTRIES = 500
 BATCH_FEEDS = 100
 
@@ -232,10 +233,40 @@ ROW_COLUMNS = (
     "published_at", "fetched_at", "title_key", "content_hash", "is_read", "flagged", "hidden",
     "assignee_id", "needs_correction", "correction_note", "version", "created_at", "updated_at",
 )  # fmt: skip
-_INSERT_ROW = "INSERT INTO clips ({}) VALUES ({})".format(
-    ", ".join(f'"{name}"' for name in ("id", "story_id", *ROW_COLUMNS)),
-    ", ".join("?" for _ in range(len(ROW_COLUMNS) + 2)),
-)
+_INSERT_COLUMNS = ("id", "story_id", *ROW_COLUMNS)
+#: SQLite's default cap on bound variables before 3.32; the live cap is asked for.
+_MIN_VARIABLES = 999
+
+
+def insert_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]
+) -> None:
+    """INSERT ``rows`` (tuples in ``columns`` order) as few multi-row statements.
+
+    One statement per row would cost three times as much for clips: each statement that
+    fires a trigger runs in a statement savepoint, and FTS5 writes its pending terms to a
+    new index segment at every savepoint, so the index took one segment (and the merges
+    that follow) per clip. One statement per feed writes one segment per feed.
+    """
+    if not rows:
+        return
+    per_row = len(columns)
+    chunk = max(1, _variable_limit(conn) // per_row)
+    head = 'INSERT INTO "{}" ({}) VALUES '.format(table, ", ".join(f'"{c}"' for c in columns))
+    one = "(" + ", ".join("?" * per_row) + ")"
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        flat = [value for row in part for value in row]
+        conn.exec_driver_sql(head + ", ".join([one] * len(part)), tuple(flat))
+
+
+def _variable_limit(conn: Connection) -> int:
+    """How many ``?`` one statement may bind on this connection (32766 since 3.32)."""
+    driver = conn.connection.driver_connection
+    getlimit = getattr(driver, "getlimit", None)
+    if getlimit is None:
+        return _MIN_VARIABLES
+    return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
 
 
 def clip_values(
@@ -302,9 +333,9 @@ def sqlite_row(values: dict[str, object], memo: dict[tuple[int, object], object]
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
     """INSERT many rows of the same keys, converted by the columns' own bind processors.
 
-    On SQLite this goes straight to the driver's executemany: SQLAlchemy's per-row
-    parameter handling cost more than the insert itself (45 of ~65 us a clip, FTS index
-    aside). Elsewhere it is a plain Core executemany.
+    On SQLite this goes straight to the driver as multi-row statements (``insert_rows``):
+    SQLAlchemy's per-row parameter handling cost more than the insert itself (45 of ~65 us
+    a clip, FTS index aside). Elsewhere it is a plain Core executemany.
     """
     if not rows:
         return
@@ -313,8 +344,6 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, object]]) -
         session.execute(insert(table), rows)
         return
     keys = list(rows[0])
-    names = ", ".join(f'"{key}"' for key in keys)
-    marks = ", ".join("?" for _ in keys)
     convert = [
         (index, processor)
         for index, key in enumerate(keys)
@@ -332,9 +361,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, object]]) -
                     done = memo[(index, raw)] = processor(raw)
                 value[index] = done
         values.append(tuple(value))
-    session.connection().exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values
-    )
+    insert_rows(session.connection(), table.name, keys, values)
 
 
 def backoff(poll_minutes: int, errors: int, retry_after_s: float | None = None) -> timedelta:
@@ -605,8 +632,10 @@ class _Writer:
                 stories[index] = stories[root] or ids[root]
             if parsed.rows_ready and all(e.row and e.row[0] == plan.id for e in entries):
                 # the parser process prepared the rows (``EntryContext``)
-                self.conn.exec_driver_sql(
-                    _INSERT_ROW,
+                insert_rows(
+                    self.conn,
+                    "clips",
+                    _INSERT_COLUMNS,
                     [
                         (clip_id, story, *entry.row)
                         for clip_id, story, entry in zip(ids, stories, entries, strict=True)

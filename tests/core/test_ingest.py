@@ -411,3 +411,68 @@ def test_bulk_rows_store_values_exactly_as_the_orm_does(db, tmp_path: Path) -> N
     assert published == {"2026-11-23 09:00:00.000000"}
     assert by_feed[fetched][1] == by_feed[written][1] == "2026-11-23 09:00:00.000000"
     assert {values[2:] for values in by_feed.values()} == {("integer", 0)}
+
+
+def fts_ok(desk) -> None:
+    """FTS5's own check of the index against the clips table (rank 1: compare contents)."""
+    with desk.engine.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO clips_fts(clips_fts, rank) VALUES ('integrity-check', 1)")
+        conn.rollback()
+
+
+@pytest.mark.parametrize("variables", [None, 100])
+def test_many_clips_in_multi_row_statements_all_land_indexed(
+    tmp_path: Path, variables: int | None
+) -> None:
+    """The writer inserts a feed's clips (and their topic rows) as multi-row statements,
+    as many rows a statement as SQLite's cap on bound variables allows: with the cap as
+    shipped and with a cap of 100 (four clips a statement), every clip lands once, with
+    its id, story, topics and full-text index entry."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from db.engine import Actor, Database
+    from db.schema import upgrade
+    from deskterm.core.search import search_clips
+
+    desk = Database(str(tmp_path / "cap.sqlite3"), actor=Actor("AB", "test-host"))
+    if variables is not None:
+
+        @event.listens_for(desk.engine, "connect")
+        def _cap(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variables)
+
+    try:
+        upgrade(desk)
+        topics.add_topic(desk, name="Harbor", query="harbor", priority=1)
+        count = 250
+        doc = rss(
+            [
+                item(f"Harbor story number {n} zebra{n}", f"g{n}", f"https://h.example/{n}",
+                     at=NOW - timedelta(minutes=n))
+                for n in range(count)
+            ]
+            + [item("Harbor story number 0 zebra0", "copy", "https://h.example/copy")]
+        )  # fmt: skip
+        feed_id = add(desk, "herald", tmp_path, doc)
+        (result,) = store(desk, (feed_id, doc), compiled=compiled_topics(desk))
+        assert result.new_clips == count + 1
+        stored = clips(desk)
+        assert [c.id for c in stored] == list(range(1, count + 2))
+        assert sorted(c.guid for c in stored) == sorted([f"g{n}" for n in range(count)] + ["copy"])
+        copy = next(c for c in stored if c.guid == "copy")
+        first = next(c for c in stored if c.guid == "g0")
+        assert copy.story_id == first.id and first.story_id is None
+        with desk.read() as session:
+            tagged = session.scalar(select(func.count()).select_from(ClipTopic))
+        assert tagged == count + 1
+        assert result.priority_matches and len(result.priority_matches) == count + 1
+        fts_ok(desk)
+        for n in (0, 3, 4, 133, count - 1):
+            hits = search_clips(desk, f"zebra{n}")
+            assert [c.title for c in hits] == [f"Harbor story number {n} zebra{n}"] * (
+                1 + (n == 0)
+            ), n
+    finally:
+        desk.dispose()
