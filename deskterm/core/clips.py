@@ -117,7 +117,13 @@ def _defuse_unclosed(markup: str) -> str:
 
 def clean_line(text: str) -> str:
     """Text without terminal escapes or control characters, whitespace collapsed to one line."""
-    text = _ESCAPE_SEQUENCE.sub("", text)
+    if text.isprintable():
+        # No control, format or separator character but the space: nothing to remove (every
+        # escape sequence starts with one, every character _CONTROLS maps is one), and
+        # split() only splits at spaces. Most feed text takes this path.
+        return " ".join(text.split())
+    if "\x1b" in text or "\x9b" in text or "\x9d" in text:
+        text = _ESCAPE_SEQUENCE.sub("", text)
     return " ".join(text.translate(_CONTROLS).split())
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from db.engine import Database
@@ -30,6 +32,7 @@ from db.errors import NotFoundError
 from db.models import AuditLog
 from deskterm.core.clips import (
     add_clip,
+    clean_line,
     count_unread,
     list_clips,
     plain_text,
@@ -514,3 +517,30 @@ def test_demo_content_is_consistent() -> None:
     assert 5 <= len(content.TOPICS) <= 6
     assert all(t["priority"] in (1, 2, 3) for t in content.TOPICS)
     assert len({t["name"] for t in content.TOPICS}) == len(content.TOPICS)
+
+
+def _clean_line_reference(text: str) -> str:
+    """clean_line as first written: every string through the escape and control filters."""
+    from deskterm.core.clips import _CONTROLS, _ESCAPE_SEQUENCE
+
+    return " ".join(_ESCAPE_SEQUENCE.sub("", text).translate(_CONTROLS).split())
+
+
+def test_every_character_clean_line_removes_is_unprintable() -> None:
+    """clean_line skips its filters for printable text: sound only while each character
+    the filters act on (and each escape sequence's first character) is unprintable."""
+    from deskterm.core.clips import _CONTROLS
+
+    assert all(not chr(code).isprintable() for code in _CONTROLS)
+    assert not any(ch.isprintable() for ch in "\x1b\x9b\x9d\t\n\r\x0b\x0c\xa0\u2028\u3000")
+
+
+_LINE_PIECES = st.sampled_from(
+    ["\x1b[31m", "\x1b]8;;http://x\x07", "\x9b1m", "\x9d0;t\x9c", "\x1b(B", "\x1b", "\u202e",
+     "\u2066", "\ufeff", "\u2028", "\xa0", "\u3000", "\t", "\n\r", " ", "[b]x[/b]", "é", "mayor"]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(st.text(max_size=12), _LINE_PIECES), max_size=12).map("".join))
+def test_clean_line_fast_path_gives_the_reference_text(text: str) -> None:
+    assert clean_line(text) == _clean_line_reference(text)
