@@ -404,6 +404,13 @@ class _Writer:
         self.fetched: list[int] = []
         self.audit: list[AuditEntry] = []  # written in one statement by finish()
         self.next_clip_id: int | None = None  # we hold the write lock: ids are ours to give
+        # SQLite: new clips and their topic rows are inserted by finish(), all at once (FTS5
+        # writes an index segment per statement); until then dedupe asks these, not the file.
+        self.clip_rows: list[tuple] = []  # in _INSERT_COLUMNS order
+        self.clip_dicts: list[dict[str, object]] = []  # rows the parsers did not prepare
+        self.topic_links: list[dict[str, object]] = []
+        self.new_guids: dict[int, set[str]] = {}  # feed id -> GUIDs stored in this transaction
+        self.new_urls: set[str] = set()  # canonical links stored in this transaction
 
     # --- health ---
 
@@ -505,9 +512,10 @@ class _Writer:
                     self.lookups["guids"], {"feed_id": feed_id, "keys": self._keys(chunk)}
                 ).scalars()
             )
+        known.update(self.new_guids.get(feed_id, ()))
         fresh = [e for e in entries if e.guid not in known]
         urls = sorted({e.url_key for e in fresh if e.url_key})
-        taken: set[str] = set()
+        taken = self.new_urls.intersection(urls)
         for chunk in _chunks(urls):
             found = conn.execute(self.lookups["urls"], {"keys": self._keys(chunk)}).scalars()
             taken.update(url for url in found if url)
@@ -518,10 +526,13 @@ class _Writer:
                     continue
                 taken.add(entry.url_key)
             kept.append(entry)
+        self.new_guids.setdefault(feed_id, set()).update(e.guid for e in kept)
+        self.new_urls.update(e.url_key for e in kept if e.url_key)
         return kept
 
     def _story_candidates(self, entries: Sequence[Entry]) -> _StoryIndex:
-        """Clips already stored that the entries could be copies of (indexed lookups)."""
+        """Clips already stored that the entries could be copies of (indexed lookups).
+        Clips of this transaction are in ``self.stories`` instead."""
         conn = self.conn
         low = min(e.published_at for e in entries)
         high = max(e.published_at for e in entries)
@@ -621,7 +632,7 @@ class _Writer:
         (copies of a story that starts earlier in the same document)."""
         if self.conn.dialect.name == "sqlite":
             # We hold the write lock (BEGIN IMMEDIATE), so the next rowids are ours to
-            # give: a plain executemany, no RETURNING (SQLAlchemy runs an ordered
+            # give: the rows wait for finish(), no RETURNING (SQLAlchemy runs an ordered
             # RETURNING row by row on SQLite: ten times slower).
             if self.next_clip_id is None:
                 self.next_clip_id = int(self.conn.scalar(_MAX_CLIP_ID) or 0) + 1
@@ -632,25 +643,19 @@ class _Writer:
                 stories[index] = stories[root] or ids[root]
             if parsed.rows_ready and all(e.row and e.row[0] == plan.id for e in entries):
                 # the parser process prepared the rows (``EntryContext``)
-                insert_rows(
-                    self.conn,
-                    "clips",
-                    _INSERT_COLUMNS,
-                    [
-                        (clip_id, story, *entry.row)
-                        for clip_id, story, entry in zip(ids, stories, entries, strict=True)
-                    ],
+                self.clip_rows.extend(
+                    (clip_id, story, *entry.row)
+                    for clip_id, story, entry in zip(ids, stories, entries, strict=True)
                 )
             else:
-                rows = [
+                self.clip_dicts.extend(
                     {
                         "id": clip_id,
                         "story_id": story,
                         **clip_values(entry, plan, language, self.now),
                     }
                     for clip_id, story, entry in zip(ids, stories, entries, strict=True)
-                ]
-                bulk_insert(self.session, CLIPS, rows)
+                )
             return ids
         rows = [
             {"story_id": story, **clip_values(entry, plan, language, self.now)}
@@ -702,11 +707,17 @@ class _Writer:
                 name, priority = self.topic_names.get(topic_id, ("", 0))
                 if priority == 1:
                     matches.append(PriorityMatch(clip_id, entry.title, name, 1))
-        if links:
+        if self.conn.dialect.name == "sqlite":
+            self.topic_links.extend(links)  # after their clips, by finish()
+        elif links:
             bulk_insert(self.session, CLIP_TOPICS, links)
         return matches
 
     def finish(self) -> None:
+        """Write what the transaction's feeds left for the end: clips, topics, audit."""
+        insert_rows(self.conn, "clips", _INSERT_COLUMNS, self.clip_rows)
+        bulk_insert(self.session, CLIPS, self.clip_dicts)
+        bulk_insert(self.session, CLIP_TOPICS, self.topic_links)
         if self.fetched:
             self.audit.append(
                 (

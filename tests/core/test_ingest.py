@@ -142,6 +142,41 @@ def test_copies_within_one_run_and_one_document_are_grouped(db, tmp_path: Path) 
     assert sorted(c.id for c in also_in(db, root)) == sorted([by_guid["b1"].id, by_guid["a3"].id])
 
 
+def test_one_transaction_dedupes_against_its_own_clips(db, tmp_path: Path, caplog) -> None:
+    """A run's clips reach the file at the end of its write transaction: until then the
+    transaction's own clips must count for every rule (a link another feed of the run
+    stored, a feed stored twice, a copy of a story or text that starts in the run)."""
+    herald, weekly, blog = (add(db, n, tmp_path) for n in ("herald", "weekly", "blog"))
+    first = rss(
+        [
+            item("Harbor plan approved by council", "h-1", "https://herald.example/1"),
+            item("Neighbors react to the vote", "h-2", "https://herald.example/2", text=WIRE),
+        ]
+    )
+    same_link = rss([item("Harbor plan approved", "w-1", "https://HERALD.example/1?utm_source=x")])
+    again = rss(
+        [
+            item("Harbor plan approved by council", "h-1", "https://herald.example/1-moved"),
+            item("Bridge closes for repairs", "h-3", "https://herald.example/3"),
+        ]
+    )
+    copy = rss(
+        [
+            item("HARBOR PLAN APPROVED BY COUNCIL", "b-1", "https://blog.example/1"),
+            item("What the council decided", "b-2", "https://blog.example/2", text=WIRE.upper()),
+        ]
+    )
+    results = store(db, (herald, first), (weekly, same_link), (herald, again), (blog, copy))
+    assert [r.new_clips for r in results] == [2, 0, 1, 2]
+    assert not caplog.records  # in one transaction, not after a failure feed by feed
+    by_guid = {c.guid: c for c in clips(db)}
+    assert sorted(by_guid) == ["b-1", "b-2", "h-1", "h-2", "h-3"]
+    assert by_guid["b-1"].story_id == by_guid["h-1"].id  # the same title
+    assert by_guid["b-2"].story_id == by_guid["h-2"].id  # the same text, another feed
+    assert [c.id for c in also_in(db, by_guid["h-1"].id)] == [by_guid["b-1"].id]
+    fts_ok(db)
+
+
 def test_generic_titles_are_not_grouped(db, tmp_path: Path) -> None:
     a, b = add(db, "a", tmp_path), add(db, "b", tmp_path)
     store(db, (a, rss([item("Update", "a1", "https://a.example/1")])))
