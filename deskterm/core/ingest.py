@@ -246,7 +246,7 @@ def insert_rows(
     One statement per row would cost three times as much for clips: each statement that
     fires a trigger runs in a statement savepoint, and FTS5 writes its pending terms to a
     new index segment at every savepoint, so the index took one segment (and the merges
-    that follow) per clip. One statement per feed writes one segment per feed.
+    that follow) per clip. The writer inserts a whole transaction's clips in one call.
     """
     if not rows:
         return
