@@ -14,7 +14,7 @@ runs. Every stamp is ``time.monotonic()`` (CLOCK_MONOTONIC, shared by all proces
 - ``key``: ``App.on_event`` starts handling the Key on the main thread;
 - ``act``: the table's ``action_cursor_down``/``_up`` ran, with the cursor row before and
   after (a press that did not move the selection is not counted);
-- ``tick``: the screen's update timer fired (Textual paces frames at 60 fps);
+- ``tick``: the screen's update timer fired (Textual paces frames: the desk asks for 120 fps);
 - ``disp``: ``App._display`` queued a frame for the writer thread (its sequence number);
 - ``flush``: Textual's writer thread wrote and flushed output to the terminal;
 - ``fetch-start`` / ``fetch-end``: the desk's fetch worker (``DeskFetcher._work``) started /
@@ -274,7 +274,7 @@ def analyse(
     stages: dict[str, list[float]] = {
         "input -> key event": [],
         "key event -> selection moved": [],
-        "selection moved -> frame timer fires (60 fps pacing)": [],
+        "selection moved -> frame timer fires (frame pacing)": [],
         "frame timer -> frame rendered and queued": [],
         "frame queued -> on the terminal": [],
     }
@@ -312,7 +312,7 @@ def analyse(
             stages["key event -> selection moved"].append((act.at - key.at) * 1000)
         tick = next_event("tick", act.at)
         if tick is not None and tick.at <= disp.at:
-            stages["selection moved -> frame timer fires (60 fps pacing)"].append(
+            stages["selection moved -> frame timer fires (frame pacing)"].append(
                 (tick.at - act.at) * 1000
             )
             stages["frame timer -> frame rendered and queued"].append((disp.at - tick.at) * 1000)

@@ -334,6 +334,12 @@ def main(argv: list[str]) -> int:
         print("launch.py: say what to run: desk or bare", file=sys.stderr)
         return 2
     program, args = rest[0], rest[1:]
+    if program == "desk":
+        # The trace imports Textual before the desk would; Textual reads its frame rate
+        # then, so the desk's choice is made first, as `deskterm` itself makes it.
+        from deskterm.cli.desk import prefer_desk_frame_rate
+
+        prefer_desk_frame_rate()
     if trace_path:
         install_trace(trace_path)
     if program == "desk":

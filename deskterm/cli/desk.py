@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from deskterm.cli.context import CliContext
+
+#: Frames a second the desk may draw (Textual's default is 60). A moved selection is
+#: drawn at the next frame slot: during a fetch, waiting for it was up to 30 ms of the
+#: slowest key presses at 60 (bench/keys.py); at 120 about half that.
+DESK_FPS = 120
+
+
+def prefer_desk_frame_rate() -> None:
+    """Let Textual draw at ``DESK_FPS`` unless the user set TEXTUAL_FPS. Textual reads it
+    once, when ``textual.screen`` is imported, so this runs before the app is."""
+    os.environ.setdefault("TEXTUAL_FPS", str(DESK_FPS))
 
 
 def open_desk(ctx: CliContext) -> int:
@@ -21,6 +33,7 @@ def open_desk(ctx: CliContext) -> int:
         if ctx.as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
             ctx.emit(summary, lambda: ctx.out(summary.describe(db.location)))
             return 0
+        prefer_desk_frame_rate()
         from deskterm.app import make_app
 
         welcome = summary.describe(db.location) if summary.empty else None
