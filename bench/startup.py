@@ -101,7 +101,13 @@ def desk_env(workdir: Path) -> dict[str, str]:
     config = workdir / "config.toml"
     if not config.exists():
         config.write_text('user = "bench"\ntheme = "textual-dark"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DESKTERM_", "TMUX"))}
+    # TEXTUAL_FPS: bench/__init__.py set it for the Pilot parts; the desk sets its own
+    # (launch.py) and the bare app runs at Textual's default.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DESKTERM_", "TMUX")) and k != "TEXTUAL_FPS"
+    }
     env.update(
         DESKTERM_CONFIG=str(config),
         DESKTERM_TZ="America/New_York",
