@@ -112,10 +112,17 @@ async def test_ctrl_t_opens_the_theme_picker(desk_app):
 async def test_start_up_garbage_is_frozen_after_the_first_load(desk_app):
     import gc
 
+    from deskterm.app import GC_FULL_EVERY
+
+    threshold = gc.get_threshold()
     app = desk_app()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_loaded(pilot, app)
-        await pilot.pause()
-        assert app._gc_frozen
-        assert gc.get_freeze_count() > 0
-    gc.unfreeze()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot, app)
+            await pilot.pause()
+            assert app._gc_frozen
+            assert gc.get_freeze_count() > 0
+            assert gc.get_threshold() == (*threshold[:2], GC_FULL_EVERY)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
