@@ -341,8 +341,9 @@ def _occurrence_json(occ: Occurrence, clash: bool) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=512)
 def _day_label(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return f"{day:%a} {day.day} {day:%b %Y}"  # cached: a month's list has ~30 days
 
 
 def _moment(moment: datetime, tz: tzinfo) -> str:
