@@ -166,7 +166,7 @@ class DeskApp(App[None]):
         collections also come ten times less often (``GC_FULL_EVERY``): each still walks
         the ~40,000 objects drawing leaves behind (Textual's strips and their caches),
         15-28 ms under a fetch's load, one or two in every 240 presses of bench/keys.py;
-        none in three runs since. Young cycles are collected as before."""
+        none in the runs since. Young cycles are collected as before."""
         if self._gc_frozen:
             return
         screen = self.screen

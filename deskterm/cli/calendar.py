@@ -341,9 +341,8 @@ def _occurrence_json(occ: Occurrence, clash: bool) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=1024)
-@functools.lru_cache(maxsize=512)
 def _day_label(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"  # cached: a month's list has ~30 days
+    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def _moment(moment: datetime, tz: tzinfo) -> str:
