@@ -394,8 +394,9 @@ class _Writer:
         # Core statements go to the connection: the ORM session's execute path costs
         # ~0.3 ms a statement, and a run executes a few per feed.
         self.conn = session.connection()
-        self.json_keys = self.conn.dialect.name == "sqlite"
-        self.lookups = _LOOKUPS[self.json_keys]
+        # SQLite: IN lists travel as JSON, ids are given here and inserts wait for finish()
+        self.sqlite = self.conn.dialect.name == "sqlite"
+        self.lookups = _LOOKUPS[self.sqlite]
         self.topics = topics
         self.topic_names = {t.id: (t.name, t.priority) for t in topics}
         self.now = now
@@ -415,7 +416,7 @@ class _Writer:
     # --- health ---
 
     def _keys(self, values: Sequence[str]) -> object:
-        return json.dumps(list(values)) if self.json_keys else list(values)
+        return json.dumps(list(values)) if self.sqlite else list(values)
 
     def _current(self, feed_id: int) -> tuple[int, str, str, str] | None:
         row = self.conn.execute(_CURRENT, {"feed_id": feed_id}).one_or_none()
@@ -613,7 +614,7 @@ class _Writer:
                 "clips",
                 None,
                 AuditAction.INSERT,
-                # one INSERT in one write transaction: the ids are consecutive
+                # ids given one run at a time in one write transaction: consecutive
                 {"feed_id": plan.id, "count": len(ids), "first_id": min(ids), "last_id": max(ids)},
             )
         )
@@ -630,7 +631,7 @@ class _Writer:
     ) -> list[int]:
         """Insert the new clips; their ids. ``stories`` is filled in for ``pending``
         (copies of a story that starts earlier in the same document)."""
-        if self.conn.dialect.name == "sqlite":
+        if self.sqlite:
             # We hold the write lock (BEGIN IMMEDIATE), so the next rowids are ours to
             # give: the rows wait for finish(), no RETURNING (SQLAlchemy runs an ordered
             # RETURNING row by row on SQLite: ten times slower).
@@ -707,7 +708,7 @@ class _Writer:
                 name, priority = self.topic_names.get(topic_id, ("", 0))
                 if priority == 1:
                     matches.append(PriorityMatch(clip_id, entry.title, name, 1))
-        if self.conn.dialect.name == "sqlite":
+        if self.sqlite:
             self.topic_links.extend(links)  # after their clips, by finish()
         elif links:
             bulk_insert(self.session, CLIP_TOPICS, links)

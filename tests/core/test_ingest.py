@@ -19,6 +19,7 @@ from deskterm.core.fetcher import fetch_all
 from deskterm.core.ingest import FeedOutcome, backoff, load_plans, store_outcomes
 from deskterm.core.stories import also_in
 from tests.core.feedserver import DUPLICATE_GUIDS, rss, rss_item
+from tests.core.test_search import fts_ok
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 WIRE = (
@@ -446,13 +447,6 @@ def test_bulk_rows_store_values_exactly_as_the_orm_does(db, tmp_path: Path) -> N
     assert published == {"2026-11-23 09:00:00.000000"}
     assert by_feed[fetched][1] == by_feed[written][1] == "2026-11-23 09:00:00.000000"
     assert {values[2:] for values in by_feed.values()} == {("integer", 0)}
-
-
-def fts_ok(desk) -> None:
-    """FTS5's own check of the index against the clips table (rank 1: compare contents)."""
-    with desk.engine.connect() as conn:
-        conn.exec_driver_sql("INSERT INTO clips_fts(clips_fts, rank) VALUES ('integrity-check', 1)")
-        conn.rollback()
 
 
 @pytest.mark.parametrize("variables", [None, 100])
