@@ -213,6 +213,22 @@ class ClipTopic(Base):
     matched_terms: Mapped[str] = mapped_column(Text, default="")
 
 
+class FeedCopy(Base):
+    """An entry of a feed that is not stored because its link is already a clip's
+    (another feed's copy of that story). Remembered so that a re-fetch of the feed knows
+    every entry it carries and need not normalise the document again
+    (``ingest.recent_guids``); the memory holds only while a clip with ``url`` exists."""
+
+    __tablename__ = "feed_copies"
+
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    guid: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class Request(Versioned, Base):
     """A media, constituent or public-records request."""
 

@@ -136,6 +136,9 @@ class _Raw:
     summary_html: bool = True
     author: str = ""
     published: datetime | None = None
+    #: the date as the document wrote it, read by the normaliser when ``published`` is
+    #: None (most re-fetched entries are known already and never need it)
+    published_text: str = ""
     base: str | None = None  # for relative links
 
 
@@ -410,7 +413,7 @@ def _read_rss_items(items: list[ET.Element], doc: _Doc, base: str | None) -> Non
                 summary=summary,
                 summary_html=True,
                 author=_rss_author(item),
-                published=parse_date(date),
+                published_text=date,
                 base=base,
             )
         )
@@ -441,9 +444,9 @@ def _read_atom(root: ET.Element, doc: _Doc, url: str | None) -> None:
                 summary=summary,
                 summary_html=summary_html,
                 author=_text(author),
-                published=parse_date(
-                    entry.findtext(f"{ATOM}published") or entry.findtext(f"{ATOM}updated")
-                ),
+                published_text=entry.findtext(f"{ATOM}published")
+                or entry.findtext(f"{ATOM}updated")
+                or "",
                 base=base,
             )
         )
@@ -660,7 +663,7 @@ class _Normaliser:
         if not title:
             title = truncate(summary, 120) if summary else "(no title)"
         url = canonical_url(raw.link, raw.base)
-        published = raw.published
+        published = raw.published or parse_date(raw.published_text)
         dated = published is not None and published <= self.latest
         if not dated:
             published = self.fetched_at

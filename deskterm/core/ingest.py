@@ -41,14 +41,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from db.audit import AuditEntry, record_many
+from db.base import UTCDateTime
 from db.engine import Database
 from db.enums import AuditAction
 from db.errors import DatabaseBusyError
-from db.models import Clip, ClipTopic, Feed
+from db.models import Clip, ClipTopic, Feed, FeedCopy
 from deskterm.core.clips import truncate
 from deskterm.core.feed_parse import Entry, ParsedFeed, clip_language
 from deskterm.core.fetch import FetchResult
@@ -70,6 +83,7 @@ BATCH_FEEDS = 100
 # Core tables: bulk statements without the ORM's per-row work.
 CLIPS: Table = Clip.__table__  # type: ignore[assignment]
 CLIP_TOPICS: Table = ClipTopic.__table__  # type: ignore[assignment]
+COPIES: Table = FeedCopy.__table__  # type: ignore[assignment]
 FEEDS: Table = Feed.__table__  # type: ignore[assignment]
 
 
@@ -168,18 +182,29 @@ def load_plans(
     return plans
 
 
+_KNOWN_COPIES = select(FeedCopy.feed_id, FeedCopy.guid).where(
+    FeedCopy.seen_at >= bindparam("since", type_=UTCDateTime),
+    exists().where(Clip.url == FeedCopy.url),
+)
+
+
 def recent_guids(db: Database, since: datetime) -> dict[int, frozenset[str]]:
-    """Each feed's GUIDs of the clips published since ``since``: a hint for the parsers,
-    which then skip the work for entries already stored (``EntryContext.known_guids``).
+    """Each feed's GUIDs of the clips published since ``since``, and of the copies of
+    stored clips it carried (``FeedCopy``) seen since then: a hint for the parsers, which
+    then skip the work for entries already known (``EntryContext.known_guids``).
 
     One indexed range read for all feeds (on ``published_at``; 37,000 rows of a
     1,000,000-clip desk in 30 ms), made only when some feed has a document to parse."""
     found: dict[int, set[str]] = {}
     with db.read() as session:
-        rows = session.connection().execute(
+        conn = session.connection()
+        for feed_id, guid in conn.execute(
             select(Clip.feed_id, Clip.guid).where(Clip.published_at >= since)
-        )
-        for feed_id, guid in rows:
+        ):
+            found.setdefault(feed_id, set()).add(guid)
+        # Entries that are copies of a clip, while that clip is stored: once it is gone
+        # (its feed removed), the entry is read again and stored as the story's clip.
+        for feed_id, guid in conn.execute(_KNOWN_COPIES, {"since": since}):
             found.setdefault(feed_id, set()).add(guid)
     return {feed_id: frozenset(guids) for feed_id, guids in found.items()}
 
@@ -222,6 +247,10 @@ def _lookups(json_keys: bool) -> dict[str, Select]:
 
 _LOOKUPS = {True: _lookups(True), False: _lookups(False)}
 _MAX_CLIP_ID = select(func.max(Clip.id))
+_FORGET_COPIES = delete(COPIES).where(COPIES.c.seen_at < bindparam("before", type_=UTCDateTime))
+_DELETE_COPY = delete(COPIES).where(
+    COPIES.c.feed_id == bindparam("b_feed_id"), COPIES.c.guid == bindparam("b_guid")
+)
 # SET takes the columns present in the parameters (health fields only).
 _UPDATE_FEED = update(Feed.__table__).where(Feed.__table__.c.id == bindparam("b_feed_id"))
 
@@ -412,6 +441,8 @@ class _Writer:
         self.topic_links: list[dict[str, object]] = []
         self.new_guids: dict[int, set[str]] = {}  # feed id -> GUIDs stored in this transaction
         self.new_urls: set[str] = set()  # canonical links stored in this transaction
+        # (feed id, GUID) -> link of entries not stored as their link is a clip's already
+        self.copies: dict[tuple[int, str], str] = {}
 
     # --- health ---
 
@@ -524,6 +555,7 @@ class _Writer:
         for entry in fresh:
             if entry.url_key:
                 if entry.url_key in taken:
+                    self.copies[(feed_id, entry.guid)] = entry.url_key
                     continue
                 taken.add(entry.url_key)
             kept.append(entry)
@@ -719,16 +751,32 @@ class _Writer:
         insert_rows(self.conn, "clips", _INSERT_COLUMNS, self.clip_rows)
         bulk_insert(self.session, CLIPS, self.clip_dicts)
         bulk_insert(self.session, CLIP_TOPICS, self.topic_links)
+        self._remember_copies()
         if self.fetched:
+            copies = {"copies_seen": str(len(self.copies))} if self.copies else {}
             self.audit.append(
                 (
                     "feeds",
                     self.fetched[0] if len(self.fetched) == 1 else None,
                     AuditAction.UPDATE,
-                    {"fetched": ",".join(map(str, self.fetched)), **self.health_changes},
+                    {"fetched": ",".join(map(str, self.fetched)), **copies, **self.health_changes},
                 )
             )
         record_many(self.session, self.audit)
+
+    def _remember_copies(self) -> None:
+        """Keep the GUIDs of entries that were other clips' copies (``FeedCopy``), with
+        when they were last seen; forget those not seen within ``KNOWN_WINDOW``."""
+        self.conn.execute(_FORGET_COPIES, {"before": self.now - KNOWN_WINDOW})
+        if not self.copies:
+            return
+        keys = [{"b_feed_id": feed_id, "b_guid": guid} for feed_id, guid in self.copies]
+        self.conn.execute(_DELETE_COPY, keys)  # seen again: the row is replaced
+        rows = [
+            {"feed_id": feed_id, "guid": guid, "url": url, "seen_at": self.now}
+            for (feed_id, guid), url in self.copies.items()
+        ]
+        bulk_insert(self.session, COPIES, rows)
 
 
 def store_outcomes(

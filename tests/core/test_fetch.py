@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from db.models import AuditLog, Clip, Feed
+from db.models import AuditLog, Clip, Feed, FeedCopy
 from db.schema import check
 from deskterm.core import feeds, fetcher
 from deskterm.core.fetch import (
@@ -342,7 +342,7 @@ def test_two_processes_fetching_at_once_store_each_entry_once(
             for i in range(30)
         ]  # fmt: skip
         urls[f"feed {f}"] = feed_server.add(f"/two/{f}.xml", rss(items), delay_s=0.02)
-    add_feeds(db, urls)
+    ids = add_feeds(db, urls)
     barrier = tmp_path / "go"
     procs = [
         subprocess.Popen(
@@ -376,6 +376,15 @@ def test_two_processes_fetching_at_once_store_each_entry_once(
     assert len({url for _f, _g, url in rows}) == len(rows)  # no link twice
     assert len({(f, g) for f, g, _u in rows}) == len(rows)
     assert sum(r["new_clips"] for r in results) == expected == sum(audited)
+    # each shared entry is stored under one feed and remembered as a copy under the other
+    with db.read() as session:
+        copies = set(session.execute(select(FeedCopy.feed_id, FeedCopy.guid, FeedCopy.url)))
+    shared = {
+        (ids[f"feed {f}"], f"f{f}-{i}", two_desk_link(f, i))
+        for f in range(12)
+        for i in range(0, 30, 3)
+    }
+    assert copies == shared - set(rows) and len(copies) == 5 * 10  # feeds 1-10 pair up
     assert check(db).ok
 
 
@@ -449,6 +458,56 @@ def test_a_document_sent_again_with_other_bytes_skips_its_stored_entries(
     feed_server.add("/vary.xml", numbered_rss(4, at=NOW - timedelta(hours=2)))
     third = run(22)
     assert third.new_clips == 1 and prepared[-1] == ["story-3"]
+
+
+def test_a_feeds_copies_of_other_clips_are_remembered_until_the_clip_goes(
+    db, feed_server: FeedServer, monkeypatch
+) -> None:
+    """An entry whose link is another feed's clip is not stored, but remembered: a
+    re-sent document with only known entries and such copies is not normalised again.
+    Once the clip it copies is removed (with its feed), the entry is read and stored."""
+    from deskterm.core import feed_parse
+
+    at = NOW - timedelta(hours=2)
+    herald_url = feed_server.add("/herald.xml", numbered_rss(2, prefix="harbor", at=at))
+    herald = add_feeds(db, {"herald": herald_url})["herald"]
+
+    def run(minutes: int) -> fetcher.FetchSummary:
+        moment = NOW + timedelta(minutes=minutes)
+        return fetch_all(db, now=moment, limits=LIMITS, topics=[], workers=0, due_only=False)
+
+    assert run(0).new_clips == 2
+    # the weekly's second item carries the herald's first link under its own GUID
+    weekly_doc = numbered_rss(2, prefix="weekly", at=at).replace(
+        b"https://news.example/weekly/1?", b"https://news.example/harbor/0?"
+    )
+    weekly = add_feeds(db, {"weekly": feed_server.add("/weekly.xml", weekly_doc)})["weekly"]
+    assert run(11).new_clips == 1  # weekly-0; weekly-1 is the herald's story
+    with db.read() as session:
+        stamp = session.scalar(select(AuditLog.changes).order_by(AuditLog.id.desc()).limit(1))
+    assert json.loads(stamp)["copies_seen"] == "1"
+
+    normalised: list[str] = []
+    real_entry = feed_parse._Normaliser.entry
+
+    def counting_entry(self, raw):  # type: ignore[no-untyped-def]
+        normalised.append(raw.guid)
+        return real_entry(self, raw)
+
+    monkeypatch.setattr(feed_parse._Normaliser, "entry", counting_entry)
+    for minutes, comment in ((22, b"<!-- 2 -->"), (33, b"<!-- 3 -->")):
+        feed_server.add("/weekly.xml", weekly_doc.replace(b"<channel>", b"<channel>" + comment))
+        again = run(minutes)
+        assert (again.new_clips, normalised) == (0, [])  # every entry known: nothing read
+    assert health(db, weekly).last_status == "ok"
+
+    feeds.remove_feed(db, herald, delete_clips=True)
+    feed_server.add("/weekly.xml", weekly_doc.replace(b"<channel>", b"<channel><!-- 4 -->"))
+    assert run(44).new_clips == 1  # the copy is the story's only clip now
+    assert normalised == ["weekly-0", "weekly-1"]
+    with db.read() as session:
+        urls = set(session.scalars(select(Clip.url).where(Clip.feed_id == weekly)))
+    assert urls == {"https://news.example/weekly/0", "https://news.example/harbor/0"}
 
 
 def test_a_response_that_is_not_http_is_one_plain_line(feed_server: FeedServer) -> None:

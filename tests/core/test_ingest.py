@@ -9,14 +9,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from db.models import AuditLog, Clip, ClipTopic, Feed
+from db.models import AuditLog, Clip, ClipTopic, Feed, FeedCopy
 from db.schema import check
 from deskterm.core import feeds, topics
 from deskterm.core.errors import InputError
 from deskterm.core.feed_parse import Entry, ParsedFeed, parse_feed
 from deskterm.core.fetch import FetchResult
 from deskterm.core.fetcher import fetch_all
-from deskterm.core.ingest import FeedOutcome, backoff, load_plans, store_outcomes
+from deskterm.core.ingest import (
+    KNOWN_WINDOW,
+    FeedOutcome,
+    backoff,
+    load_plans,
+    recent_guids,
+    store_outcomes,
+)
 from deskterm.core.stories import also_in
 from tests.core.feedserver import DUPLICATE_GUIDS, rss, rss_item
 from tests.core.test_search import fts_ok
@@ -84,6 +91,32 @@ def test_the_same_entry_is_never_stored_twice(db, tmp_path: Path) -> None:
     assert store(db, (herald, DUPLICATE_GUIDS))[0].new_clips == 2  # "same" once, "other"
     assert len(clips(db)) == 4
     assert {c.url for c in clips(db)} >= {"https://herald.example/2"}
+
+
+def test_copies_are_remembered_while_seen_and_forgotten_after_the_window(
+    db, tmp_path: Path
+) -> None:
+    herald = add(db, "herald", tmp_path)
+    weekly = add(db, "weekly", tmp_path)
+    store(db, (herald, rss([item("Harbor plan approved", "h-1", "https://herald.example/1")])))
+    copy = rss([item("Harbor plan approved", "w-1", "https://herald.example/1?utm_source=x")])
+
+    def remembered() -> list[tuple[int, str, str, datetime]]:
+        with db.read() as session:
+            rows = session.execute(
+                select(FeedCopy.feed_id, FeedCopy.guid, FeedCopy.url, FeedCopy.seen_at)
+            )
+            return [tuple(row) for row in rows]
+
+    since = NOW - KNOWN_WINDOW
+    assert store(db, (weekly, copy))[0].new_clips == 0
+    assert remembered() == [(weekly, "w-1", "https://herald.example/1", NOW)]
+    assert recent_guids(db, since)[weekly] == frozenset({"w-1"})
+    later = NOW + timedelta(days=10)
+    store(db, (weekly, copy), now=later)  # seen again: the same row, a new time
+    assert remembered() == [(weekly, "w-1", "https://herald.example/1", later)]
+    store(db, (herald, rss([])), now=later + KNOWN_WINDOW + timedelta(minutes=1))
+    assert remembered() == []  # not seen within the window: forgotten by the next write
 
 
 def test_syndicated_copies_become_one_story(db, tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def enum_value(column) -> PyEnum:
 
 def column_value(table: Table, column, index: int) -> Any:
     """A value for ``column`` that is nobody's default."""
-    if column.primary_key and not column.foreign_keys:
+    if column.primary_key and not column.foreign_keys and isinstance(column.type, Integer):
         return row_id(table)
     if column.foreign_keys:
         [fk] = column.foreign_keys
