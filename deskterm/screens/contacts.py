@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import ContentSwitcher, Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
 from db.enums import OutletType
@@ -33,6 +33,7 @@ from deskterm.core import contacts
 from deskterm.core.contacts import ContactRecord, Cursor, OutletRecord
 from deskterm.core.text import one_line
 from deskterm.screens.form import Field, FormScreen
+from deskterm.widgets.footer import DeskFooter
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import stamp
 
@@ -290,7 +291,7 @@ class ContactsScreen(Screen[None]):
                 yield ListTable(REPORTER_COLUMNS, id=REPORTERS)
                 yield ListTable(OUTLET_COLUMNS, id=OUTLETS)
             yield Static(Text("Nothing matches."), id="contacts-empty")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self._update_title()

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from deskterm.widgets.board_pane import BoardPane
 from deskterm.widgets.calendar_pane import CalendarPane
+from deskterm.widgets.footer import DeskFooter
 from deskterm.widgets.header import DeskHeader
 from deskterm.widgets.news_pane import NewsPane
 from deskterm.widgets.pane import Pane
@@ -48,7 +49,7 @@ class DashboardScreen(Screen[None]):
             ):
                 yield pane_class(app.pane_context, id=pane_id)  # type: ignore[attr-defined]
         yield StatusBar()
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(StatusBar).location = self.app.db.location  # type: ignore[attr-defined]

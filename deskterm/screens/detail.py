@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskterm.core.text import one_line, visible
+from deskterm.widgets.footer import DeskFooter
 
 # Details are read while the screen is being built (mounting it takes about as long as the
 # read): two threads, as a second view can open before the first has loaded.
@@ -56,7 +57,7 @@ class DetailScreen(Screen[None]):
             yield Static(Text("Loading…"), id="fields")
             yield Static(Text(""), classes="body", id="body")
             yield Static(Text(""), classes="section", id="sections")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self._ui_thread = threading.get_ident()

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskterm.core.changes import FEED_HEALTH
 from deskterm.core.text import one_line
+from deskterm.widgets.footer import DeskFooter
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import stamp
 
@@ -61,7 +62,7 @@ class FeedHealthScreen(Screen[None]):
             box.border_title = Text("Feed health")
             yield Static(Text("Loading…"), id="health-summary")
             yield WindowTable(self.COLUMNS, id="health-table")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(WindowTable).focus()

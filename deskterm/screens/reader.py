@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from db.engine import Database
 from deskterm.core import clips
@@ -26,6 +26,7 @@ from deskterm.core.clips import ClipRecord, ClipTopicMatch
 from deskterm.core.links import LinkedItem, linked
 from deskterm.core.text import one_line, visible
 from deskterm.widgets.clip_triage import ClipTriage, reload_desk, triage_bindings
+from deskterm.widgets.footer import DeskFooter
 from deskterm.widgets.timefmt import stamp
 
 HIGHLIGHT = "reverse bold"
@@ -168,7 +169,7 @@ class ReaderScreen(ClipTriage, Screen[None]):
             yield Static(Text("Loading…"), id="reader-fields")
             yield Static(Text(""), id="reader-body")
             yield Static(Text(""), id="reader-sections")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.reload(mark_read=not self.clip.is_read)

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskterm.core.text import one_line
 from deskterm.widgets.clip_triage import reload_desk
+from deskterm.widgets.footer import DeskFooter
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import start_of_day
 
@@ -100,7 +101,7 @@ class TopicsScreen(Screen[None]):
             box.border_title = Text("Topics")
             yield Static(Text("Loading…"), id="topics-summary")
             yield WindowTable(self.COLUMNS, id="topics-table")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(WindowTable).focus()
