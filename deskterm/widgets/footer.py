@@ -18,9 +18,7 @@ from textual.widgets import Footer
 class DeskFooter(Footer):
     """``Footer`` that recomposes only when the active bindings it draws from changed."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self._shown: Hashable | None = None  # the bindings the keys were last built from
+    _shown: Hashable | None = None  # the bindings the keys were last built from (per instance)
 
     @staticmethod
     def shown_bindings(screen: Screen) -> tuple:
