@@ -9,7 +9,8 @@ _T0 = (time.time(), time.monotonic())  # the first thing this process does: the 
 
 Writes ``time.time() time.monotonic()`` (taken on its first line, before any other import)
 to STAMPFILE, then runs the program in this same process: ``desk`` is the ``deskterm``
-console script (``deskterm.cli.main``), ``bare`` is ``bench/bare_app.py``.
+console script (``deskterm.entry.run`` without its fast exit: ``deskterm.cli.main`` imported
+with collections held off), ``bare`` is ``bench/bare_app.py``.
 
 ``--no-scheduled-fetch`` turns the desk's fetch schedule off (its first run comes 5 s after
 start): ``F`` still fetches, so a benchmark decides when a fetch runs.
@@ -335,8 +336,12 @@ def main(argv: list[str]) -> int:
         return 2
     program, args = rest[0], rest[1:]
     if program == "desk":
-        # The trace imports Textual before the desk would; Textual reads its frame rate
-        # then, so the desk's choice is made first, as `deskterm` itself makes it.
+        # As the console script does (deskterm.entry.run): the desk's imports without
+        # collections, its frame rate chosen before Textual is imported (the trace below
+        # imports Textual too).
+        from deskterm.entry import import_main
+
+        import_main()
         from deskterm.cli.desk import prefer_desk_frame_rate
 
         prefer_desk_frame_rate()

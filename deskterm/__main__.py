@@ -1,7 +1,5 @@
 """`python -m deskterm`."""
 
-import sys
+from deskterm.entry import run
 
-from deskterm.cli import main
-
-sys.exit(main())
+run()

@@ -65,7 +65,7 @@ class ProgressBar:
 
 def cmd_fetch(ctx: CliContext, args: argparse.Namespace) -> int:
     from deskterm.core.fetch import FetchLimits
-    from deskterm.core.fetcher import MAX_CONCURRENCY, fetch_all
+    from deskterm.core.fetcher import MAX_CONCURRENCY, close_pools, fetch_all
 
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         raise InputError(f"--concurrency must be 1 to {MAX_CONCURRENCY}", field="concurrency")
@@ -96,6 +96,7 @@ def cmd_fetch(ctx: CliContext, args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+        close_pools()  # the run is over: the command exits without waiting on them
 
     def human() -> None:
         for feed in summary.feeds:

@@ -1,0 +1,95 @@
+"""The console script's start and end (``deskterm.entry``), in real processes: what it
+does to the garbage collector during imports, and that its quick exit loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.cli.runner import run
+
+#: Output to a pipe is block-buffered, as a user's shell pipeline has it (this
+#: machine's environment sets PYTHONUNBUFFERED, which would hide a lost buffer).
+BUFFERED = {"PYTHONUNBUFFERED": None}
+
+
+def python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in BUFFERED}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_imports_run_without_collections_and_are_frozen_after(tmp_path: Path) -> None:
+    done = python(
+        """
+        import gc
+        from deskterm.entry import import_main
+        import_main()
+        print(gc.isenabled(), gc.get_freeze_count() > 100_000)
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+
+
+def test_quick_exit_flushes_output_and_runs_exit_handlers(tmp_path: Path) -> None:
+    marker = tmp_path / "atexit.txt"
+    done = python(
+        f"""
+        import atexit, sys
+        from deskterm.entry import finish
+        atexit.register(lambda: open({str(marker)!r}, "w").write("ran"))
+        print("x" * 100_000)
+        sys.stderr.write("said on stderr")
+        finish(3)
+        print("never")
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 3
+    assert done.stdout == "x" * 100_000 + "\n"  # through a pipe: block-buffered
+    assert done.stderr == "said on stderr"
+    assert marker.read_text() == "ran"
+
+
+def test_exit_waits_for_a_thread_that_is_still_working(tmp_path: Path) -> None:
+    written = tmp_path / "late.txt"
+    done = python(
+        f"""
+        import threading, time
+        from deskterm.entry import finish
+        def late():
+            time.sleep(0.3)
+            open({str(written)!r}, "w").write("done")
+        threading.Thread(target=late).start()
+        finish(0)
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert written.read_text() == "done"
+
+
+def test_the_console_script_says_everything_before_it_exits(tmp_path: Path) -> None:
+    db = str(tmp_path / "desk.sqlite3")
+    created = run("--db", db, "init", "--demo", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    listed = run(
+        "--db", db, "--json", "clips", "list", "--limit", "200", cwd=tmp_path, env=BUFFERED
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) > 20  # the whole document arrived
+    refused = run("--db", db, "clips", "list", "--limit", "0", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() and "Traceback" not in refused.stderr
