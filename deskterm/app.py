@@ -101,8 +101,10 @@ class DeskApp(App[None]):
             self._run_live()
         self.set_interval(60, self._minute_tick)
         self._deadline_alerts = DeadlineAlerts()
+        # every 30 s; the first check once the panes have loaded (``_first_load``): its
+        # toasts then come over a desk with its data, not over empty panes, and its query
+        # and notifications do not delay that first full paint
         self.set_interval(30, self._check_deadlines)
-        self.call_later(self._check_deadlines)
         # feeds: every fetch_interval_minutes while the desk runs live, and on F
         self.fetcher = DeskFetcher(
             self, every_minutes=self.settings.fetch_interval_minutes, scheduled=self._live
@@ -166,7 +168,8 @@ class DeskApp(App[None]):
         collections also come ten times less often (``GC_FULL_EVERY``): each still walks
         the ~40,000 objects drawing leaves behind (Textual's strips and their caches),
         15-28 ms under a fetch's load, one or two in every 240 presses of bench/keys.py;
-        none in the runs since. Young cycles are collected as before."""
+        none in the runs since. Young cycles are collected as before. The first deadline
+        check runs then too (see ``on_mount``)."""
         if self._gc_frozen:
             return
         screen = self.screen
@@ -175,6 +178,7 @@ class DeskApp(App[None]):
             young, middle, _full = gc.get_threshold()
             gc.set_threshold(young, middle, GC_FULL_EVERY)
             self._gc_frozen = True
+            self._check_deadlines()
 
     @on(Changed)
     def _on_changed(self, message: Changed) -> None:
