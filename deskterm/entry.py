@@ -38,13 +38,11 @@ def _others_running() -> bool:
 
 def finish(code: int) -> None:
     """End the process with ``code``: at once when nothing is left to do, else normally."""
-    with contextlib.suppress(BrokenPipeError, ValueError):  # a closed pipe: nothing to say
-        sys.stdout.flush()
     if _others_running():
-        sys.exit(code)
+        sys.exit(code)  # Python's own exit flushes the streams
     atexit._run_exitfuncs()  # logging's flush and the like, in their usual order
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BrokenPipeError, ValueError):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # closed: nothing to say
             stream.flush()
     os._exit(code)
 
