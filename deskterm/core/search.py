@@ -14,7 +14,9 @@ outlet whose name matches; renaming an outlet therefore never touches the index.
   when the window predicts few rows below it the rest is read in one forward pass; there a
   phrase of ``RELAX_TOKENS`` words or more becomes the AND of its two halves (FTS5 then steps
   from one rare half-phrase match to the next instead of through every common word, 20-30%
-  less) and the rows found are checked with ``Matcher``.
+  less) and the rows found are checked with ``Matcher``. A conjunction (two required
+  terms, or such a phrase) skips the window and starts with that forward pass: the
+  window's backward read would walk on below it to the next match, all the way for none.
 - The newest-first expression (``newest_expression``) finds the same rows as
   ``fts_expression`` faster: a prefix term becomes the OR of the index's words that start
   with it, read from an fts5vocab table (FTS5 without a prefix index merges a prefix's
@@ -27,8 +29,9 @@ outlet whose name matches; renaming an outlet therefore never touches the index.
 Measured on the bench's 1,000,000 clips (SQLite 3.40.1, end to end, p50): ``bus*`` 11.2 ->
 2.3 ms, ``park*`` 8.4 -> 2.5, a seven-word phrase with 12 matches 12.7 -> 7.5, common words
 2.0 -> 1.7. Left as they are: a query with few matches still costs one forward walk over
-its words (a nine-word headline of common words, ~8-11 ms of SQL), and one with none pays
-the window and that walk (``pension AND waterfront`` 4.5 -> 5.8 ms). Not taken: a prefix
+its words (a nine-word headline of common words, ~8-11 ms of SQL); a conjunction no
+longer pays the window first (``pension AND waterfront``, no match, 7.2 -> 3.5 ms; the
+seven-word phrase 9.3 -> 8.0, in paired runs). Not taken: a prefix
 index (``prefix='3 4'``: 72 -> 195 us to store a clip, an index 2.8 times the size), a table
 of words written on ingest (fts5vocab reads the index's own), an fts5vocab 'row' table
 (it counts each word's doclist: 4-170 ms), windows alone (see above), and 'optimize' (one
@@ -234,6 +237,14 @@ class _Plan:
             for term in dict.fromkeys(required)
             if len(term.tokens) >= RELAX_TOKENS and not term.prefix and terms.count(term) == 1
         ]
+        positive = (
+            [item for item in node.items if not isinstance(item, Not)]
+            if isinstance(node, And)
+            else []
+        )
+        #: Few matches expected: two terms (or groups) that must both occur, or a phrase
+        #: long enough to relax (see ``_newest``).
+        self.conjunction = len(positive) >= 2 or bool(self.relaxable)
         self._checks: list[tuple[Matcher, set[int]]] | None = None
 
     def expression(self, *, relaxed: bool = False) -> str:
@@ -371,13 +382,22 @@ def _newest(
        newest are used), with long phrases relaxed (``_Plan.expression``) and checked.
        That pass stops after ``SPARSE_CAP`` rows (or four times the rows wanted) in case
        the window misled; the newest rows above its last one are then read backwards.
+
+    A conjunction (``_Plan.conjunction``: two required terms, or a long phrase) skips the
+    window and starts with that forward pass over every id: such queries are where few
+    matches are found, and for them the window's backward read walks on below it to the
+    next match (all the way, when there is none) before the forward pass walks again. On
+    the bench's million clips, paired runs: ``pension AND waterfront`` (no match) 7.2 ->
+    3.5 ms, a seven-word headline (12 matches) 9.3 -> 8.0. A dense conjunction overflows the pass's
+    cap at once and is read backwards from the top, one statement more than the window
+    (``mayor budget`` 1.8 -> 2.5 ms).
     """
     plan = _Plan(session, node)
     exact = plan.expression()
     conn = session.connection()
     newest = conn.execute(_newest_id(), {"before": _NO_ID if before_id is None else before_id})
     top = newest.scalar() or 0
-    edge = max(top - FIRST_WINDOW, 0)
+    edge = top if plan.conjunction else max(top - FIRST_WINDOW, 0)  # (edge, top]: the window
 
     def find(match: str, lo: int, hi: int, limit: int, *, records: bool = True) -> Result[Any]:
         """Records of matches with ``lo < id <= hi``, newest first; or only ids, oldest first."""
@@ -386,7 +406,7 @@ def _newest(
             statement = statement.where(*conditions)
         return conn.execute(statement, {"match": match, "lo": lo, "hi": hi, "limit": limit})
 
-    rows = list(find(exact, edge, top, limit))
+    rows = list(find(exact, edge, top, limit)) if top > edge else []
     need = limit - len(rows)
     if need and edge > 0:
         if len(rows) * edge > SPARSE_FACTOR * need * (top - edge):

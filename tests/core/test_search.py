@@ -452,6 +452,39 @@ def test_relaxed_phrases_keep_outlet_matches_and_drop_the_rest(db, corpus, monke
     assert not all(checked.values())  # both halves, but not the phrase: dropped
 
 
+@pytest.mark.parametrize(
+    ("query", "conjunction"),
+    [
+        ("oldword budget", True),  # two required terms
+        (f'"{LONG}"', True),  # a phrase long enough to relax (RELAX_TOKENS = 4 here)
+        ("oldword NOT budget", False),  # one required term
+        ('"alpha beta"', False),
+        ("oldword OR newword", False),
+    ],
+)
+def test_conjunctions_skip_the_window_and_read_forwards_first(
+    db, corpus, monkeypatch, query, conjunction
+):
+    """A conjunction starts with the forward pass over every id (no backward window, which
+    would walk on below itself to the next match); anything else starts with the window."""
+    monkeypatch.setattr(search, "FIRST_WINDOW", 15)
+    monkeypatch.setattr(search, "RELAX_TOKENS", 4)
+    calls: list[tuple[bool, bool]] = []
+    matching = search._matching
+
+    def spy_matching(*, records: bool, desc: bool):
+        calls.append((records, desc))
+        return matching(records=records, desc=desc)
+
+    monkeypatch.setattr(search, "_matching", spy_matching)
+    with db.read() as session:
+        assert search._Plan(session, search.parse_query(query)).conjunction is conjunction
+    for limit in (1, 50):
+        del calls[:]
+        assert ids(search.search_clips(db, query, limit=limit)) == plain_ids(db, query)[:limit]
+        assert calls[0] == ((False, False) if conjunction else (True, True)), query
+
+
 def test_prefix_terms_become_the_words_of_the_index(db, corpus, monkeypatch):
     with db.read() as session:
         expression = search.newest_expression(session, search.parse_query("bus* budget"))
