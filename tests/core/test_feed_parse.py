@@ -240,6 +240,28 @@ def test_entries_already_stored_are_left_out_after_the_documents_own_rules() -> 
     assert everything.entries[1] == entry  # the same entry either way
 
 
+def test_parsed_entries_travel_between_processes_whole() -> None:
+    """Entries cross from the parser processes by pickle (``Entry.__reduce__``): every
+    field arrives, in its place, topics and prepared row included."""
+    import pickle
+
+    from deskterm.core.feed_parse import EntryContext
+    from deskterm.core.topics import TopicRecord
+
+    topic = TopicRecord(3, "Harbor", "harbor", 1, (), (), True, 1, NOW, NOW)
+    data = rss(
+        [rss_item("Harbor plan <b>approved</b>", guid="g1", link="https://x.example/a?utm_source=x",
+                  description="Council votes on the harbor plan after a long hearing downtown "
+                              "with residents business owners and the port authority present")]
+    )  # fmt: skip
+    doc = parse(data, match=EntryContext((topic,), outlet="Gazette", feed_id=7))
+    (entry,) = doc.entries
+    assert entry.topics and entry.row and entry.content_hash and entry.title_key
+    assert pickle.loads(pickle.dumps(doc)) == doc
+    for field in entry.__dataclass_fields__:
+        assert getattr(pickle.loads(pickle.dumps(entry)), field) == getattr(entry, field), field
+
+
 def test_a_document_with_nothing_new_is_not_normalised(monkeypatch) -> None:
     """Every GUID stored already (a re-sent document with new bytes): the GUIDs are read
     and nothing else; the warnings are the ones the full path gives."""

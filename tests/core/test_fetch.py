@@ -73,6 +73,36 @@ def test_requests_name_deskterm_and_accept_gzip(feed_server: FeedServer) -> None
     assert "gzip" in headers["Accept-Encoding"]
 
 
+def _only_proxy_settings(monkeypatch, **settings: str) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_a_proxy_in_the_environment_carries_the_requests(feed_server: FeedServer, monkeypatch):
+    """HTTP_PROXY is honoured (an office network's proxy): the request goes to the proxy
+    in absolute form; with no proxy setting and no netrc the environment is not consulted
+    per request (``environment_has_proxy_or_netrc``)."""
+    from deskterm.core.fetch import environment_has_proxy_or_netrc
+
+    monkeypatch.setenv("NETRC", str(Path(__file__).parent / "no-such-netrc"))
+    _only_proxy_settings(monkeypatch)
+    assert not environment_has_proxy_or_netrc()
+    address = "http://feeds.example.invalid/proxied.xml"
+    feed_server.add(address, rss([rss_item("Carried by the proxy", guid="p1")]))
+    _only_proxy_settings(monkeypatch, http_proxy=feed_server.url(""))
+    assert environment_has_proxy_or_netrc()
+    result = one(address)
+    assert result.outcome == "ok" and b"Carried by the proxy" in result.body
+    assert feed_server.hits(address)  # the proxy got it, in absolute form
+    # NO_PROXY still sends a host's requests directly
+    _only_proxy_settings(monkeypatch, http_proxy="http://127.0.0.1:9", no_proxy="127.0.0.1")
+    direct = one(feed_server.add("/direct.xml", rss([rss_item("Direct", guid="d1")])))
+    assert direct.outcome == "ok" and feed_server.hits("/direct.xml")
+
+
 def test_redirects_up_to_five_are_followed(feed_server: FeedServer) -> None:
     urls = feed_server.standard()
     ok = one(urls["redirect_ok"])
