@@ -472,14 +472,27 @@ class _Stopped(Exception):
 
 def _child_context() -> Any:
     """``forkserver`` (the desk has threads: never ``fork`` it), with the fetch pipeline
-    imported once by the server so that each fetch's child starts warm; ``spawn`` where
-    there is no forkserver."""
+    loaded once by the server (``fetch_preload``) so that each fetch's child starts warm;
+    ``spawn`` where there is no forkserver."""
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["deskterm.core.fetcher"])
+        context.set_forkserver_preload(["deskterm.core.fetch_preload"])
         return context
     return multiprocessing.get_context("spawn")
+
+
+def prepare_fetch_process() -> None:
+    """Start the forkserver the fetch children come from, so that a desk's first fetch
+    starts warm: the server imports the fetch pipeline (~0.5 s of CPU, in its own
+    process), which the first ``fetch_all_in_subprocess`` otherwise waits for. Returns
+    once the server is launched, not loaded. Nothing to do where there is no forkserver.
+    """
+    context = _child_context()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def _child(

@@ -5,7 +5,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -104,3 +107,25 @@ def test_parser_processes_yield_to_the_writer() -> None:
     finally:
         pool.close()
     assert theirs == min(os.nice(0) + fetcher.PARSER_NICE, 19)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_prepare_fetch_process_starts_the_forkserver_with_the_pipeline_loaded() -> None:
+    """``prepare_fetch_process`` launches the forkserver (preloading the fetch pipeline)
+    that ``fetch_all_in_subprocess`` forks its children from; a second call starts no
+    second server."""
+    script = (
+        "import os, time\n"
+        "from deskterm.core.fetcher import prepare_fetch_process\n"
+        "prepare_fetch_process(); prepare_fetch_process()\n"
+        "me = os.getpid()\n"
+        "kids = open(f'/proc/{me}/task/{me}/children').read().split()\n"
+        "for kid in kids:\n"
+        "    print(open(f'/proc/{kid}/cmdline').read().replace(chr(0), ' '))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    servers = [line for line in done.stdout.splitlines() if "multiprocessing.forkserver" in line]
+    assert len(servers) == 1, done.stdout
+    assert "deskterm.core.fetch_preload" in servers[0]  # the pipeline is its preload

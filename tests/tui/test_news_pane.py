@@ -756,6 +756,29 @@ async def test_the_schedule_fetches_without_a_key_and_rearms(settings, fetch_des
         assert not app.fetcher.running
 
 
+async def test_the_desk_starts_the_fetch_process_server_before_its_first_fetch(
+    settings, fetch_desk, monkeypatch
+):
+    """A scheduled desk starts the fetch children's forkserver early (PREPARE_AFTER), so
+    its first fetch does not wait for the fetch pipeline's imports."""
+    from deskterm import fetcher
+    from deskterm.app import make_app
+    from deskterm.core import fetcher as core_fetcher
+    from tests.tui.conftest import fixed_clock
+
+    prepared: list[str] = []
+    monkeypatch.setattr(fetcher, "PREPARE_AFTER", 0.05)
+    monkeypatch.setattr(fetcher, "FIRST_FETCH_AFTER", 3600)
+    monkeypatch.setattr(
+        core_fetcher, "prepare_fetch_process", lambda: prepared.append("forkserver")
+    )
+    app = make_app(settings, fetch_desk, clock=fixed_clock, live=True, poll_interval=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await settle(pilot, lambda: prepared == ["forkserver"])
+        assert not app.fetcher.running  # prepared, not fetched
+
+
 async def test_the_reader_follows_another_desks_change(desk_app, desk_db, db_path):
     from tests.tui.conftest import other_desk
 
