@@ -59,6 +59,13 @@ def prepare_processes() -> None:
         resource_tracker.ensure_running()
 
 
+def _start_fetch_server() -> None:
+    """In a worker thread: the import (aiohttp and the pipeline) stays off the UI thread."""
+    from deskterm.core.fetcher import prepare_fetch_process
+
+    prepare_fetch_process()
+
+
 class FetchStopped(Exception):
     """Raised from the progress callback when the desk is closing."""
 
@@ -135,10 +142,8 @@ class DeskFetcher:
 
     def _prepare(self) -> None:
         """Start the fetch children's forkserver now, so that the first fetch starts warm."""
-        from deskterm.core.fetcher import prepare_fetch_process
-
         self._app.run_worker(
-            prepare_fetch_process,
+            _start_fetch_server,
             thread=True,
             group="fetch-prepare",
             name="prepare fetch process",

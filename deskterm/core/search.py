@@ -388,9 +388,9 @@ def _newest(
     matches are found, and for them the window's backward read walks on below it to the
     next match (all the way, when there is none) before the forward pass walks again. On
     the bench's million clips, paired runs: ``pension AND waterfront`` (no match) 7.2 ->
-    3.5 ms, a seven-word headline (12 matches) 9.3 -> 8.0. A dense conjunction overflows the pass's
-    cap at once and is read backwards from the top, one statement more than the window
-    (``mayor budget`` 1.8 -> 2.5 ms).
+    3.5 ms, a seven-word headline (12 matches) 9.3 -> 8.0. A dense conjunction overflows
+    the pass's cap at once and is read backwards from the top, one statement more than the
+    window (``mayor budget`` 1.8 -> 2.5 ms).
     """
     plan = _Plan(session, node)
     exact = plan.expression()
