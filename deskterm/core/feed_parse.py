@@ -24,11 +24,12 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import operator
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -111,23 +112,11 @@ class Entry:
         from the parser processes; the default state of a slotted frozen dataclass (built
         and restored through ``dataclasses.fields`` per entry) held the fetch's main
         process for ~0.2 s of GIL time restoring them."""
-        return (
-            Entry,
-            (
-                self.guid,
-                self.url,
-                self.url_key,
-                self.title,
-                self.summary,
-                self.author,
-                self.published_at,
-                self.dated,
-                self.title_key,
-                self.content_hash,
-                self.topics,
-                self.row,
-            ),
-        )
+        return (Entry, _entry_values(self))
+
+
+#: An entry's field values in field order (``Entry.__reduce__``), read in one C call.
+_entry_values = operator.attrgetter(*(f.name for f in fields(Entry)))
 
 
 @dataclass(frozen=True, slots=True)
