@@ -13,7 +13,7 @@
     before the others) and the median counts. Each is timed end to end as a user runs it
     (``deskterm fetch``: process start, imports, run, exit) and compared with newsboat
     (``newsboat -u URLS -c CACHE -C CONFIG -x reload``, ``reload-threads 8``, a fresh
-    cache for the first fetch), and as a running desk fetches (``_in_process``: the
+    cache for the first fetch), and as a running desk fetches (``_in_desk``: the
     desk's own path, ``fetch_all_in_subprocess``, from a process whose imports are paid
     for). Target: each at most 0.5x newsboat's time.
 (b) ingest from local files (the same 200 x 50 documents as files) with dedupe and 10
@@ -276,7 +276,7 @@ class Run:
 class FeedFigures:
     deskterm: dict[str, Run] = field(default_factory=dict)  # `deskterm fetch`, end to end
     newsboat: dict[str, Run] = field(default_factory=dict)
-    inprocess: dict[str, Run] = field(default_factory=dict)  # as a running desk fetches
+    in_desk: dict[str, Run] = field(default_factory=dict)  # as a running desk fetches
     ingest: Run | None = None
     ingest_rate: float | None = None
     stored: int = 0
@@ -386,7 +386,7 @@ def _fresh_desk(work: Path, env: dict[str, str], urls_file: Path, name: str) -> 
     return db
 
 
-def _in_process(work: Path, server: ServerProcess, paths: list[Path], figures: FeedFigures) -> None:
+def _in_desk(work: Path, server: ServerProcess, paths: list[Path], figures: FeedFigures) -> None:
     """The same runs as a running desk makes them: ``fetch_all_in_subprocess`` (a child
     forked from the forkserver the desk starts two seconds after it opens, which has the
     fetch pipeline imported; the child makes its parser processes and writes), from this
@@ -420,14 +420,14 @@ def _in_process(work: Path, server: ServerProcess, paths: list[Path], figures: F
         firsts.append(timed(db, label["first"]))
         if round_ < ROUNDS - 1:
             db.dispose()
-    figures.inprocess["first"] = _median(firsts)
+    figures.in_desk["first"] = _median(firsts)
     try:
         server.mode("ignore")
         timed(db, "warm-up")
         for key, text in SCENARIOS[1:]:
             server.mode(SERVER_MODES[key])
             log(f"feeds: in a running desk, {text}")
-            figures.inprocess[key] = _median([timed(db, text) for _ in range(ROUNDS)])
+            figures.in_desk[key] = _median([timed(db, text) for _ in range(ROUNDS)])
     finally:
         db.dispose()
 
@@ -483,7 +483,7 @@ def measure_fetch(work: Path, figures: FeedFigures) -> None:
             )
         if newsboat is None:
             figures.newsboat["first"] = Run(label["first"], 0.0, error="newsboat is not installed")
-        _in_process(work, server, paths, figures)
+        _in_desk(work, server, paths, figures)
     finally:
         server.close()
 
@@ -561,7 +561,7 @@ def rows(figures: FeedFigures) -> list[tuple[str, str, str, str]]:
         out.append(
             _ratio_row(
                 f"200 feeds x 50, {label}: in a running desk",
-                figures.inprocess.get(key),
+                figures.in_desk.get(key),
                 theirs,
             )
         )
@@ -582,7 +582,7 @@ def details(figures: FeedFigures) -> str:
     for key, label in SCENARIOS:
         for who, runs in (
             ("deskterm fetch", figures.deskterm),
-            ("in a running desk", figures.inprocess),
+            ("in a running desk", figures.in_desk),
             ("newsboat", figures.newsboat),
         ):
             run = runs.get(key)
