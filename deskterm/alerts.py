@@ -1,7 +1,9 @@
 """Deadline alerts for the desk: a request coming due within 30 minutes, a request going
-overdue. Each is announced once per desk; many at once (opening the desk in the morning)
-become one summary line. Pure Python: the app feeds it the open requests and shows the
-messages as notifications."""
+overdue. Each is announced once per desk. A check yields at most one alert: several requests
+at once (opening the desk in the morning) share one notification, a count and a short line
+for each of the most urgent, so that a stack of toasts never hides the panes of a small
+terminal. Pure Python: the app feeds it the open requests and shows the alerts as
+notifications."""
 
 from __future__ import annotations
 
@@ -14,21 +16,24 @@ from deskterm.core.requests import RequestRecord
 from deskterm.core.text import one_line
 
 SOON = timedelta(minutes=30)
-MOST_ONE_BY_ONE = 3
+MOST_LISTED = 3  # requests named in a shared alert; the rest are counted
+SUBJECT_CHARS = 28  # of a subject in a shared alert: one line of a toast at 120 columns
+ONE_SUBJECT_CHARS = 60  # of the subject when the alert is about one request
 
 
 @dataclass(frozen=True)
 class Alert:
+    title: str
     text: str
-    overdue: bool
+    overdue: bool  # at least one of the requests is late
 
 
 @dataclass
 class DeadlineAlerts:
     _announced: set[tuple[int, str, str]] = field(default_factory=set)
 
-    def check(self, requests: Iterable[RequestRecord], now: datetime) -> list[Alert]:
-        """New alerts for these open requests at ``now`` (an edited deadline alerts again)."""
+    def check(self, requests: Iterable[RequestRecord], now: datetime) -> Alert | None:
+        """What is new for these open requests at ``now`` (an edited deadline alerts again)."""
         soon: list[RequestRecord] = []
         late: list[RequestRecord] = []
         for request in requests:
@@ -42,23 +47,36 @@ class DeadlineAlerts:
                 continue
             self._announced.add(key)
             (late if stage == "late" else soon).append(request)
-        return [*self._alerts(late, now, overdue=True), *self._alerts(soon, now, overdue=False)]
+        return _alert(late, soon, now)
 
-    def _alerts(
-        self, requests: list[RequestRecord], now: datetime, *, overdue: bool
-    ) -> list[Alert]:
-        if not requests:
-            return []
-        if len(requests) > MOST_ONE_BY_ONE:
-            what = "overdue" if overdue else "due within 30 minutes"
-            return [Alert(f"‼ {len(requests)} requests {what} (see Requests, 2)", overdue)]
-        mark = "‼" if overdue else "!"
-        return [
-            Alert(
-                f"{mark} {r.number} {format_countdown(r.deadline_at, now)}: "  # type: ignore[arg-type]
-                f"{one_line(r.subject, 60)}"
-                + (f" ({r.assignee})" if r.assignee else " (unassigned)"),
-                overdue,
-            )
-            for r in requests
-        ]
+
+def _alert(late: list[RequestRecord], soon: list[RequestRecord], now: datetime) -> Alert | None:
+    """Nothing, one request's own alert, or one shared alert for several."""
+    if not late and not soon:
+        return None
+    if len(late) + len(soon) == 1:
+        (request,) = late or soon
+        return Alert(
+            "Overdue" if late else "Due soon",
+            f"{_line(request, now, bool(late), ONE_SUBJECT_CHARS)}"
+            + (f" ({request.assignee})" if request.assignee else " (unassigned)"),
+            bool(late),
+        )
+    counts = []
+    if late:
+        counts.append(f"‼ {len(late)} overdue")
+    if soon:
+        counts.append(f"! {len(soon)} due within 30 minutes")
+    urgent = [(r, True) for r in late] + [(r, False) for r in soon]
+    lines = [" · ".join(counts)]
+    lines += [_line(r, now, overdue, SUBJECT_CHARS) for r, overdue in urgent[:MOST_LISTED]]
+    if len(urgent) > MOST_LISTED:
+        lines.append(f"and {len(urgent) - MOST_LISTED} more: see Requests (2)")
+    return Alert("Deadlines", "\n".join(lines), bool(late))
+
+
+def _line(request: RequestRecord, now: datetime, overdue: bool, subject_chars: int) -> str:
+    """``‼ M-2026-0003 45m late: Oversight board subpoenas…``"""
+    mark = "‼" if overdue else "!"
+    countdown = format_countdown(request.deadline_at, now)  # type: ignore[arg-type]
+    return f"{mark} {request.number} {countdown}: {one_line(request.subject, subject_chars)}"

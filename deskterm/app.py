@@ -238,11 +238,12 @@ class DeskApp(App[None]):
             open_requests = list_open_requests(self.db, now=now, limit=100)
         except Exception:
             return  # the live loop already shows database trouble in the status bar
-        for alert in self._deadline_alerts.check(open_requests, now):
+        alert = self._deadline_alerts.check(open_requests, now)
+        if alert is not None:
             self.call_from_thread(
                 self.notify,
                 alert.text,
-                title="Overdue" if alert.overdue else "Due soon",
+                title=alert.title,
                 severity="error" if alert.overdue else "warning",
                 timeout=20,
                 markup=False,

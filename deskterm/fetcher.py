@@ -133,6 +133,7 @@ class DeskFetcher:
         self._lock = threading.Lock()
         self._progress: Progress | None = None
         self.running = False
+        self._by_schedule = False  # the running fetch was started by the schedule
         self.last_summary: Any = None
 
     def start(self) -> None:
@@ -180,6 +181,7 @@ class DeskFetcher:
             self._next.stop()
             self._next = None
         self.running = True
+        self._by_schedule = due_only
         self._progress = Progress(0, 0, "")
         self._show(self._progress.text())
         self._ticker = self._app.set_interval(PROGRESS_EVERY, self._tick, name="fetch progress")
@@ -252,13 +254,14 @@ class DeskFetcher:
             self.last_summary = summary
             line = summary_line(summary)
             self._show(status_line(summary, now))
-            self._app.notify(
-                line,
-                title="Feeds",
-                severity="warning" if summary.failed else "information",
-                markup=False,
-                timeout=6,
-            )
+            if self._worth_a_notification(summary):
+                self._app.notify(
+                    line,
+                    title="Feeds",
+                    severity="warning" if summary.failed else "information",
+                    markup=False,
+                    timeout=6,
+                )
             alert = priority_alert(summary.new_priority_matches)
             if alert:
                 self._app.notify(
@@ -268,3 +271,8 @@ class DeskFetcher:
                 reload_desk(self._app, {"clips", "clip_topics"})
         if self._scheduled:
             self._arm(self._every)
+
+    def _worth_a_notification(self, summary: Any) -> bool:
+        """A fetch someone asked for always reports; the schedule's only when it brought
+        news or a feed failed (its result stays in the status bar either way)."""
+        return not self._by_schedule or bool(summary.new_clips or summary.failed)

@@ -1,4 +1,4 @@
-"""Deadline alerts: once each, soon then overdue, summarised when many."""
+"""Deadline alerts: once each, soon then overdue, several at once in one alert."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from db.enums import Priority, RequestChannel, RequestKind, RequestStatus
-from deskterm.alerts import DeadlineAlerts
+from deskterm.alerts import SUBJECT_CHARS, Alert, DeadlineAlerts
 from deskterm.core.requests import RequestRecord
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -40,17 +40,18 @@ def test_soon_then_overdue_each_announced_once():
     alerts = DeadlineAlerts()
     r = request(1, 20)
     first = alerts.check([r], NOW)
-    assert [a.text for a in first] == ["! M-2026-0001 due in 20m: Subject 1 [x] (JL)"]
-    assert alerts.check([r], NOW + timedelta(minutes=5)) == []  # not again
+    assert first == Alert("Due soon", "! M-2026-0001 due in 20m: Subject 1 [x] (JL)", False)
+    assert alerts.check([r], NOW + timedelta(minutes=5)) is None  # not again
     late = alerts.check([r], NOW + timedelta(minutes=25))
-    assert len(late) == 1 and late[0].overdue and late[0].text.startswith("‼ M-2026-0001 5m late")
-    assert alerts.check([r], NOW + timedelta(minutes=40)) == []
+    assert late is not None and late.overdue and late.title == "Overdue"
+    assert late.text.startswith("‼ M-2026-0001 5m late")
+    assert alerts.check([r], NOW + timedelta(minutes=40)) is None
 
 
 def test_far_off_closed_and_undated_requests_are_quiet():
     alerts = DeadlineAlerts()
     quiet = [request(1, 90), request(2, None), request(3, -5, RequestStatus.CLOSED)]
-    assert alerts.check(quiet, NOW) == []
+    assert alerts.check(quiet, NOW) is None
 
 
 def test_a_moved_deadline_alerts_again():
@@ -61,8 +62,35 @@ def test_a_moved_deadline_alerts_again():
     assert alerts.check([moved], NOW)
 
 
-def test_many_at_once_become_one_line():
+def test_several_at_once_share_one_alert_late_ones_first():
+    """Opening the desk in the morning: one notification, not a stack that hides the panes."""
     alerts = DeadlineAlerts()
-    late = [request(n, -10 * n) for n in range(1, 6)]
-    out = alerts.check(late, NOW)
-    assert [a.text for a in out] == ["‼ 5 requests overdue (see Requests, 2)"]
+    due = [request(1, 20), request(2, -10), request(3, 5)]
+    alert = alerts.check(due, NOW)
+    assert alert == Alert(
+        "Deadlines",
+        "‼ 1 overdue · ! 2 due within 30 minutes\n"
+        "‼ M-2026-0002 10m late: Subject 2 [x]\n"
+        "! M-2026-0001 due in 20m: Subject 1 [x]\n"
+        "! M-2026-0003 due in 5m: Subject 3 [x]",
+        True,
+    )
+    assert alerts.check(due, NOW) is None
+
+
+def test_many_at_once_name_the_first_few_and_count_the_rest():
+    alerts = DeadlineAlerts()
+    late = [replace(request(n, -10 * n), subject="A very long subject " * 5) for n in range(1, 6)]
+    alert = alerts.check(late, NOW)
+    assert alert is not None and alert.title == "Deadlines" and alert.overdue
+    lines = alert.text.splitlines()
+    assert lines[0] == "‼ 5 overdue"
+    assert [line.split(":")[0] for line in lines[1:4]] == [
+        "‼ M-2026-0001 10m late",
+        "‼ M-2026-0002 20m late",
+        "‼ M-2026-0003 30m late",
+    ]
+    assert all(
+        line.endswith("…") and len(line.split(": ", 1)[1]) == SUBJECT_CHARS for line in lines[1:4]
+    )
+    assert lines[4] == "and 2 more: see Requests (2)"

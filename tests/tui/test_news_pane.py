@@ -754,6 +754,22 @@ async def test_the_schedule_fetches_without_a_key_and_rearms(settings, fetch_des
         assert app.fetcher.last_summary.new_clips == 3  # every feed was due: never fetched
         assert app.fetcher._next is not None  # the next one armed only now (no overlap)
         assert not app.fetcher.running
+        first = feed_notes(app)
+        assert len(first) == 1 and first[0].startswith("fetched 3 feeds: 3 new clips")
+
+        app.fetcher.last_summary = None
+        app.fetcher._on_schedule()  # the next round: no feed is due yet
+        await settle(pilot, lambda: app.fetcher.last_summary is not None, tries=1500)
+        assert app.fetcher.last_summary.new_clips == 0
+        assert feed_notes(app) == first  # no news, no failure (the failing feed backs off)
+        assert "fetched" in app.status_bar.progress  # the status bar still says it ran
+
+        await pilot.press("F")  # asked for: always answered
+        await settle(pilot, lambda: len(feed_notes(app)) == 2, tries=1500)
+
+
+def feed_notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications if n.title == "Feeds"]
 
 
 async def test_the_desk_starts_the_fetch_process_server_before_its_first_fetch(

@@ -473,3 +473,29 @@ async def test_records_clock_shows_business_days_and_p_pauses_it(desk_app, desk_
         await settle(
             pilot, lambda: requests.get_request(desk_db, record.id).clock_paused_at is None
         )
+
+
+async def test_several_deadlines_at_the_start_share_one_notification(desk_app, desk_db):
+    """The morning start at 80x24: one notification for all of them, not a stack of toasts
+    over the panes."""
+    for minutes in (10, 25, -40):
+        requests.create_request(
+            desk_db,
+            kind="media",
+            subject=f"[b]Deadline {minutes}[/b]",
+            requester="KPAC desk",
+            deadline=FIXED_NOW + timedelta(minutes=minutes),
+            now=FIXED_NOW - timedelta(hours=1),
+        )
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await settle(pilot, lambda: bool(app._notifications))
+        await pilot.pause(0.2)
+        notes = list(app._notifications)
+        assert [n.title for n in notes] == ["Deadlines"]
+        lines = str(notes[0].message).splitlines()
+        assert lines[0] == "‼ 2 overdue · ! 2 due within 30 minutes"
+        assert lines[1].startswith("‼ ") and "40m late: [b]Deadline -40[/b]" in lines[1]
+        assert lines[-1] == "and 1 more: see Requests (2)"
+        assert notes[0].markup is False  # subjects are shown as typed
