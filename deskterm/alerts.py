@@ -32,29 +32,45 @@ class Alert:
 class DeadlineAlerts:
     _announced: set[tuple[int, str, str]] = field(default_factory=set)
 
-    def check(self, requests: Iterable[RequestRecord], now: datetime) -> Alert | None:
-        """What is new for these open requests at ``now`` (an edited deadline alerts again)."""
+    def check(
+        self, requests: Iterable[RequestRecord], now: datetime, *, complete: bool = True
+    ) -> Alert | None:
+        """What is new for these open requests at ``now`` (an edited deadline alerts again).
+
+        ``complete=False``: ``requests`` is the most urgent part of a longer list, so the
+        counts are lower bounds ("100+ overdue").
+        """
+        requests = list(requests)
         soon: list[RequestRecord] = []
         late: list[RequestRecord] = []
         for request in requests:
-            if request.deadline_at is None or not request.is_open():
+            stage = _stage(request, now)
+            if stage is None or not request.is_open():
                 continue
-            stage = "late" if request.deadline_at <= now else "soon"
-            if stage == "soon" and request.deadline_at - now > SOON:
-                continue
-            key = (request.id, stage, request.deadline_at.isoformat())
+            key = (request.id, stage, request.deadline_at.isoformat())  # type: ignore[union-attr]
             if key in self._announced:
                 continue
             self._announced.add(key)
             (late if stage == "late" else soon).append(request)
-        return _alert(late, soon, now)
+        cut = _stage(requests[-1], now) if requests and not complete else None
+        return _alert(late, soon, now, cut)
 
 
-def _alert(late: list[RequestRecord], soon: list[RequestRecord], now: datetime) -> Alert | None:
-    """Nothing, one request's own alert, or one shared alert for several."""
+def _stage(request: RequestRecord, now: datetime) -> str | None:
+    """ "late", "soon" (due within ``SOON``) or None."""
+    if request.deadline_at is None or request.deadline_at - now > SOON:
+        return None
+    return "late" if request.deadline_at <= now else "soon"
+
+
+def _alert(
+    late: list[RequestRecord], soon: list[RequestRecord], now: datetime, cut: str | None
+) -> Alert | None:
+    """Nothing, one request's own alert, or one shared alert for several. ``cut``: the stage
+    in which the list of requests was cut off (that count is a lower bound)."""
     if not late and not soon:
         return None
-    if len(late) + len(soon) == 1:
+    if len(late) + len(soon) == 1 and cut is None:
         (request,) = late or soon
         return Alert(
             "Overdue" if late else "Due soon",
@@ -64,14 +80,17 @@ def _alert(late: list[RequestRecord], soon: list[RequestRecord], now: datetime) 
         )
     counts = []
     if late:
-        counts.append(f"‼ {len(late)} overdue")
+        counts.append(f"‼ {len(late)}{'+' if cut == 'late' else ''} overdue")
     if soon:
-        counts.append(f"! {len(soon)} due within 30 minutes")
+        counts.append(f"! {len(soon)}{'+' if cut == 'soon' else ''} due within 30 minutes")
     urgent = [(r, True) for r in late] + [(r, False) for r in soon]
     lines = [" · ".join(counts)]
     lines += [_line(r, now, overdue, SUBJECT_CHARS) for r, overdue in urgent[:MOST_LISTED]]
     if len(urgent) > MOST_LISTED:
-        lines.append(f"and {len(urgent) - MOST_LISTED} more: see Requests (2)")
+        more = f"{len(urgent) - MOST_LISTED}{'+' if cut else ''}"
+        lines.append(f"and {more} more: see Requests (2)")
+    elif cut:
+        lines.append("and more: see Requests (2)")
     return Alert("Deadlines", "\n".join(lines), bool(late))
 
 

@@ -30,6 +30,7 @@ Clock = Callable[[], datetime]
 #: Collections of the middle generation between two full collections once the desk is up
 #: (CPython's default is 10): see ``DeskApp._first_load``.
 GC_FULL_EVERY = 100
+DEADLINE_CHECK_LIMIT = 100  # the most urgent open requests each deadline check reads
 
 
 def system_clock() -> datetime:
@@ -235,10 +236,11 @@ class DeskApp(App[None]):
 
         now = self.clock()
         try:
-            open_requests = list_open_requests(self.db, now=now, limit=100)
+            open_requests = list_open_requests(self.db, now=now, limit=DEADLINE_CHECK_LIMIT)
         except Exception:
             return  # the live loop already shows database trouble in the status bar
-        alert = self._deadline_alerts.check(open_requests, now)
+        complete = len(open_requests) < DEADLINE_CHECK_LIMIT
+        alert = self._deadline_alerts.check(open_requests, now, complete=complete)
         if alert is not None:
             self.call_from_thread(
                 self.notify,

@@ -94,3 +94,27 @@ def test_many_at_once_name_the_first_few_and_count_the_rest():
         line.endswith("…") and len(line.split(": ", 1)[1]) == SUBJECT_CHARS for line in lines[1:4]
     )
     assert lines[4] == "and 2 more: see Requests (2)"
+
+
+def test_a_list_cut_off_among_late_requests_counts_at_least():
+    """The desk reads the 100 most urgent open requests: when all of them are late, there
+    may be more, and the alert does not pretend to know how many."""
+    alerts = DeadlineAlerts()
+    late = [request(n, -100 + n) for n in range(1, 6)]
+    alert = alerts.check(late, NOW, complete=False)
+    assert alert is not None
+    assert alert.text.splitlines()[0] == "‼ 5+ overdue"
+    assert alert.text.splitlines()[-1] == "and 2+ more: see Requests (2)"
+    # cut off among far deadlines: nothing urgent was left out, the counts are exact
+    mixed = [request(10, -5), request(11, 10), request(12, 120)]
+    alert = DeadlineAlerts().check(mixed, NOW, complete=False)
+    assert alert is not None
+    assert alert.text.splitlines()[0] == "‼ 1 overdue · ! 1 due within 30 minutes"
+    # one late request, and the list cut among late ones: not "the" overdue request
+    alert = DeadlineAlerts().check([request(20, -5)], NOW, complete=False)
+    assert alert is not None and alert.title == "Deadlines"
+    assert alert.text.splitlines() == [
+        "‼ 1+ overdue",
+        "‼ M-2026-0020 5m late: Subject 20 [x]",
+        "and more: see Requests (2)",
+    ]

@@ -499,3 +499,26 @@ async def test_several_deadlines_at_the_start_share_one_notification(desk_app, d
         assert lines[1].startswith("‼ ") and "40m late: [b]Deadline -40[/b]" in lines[1]
         assert lines[-1] == "and 1 more: see Requests (2)"
         assert notes[0].markup is False  # subjects are shown as typed
+
+
+async def test_the_deadline_check_says_when_it_read_only_part_of_the_list(
+    desk_app, desk_db, monkeypatch
+):
+    from deskterm import app as app_module
+
+    monkeypatch.setattr(app_module, "DEADLINE_CHECK_LIMIT", 2)
+    for minutes in (-50, -30):
+        requests.create_request(
+            desk_db,
+            kind="media",
+            subject=f"Late {minutes}",
+            requester="KPAC desk",
+            deadline=FIXED_NOW + timedelta(minutes=minutes),
+            now=FIXED_NOW - timedelta(hours=1),
+        )
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await settle(pilot, lambda: bool(app._notifications))
+        (note,) = app._notifications
+        assert str(note.message).splitlines()[0] == "‼ 2+ overdue"  # 3 are: it read 2
