@@ -475,18 +475,23 @@ async def test_records_clock_shows_business_days_and_p_pauses_it(desk_app, desk_
         )
 
 
+def due_in(db, subject: str, *minutes: int) -> None:
+    """Media requests due ``minutes`` after the fixed clock (negative: already late)."""
+    for due in minutes:
+        requests.create_request(
+            db,
+            kind="media",
+            subject=subject.format(due),
+            requester="KPAC desk",
+            deadline=FIXED_NOW + timedelta(minutes=due),
+            now=FIXED_NOW - timedelta(hours=1),
+        )
+
+
 async def test_several_deadlines_at_the_start_share_one_notification(desk_app, desk_db):
     """The morning start at 80x24: one notification for all of them, not a stack of toasts
     over the panes."""
-    for minutes in (10, 25, -40):
-        requests.create_request(
-            desk_db,
-            kind="media",
-            subject=f"[b]Deadline {minutes}[/b]",
-            requester="KPAC desk",
-            deadline=FIXED_NOW + timedelta(minutes=minutes),
-            now=FIXED_NOW - timedelta(hours=1),
-        )
+    due_in(desk_db, "[b]Deadline {}[/b]", 10, 25, -40)
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot, app)
@@ -507,15 +512,7 @@ async def test_the_deadline_check_says_when_it_read_only_part_of_the_list(
     from deskterm import app as app_module
 
     monkeypatch.setattr(app_module, "DEADLINE_CHECK_LIMIT", 2)
-    for minutes in (-50, -30):
-        requests.create_request(
-            desk_db,
-            kind="media",
-            subject=f"Late {minutes}",
-            requester="KPAC desk",
-            deadline=FIXED_NOW + timedelta(minutes=minutes),
-            now=FIXED_NOW - timedelta(hours=1),
-        )
+    due_in(desk_db, "Late {}", -50, -30)
     app = desk_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
