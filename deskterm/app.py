@@ -47,6 +47,8 @@ class DeskApp(App[None]):
         Binding("ctrl+t", "change_theme", "Theme"),
         Binding("F", "fetch_feeds", "Fetch feeds"),
         Binding("C", "contacts", "Contacts"),
+        # Last in line: a filter, a form or a screen that escape closes takes it first.
+        Binding("escape", "dismiss_notifications", "Dismiss notifications", show=False),
         # Priority: moving on acts as the key arrives, so what is typed after Tab in one
         # burst (a paste, a fast typist) lands in the next field, not the one being left.
         Binding("tab", "focus_next", "Next field or pane", show=False, priority=True),
@@ -267,6 +269,11 @@ class DeskApp(App[None]):
 
     def action_fetch_feeds(self) -> None:
         self.fetcher.fetch_now()
+
+    def action_dismiss_notifications(self) -> None:
+        """Clear the notifications off the screen (a toast can otherwise only be clicked
+        away or waited out)."""
+        self.clear_notifications()
 
     def action_help(self) -> None:
         entries: list[KeyHelp] = []

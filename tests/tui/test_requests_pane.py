@@ -519,3 +519,18 @@ async def test_the_deadline_check_says_when_it_read_only_part_of_the_list(
         await settle(pilot, lambda: bool(app._notifications))
         (note,) = app._notifications
         assert str(note.message).splitlines()[0] == "‼ 2+ overdue"  # 3 are: it read 2
+
+
+async def test_escape_dismisses_the_notifications_once_nothing_else_takes_it(desk_app):
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await settle(pilot, lambda: bool(app._notifications))  # the overdue request
+        await pilot.press("2", "slash", *"pothole")
+        await pilot.pause()
+        await pilot.press("escape")  # closes the filter first
+        await settle(pilot, lambda: not app.screen.query_one("#requests FilterInput").display)
+        assert app._notifications
+        await pilot.press("escape")
+        await settle(pilot, lambda: not app._notifications)
+        assert not app.screen.query("Toast")
