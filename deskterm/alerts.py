@@ -57,7 +57,7 @@ class DeadlineAlerts:
 
 
 def _stage(request: RequestRecord, now: datetime) -> str | None:
-    """ "late", "soon" (due within ``SOON``) or None."""
+    """The request's stage: "late", "soon" (due within ``SOON``) or None (neither)."""
     if request.deadline_at is None or request.deadline_at - now > SOON:
         return None
     return "late" if request.deadline_at <= now else "soon"
