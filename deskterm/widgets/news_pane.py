@@ -60,7 +60,7 @@ class NewsPane(ClipTriage, Pane):
     TITLE = "News"
     NUMBER = "1"
     ENTITIES = frozenset({"clips", "feeds", "clip_topics", "topics", "staff"})
-    EMPTY = "No stories today yet. Add a feed with: deskterm feeds add URL (then F fetches)"
+    EMPTY = "No stories yet. Add a feed with: deskterm feeds add URL (then F fetches)"
     COLUMNS = (
         Column("", 3),
         Column("Time", 6),  # "17:42", or "22 Nov" for an older clip found by a search
@@ -83,11 +83,18 @@ class NewsPane(ClipTriage, Pane):
         self.unread_only = False
         self.by_topic = False
         self.show_hidden = False
+        # what an empty window says (``empty_text``), found by the load that came up empty
+        self._newest: ClipRecord | None = None
+        self._has_feeds = True
+        self._tz: Any = None
 
     # loading ----------------------------------------------------------------------------
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
         since = start_of_day(context.now, context.tz)
         found, how = self._find(context, since)
+        if not found and not context.text:
+            self._newest, self._has_feeds = self._before_today(context)
+            self._tz = context.tz
         unread = count_unread(context.db, since=since)
         topics = topics_of(context.db, [c.id for c in found]) if self.by_topic else {}
         rows = (
@@ -108,6 +115,39 @@ class NewsPane(ClipTriage, Pane):
             if on
         ]
         return rows, " · ".join(parts)
+
+    def _before_today(self, context: PaneContext) -> tuple[ClipRecord | None, bool]:
+        """The newest clip of any day (this window's filters), and whether the desk has
+        feeds: what an empty window should point to."""
+        from deskterm.core.feeds import list_feeds
+
+        newest = list_clips(
+            context.db, limit=1, unread_only=self.unread_only, include_hidden=self.show_hidden
+        )
+        if newest:
+            return newest[0], True
+        return None, bool(list_feeds(context.db, limit=1))
+
+    def empty_text(self) -> str:
+        """An empty window says why: a search found nothing, nothing unread, nothing since
+        midnight (at 7 a.m. last night's stories are not "today": / finds them), no feeds."""
+        if self.filter_text:
+            return (
+                f'No clip matches "{one_line(self.filter_text, 60)}" (every clip searched). '
+                "escape clears the search."
+            )
+        unread = "unread " if self.unread_only else ""
+        if self._newest is not None:
+            when = self._newest.published_at.astimezone(self._tz).strftime("%d %b %H:%M")
+            return (
+                f"No {unread}stories since midnight; the newest is from {when}. "
+                "/ searches every clip, F fetches now."
+            )
+        if self.unread_only:
+            return "No unread stories. u shows the read ones too."
+        if self._has_feeds:
+            return "No stories yet. F fetches the feeds now (H shows their health)."
+        return self.EMPTY
 
     def _find(self, context: PaneContext, since: Any) -> tuple[list[ClipRecord], str]:
         """Today's window; with filter text, a full-text search of every clip."""

@@ -156,8 +156,19 @@ class Pane(Vertical):
         self.loaded_once = True  # (the message bubbles on: the app watches first loads)
         self._summary = message.summary
         self.present(message.rows)
+        if not message.rows:
+            self.query_one(".empty", Static).update(Text(self.empty_text()))  # never markup
         self.set_class(not message.rows, "-empty")
         self._update_title()
+
+    def empty_text(self) -> str:
+        """What the pane says when a load found nothing (UI thread, after the load).
+
+        ``EMPTY`` is for a pane with nothing in it at all; a filter that matches nothing
+        must not read as "there is nothing" (an officer would think the requests gone)."""
+        if self._filter_text:
+            return f'Nothing matches "{one_line(self._filter_text, 60)}". escape clears the filter.'
+        return self.EMPTY
 
     def present(self, rows: list[Row]) -> None:
         """Show freshly loaded rows (a pane with another layout overrides this)."""

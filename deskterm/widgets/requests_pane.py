@@ -179,6 +179,17 @@ class RequestsPane(ActionsMixin, Pane):
             summary += f" · ✎ {len(marks)} being edited"
         return rows, summary
 
+    def empty_text(self) -> str:
+        """Filters that match nothing say so: "no open requests" would read as all done."""
+        wanted = [f'"{one_line(self.filter_text, 60)}"'] if self.filter_text else []
+        if self.filters.active():
+            wanted.append(self.filters.describe())
+        if self._mine:
+            wanted.append("mine only (M)")
+        if wanted:
+            return f"No open request matches {' · '.join(wanted)}."
+        return self.EMPTY
+
     def presence_changed(self, desks) -> None:  # type: ignore[no-untyped-def]
         """The live loop read who is on the desk: reload when the editing marks change."""
         from deskterm.core.editing import editors_from_desks

@@ -1,0 +1,113 @@
+"""What a pane says when it shows nothing: why, and what to press (never "there is nothing"
+when a filter or a day boundary hides what is there)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import Static
+
+from deskterm.app import make_app
+from deskterm.core import clips, feeds
+from deskterm.widgets.news_pane import NewsPane
+from deskterm.widgets.pane import Pane
+from deskterm.widgets.requests_pane import RequestsPane
+from tests.tui.conftest import FIXED_NOW, fixed_clock, settle
+from tests.tui.test_desk import wait_loaded
+
+
+def empty_text(pane: Pane) -> str:
+    return pane.query_one(".empty", Static).render().plain
+
+
+def pane_of(app, kind: type[Pane]) -> Pane:
+    return app.screen.query_one(kind)
+
+
+async def test_news_before_any_feed_says_how_to_add_one(settings, db):
+    app = make_app(settings, db, clock=fixed_clock, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        assert empty_text(pane_of(app, NewsPane)).startswith("No stories yet. Add a feed with:")
+        assert pane_of(app, NewsPane).has_class("-empty")
+
+
+async def test_news_with_feeds_but_no_clip_says_f_fetches(settings, db):
+    feeds.add_feed(db, url="https://news.example/rss", name="Herald")
+    app = make_app(settings, db, clock=fixed_clock, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        assert empty_text(pane_of(app, NewsPane)) == (
+            "No stories yet. F fetches the feeds now (H shows their health)."
+        )
+
+
+async def test_news_after_midnight_points_to_last_nights_stories(settings, db):
+    """At 7 a.m. the overnight stories are not "today": the pane says when the newest is
+    from and that / finds it, instead of "add a feed"."""
+    feed = feeds.add_feed(db, url="https://news.example/rss", name="Herald")
+    app = make_app(settings, db, clock=fixed_clock, live=False)
+    midnight = FIXED_NOW.astimezone(app.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    late = clips.add_clip(
+        db,
+        feed_id=feed.id,
+        guid="late",
+        title="Council vote runs past midnight",
+        url="https://news.example/late",
+        published_at=midnight - timedelta(minutes=25),
+    )
+    when = late.published_at.astimezone(app.tz).strftime("%d %b %H:%M")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = pane_of(app, NewsPane)
+        assert pane.table.rows_shown == []
+        assert empty_text(pane) == (
+            f"No stories since midnight; the newest is from {when}. "
+            "/ searches every clip, F fetches now."
+        )
+        await pilot.press("1", "u")  # unread only: the same clip is unread
+        await settle(pilot, lambda: "unread only" in pane._shown_title)
+        assert empty_text(pane).startswith(
+            f"No unread stories since midnight; the newest is from {when}."
+        )
+        clips.set_read(db, late.id)
+        await pilot.press("u", "u")
+        await settle(
+            pilot, lambda: empty_text(pane) == "No unread stories. u shows the read ones too."
+        )
+
+
+async def test_a_search_that_finds_nothing_says_so_literally(desk_app, desk_db):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = pane_of(app, NewsPane)
+        await pilot.press("1", "slash", *"[b]zzq[/b]")
+        await settle(pilot, lambda: "found" in pane._shown_title and not pane.table.rows_shown)
+        assert empty_text(pane) == (
+            'No clip matches "[b]zzq[/b]" (every clip searched). escape clears the search.'
+        )
+        await pilot.press("escape")
+        await settle(pilot, lambda: len(pane.table.rows_shown) == 3)
+        assert not pane.has_class("-empty")
+
+
+async def test_a_requests_filter_that_matches_nothing_is_not_all_done(desk_app, desk_db):
+    """18 open requests and a typo in the filter must not read "No open requests"."""
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = pane_of(app, RequestsPane)
+        await pilot.press("2", "slash", *"zzq")
+        await settle(pilot, lambda: "filter: zzq" in pane._shown_title and pane.has_class("-empty"))
+        assert empty_text(pane) == 'No open request matches "zzq".'
+        await pilot.press("escape", "M")  # mine only: PS has no request
+        await settle(pilot, lambda: "mine" in pane._shown_title and pane.has_class("-empty"))
+        assert empty_text(pane) == "No open request matches mine only (M)."
+
+
+async def test_no_open_requests_at_all_says_so(settings, db):
+    app = make_app(settings, db, clock=fixed_clock, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        assert empty_text(pane_of(app, RequestsPane)) == RequestsPane.EMPTY
