@@ -28,6 +28,7 @@ from db.engine import Database
 from db.errors import ConflictError
 from deskterm.core.requests import FieldChange, RequestRecord, compare_edit, get_request
 from deskterm.core.text import one_line, visible
+from deskterm.widgets.footer import DeskFooter
 
 
 def shown(value: Any, tz: tzinfo) -> str:
@@ -128,6 +129,7 @@ class ConflictScreen(ModalScreen[object]):
                 ),
                 classes="hint",
             )
+        yield DeskFooter()  # this screen's keys, not the desk's under it
 
     def _show_theirs(self, theirs: RequestRecord) -> None:
         self.theirs = theirs

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from deskterm.core.text import one_line
+from deskterm.widgets.footer import DeskFooter
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class FormScreen(ModalScreen[object]):
                 yield Static(Text(""), classes="error", id=f"{spec.name}-error")
             yield Static(Text(""), classes="error", id="form-error")
             yield Static(Text("ctrl+s or enter saves · escape cancels"), classes="hint")
+        yield DeskFooter()  # this screen's keys, not the desk's under it
 
     def on_mount(self) -> None:
         first = self._fields[0].name

@@ -18,6 +18,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskterm.core.text import one_line
+from deskterm.widgets.footer import DeskFooter
 
 MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -60,6 +61,7 @@ class PickScreen(ModalScreen[str | None]):
             )
             yield options
             yield Static(Text("enter picks · escape cancels"), classes="hint")
+        yield DeskFooter()  # this screen's keys, not the desk's under it
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -103,6 +105,7 @@ class PromptScreen(ModalScreen[str | None]):
             yield Input(value=self._initial_text, placeholder=self._placeholder)
             yield Static(Text(""), classes="error")
             yield Static(Text("enter saves · escape cancels"), classes="hint")
+        yield DeskFooter()  # this screen's keys, not the desk's under it
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -42,6 +42,7 @@ from deskterm.core.requests import (
 )
 from deskterm.core.text import one_line
 from deskterm.screens.form import FormScreen
+from deskterm.widgets.footer import DeskFooter
 
 # --- who is editing what ---------------------------------------------------------------------
 
@@ -387,6 +388,7 @@ class RequestFormScreen(EditsRequest, ModalScreen[RequestRecord | None]):
                 ),
                 classes="hint",
             )
+        yield DeskFooter()  # this screen's keys, not the desk's under it
 
     def on_mount(self) -> None:
         self.query_one("#subject", Input).focus()

@@ -35,6 +35,7 @@ from deskterm.core.requests import (
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import Choice, PickScreen
 from deskterm.screens.request_form import EditsRequest
+from deskterm.widgets.footer import DeskFooter
 
 
 def letters_folder() -> Path:
@@ -131,6 +132,7 @@ class RespondScreen(EditsRequest, ModalScreen[RequestRecord | None]):
                 ),
                 classes="hint",
             )
+        yield DeskFooter()  # this screen's keys, not the desk's under it
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

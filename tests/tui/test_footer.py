@@ -42,3 +42,34 @@ async def test_the_footer_follows_the_focused_pane_and_skips_rebuilds_that_chang
             app.screen.refresh_bindings()
             await pilot.pause()
         assert len(rebuilds) == before and footer_keys(app) == news
+
+
+async def test_a_modal_form_shows_its_own_keys_not_the_desks_under_it(desk_app) -> None:
+    """Under the capture form, the respond screen and a picker the footer names their keys
+    (save, template, letter, cancel), not the pane's ("n New request" would type an n)."""
+    from deskterm.screens.form import FormScreen
+    from deskterm.screens.pickers import PickScreen
+    from deskterm.screens.respond import RespondScreen
+    from tests.tui.conftest import settle
+
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2", "n")
+        await settle(pilot, lambda: isinstance(app.screen, FormScreen))
+        await settle(pilot, lambda: bool(footer_keys(app)))
+        described = {description for _key, description, _off in footer_keys(app)}
+        assert {"Save", "Cancel"} <= described and "New request" not in described
+        await pilot.press("escape")
+        await settle(pilot, lambda: not isinstance(app.screen, FormScreen))
+        await pilot.press("r")
+        await settle(pilot, lambda: isinstance(app.screen, RespondScreen))
+        await settle(pilot, lambda: bool(footer_keys(app)))
+        keys = {key for key, _description, _off in footer_keys(app)}
+        assert {"ctrl+s", "ctrl+o", "ctrl+l", "escape"} <= keys
+        await pilot.press("escape")
+        await settle(pilot, lambda: not isinstance(app.screen, RespondScreen))
+        await pilot.press("a")
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        await settle(pilot, lambda: bool(footer_keys(app)))
+        assert [d for _k, d, _x in footer_keys(app)] == ["Cancel"]
