@@ -87,11 +87,13 @@ class NewsPane(ClipTriage, Pane):
         self._newest: ClipRecord | None = None
         self._has_feeds = True
         self._tz: Any = None
+        self._how = "today"  # what the last load showed: today, found, or a headline filter
 
     # loading ----------------------------------------------------------------------------
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
         since = start_of_day(context.now, context.tz)
         found, how = self._find(context, since)
+        self._how = how
         if not found and not context.text:
             self._newest, self._has_feeds = self._before_today(context)
             self._tz = context.tz
@@ -131,6 +133,8 @@ class NewsPane(ClipTriage, Pane):
     def empty_text(self) -> str:
         """An empty window says why: a search found nothing, nothing unread, nothing since
         midnight (at 7 a.m. last night's stories are not "today": / finds them), no feeds."""
+        if self.filter_text and "headline" in self._how:  # the query cannot be read yet
+            return f'No headline today contains "{one_line(self.filter_text, 60)}".'
         if self.filter_text:
             return (
                 f'No clip matches "{one_line(self.filter_text, 60)}" (every clip searched). '

@@ -87,6 +87,9 @@ async def test_a_search_that_finds_nothing_says_so_literally(desk_app, desk_db):
         assert empty_text(pane) == (
             'No clip matches "[b]zzq[/b]" (every clip searched). escape clears the search.'
         )
+        await pilot.press(*" AND")  # half-typed: a headline filter of today meanwhile
+        await settle(pilot, lambda: "headline filter" in pane._shown_title)
+        assert empty_text(pane) == 'No headline today contains "[b]zzq[/b] AND".'
         await pilot.press("escape")
         await settle(pilot, lambda: len(pane.table.rows_shown) == 3)
         assert not pane.has_class("-empty")
