@@ -84,9 +84,8 @@ class NewsPane(ClipTriage, Pane):
         self.by_topic = False
         self.show_hidden = False
         # what an empty window says (``empty_text``), found by the load that came up empty
-        self._newest: ClipRecord | None = None
+        self._newest_at: str | None = None  # when the newest clip of any day came out
         self._has_feeds = True
-        self._tz: Any = None
         self._how = "today"  # what the last load showed: today, found, or a headline filter
 
     # loading ----------------------------------------------------------------------------
@@ -95,8 +94,7 @@ class NewsPane(ClipTriage, Pane):
         found, how = self._find(context, since)
         self._how = how
         if not found and not context.text:
-            self._newest, self._has_feeds = self._before_today(context)
-            self._tz = context.tz
+            self._newest_at, self._has_feeds = self._before_today(context)
         unread = count_unread(context.db, since=since)
         topics = topics_of(context.db, [c.id for c in found]) if self.by_topic else {}
         rows = (
@@ -118,33 +116,32 @@ class NewsPane(ClipTriage, Pane):
         ]
         return rows, " · ".join(parts)
 
-    def _before_today(self, context: PaneContext) -> tuple[ClipRecord | None, bool]:
-        """The newest clip of any day (this window's filters), and whether the desk has
-        feeds: what an empty window should point to."""
+    def _before_today(self, context: PaneContext) -> tuple[str | None, bool]:
+        """When the newest clip of any day (this window's filters) came out, and whether
+        the desk has feeds: what an empty window should point to."""
         from deskterm.core.feeds import list_feeds
 
         newest = list_clips(
             context.db, limit=1, unread_only=self.unread_only, include_hidden=self.show_hidden
         )
         if newest:
-            return newest[0], True
+            return newest[0].published_at.astimezone(context.tz).strftime("%d %b %H:%M"), True
         return None, bool(list_feeds(context.db, limit=1))
 
     def empty_text(self) -> str:
         """An empty window says why: a search found nothing, nothing unread, nothing since
         midnight (at 7 a.m. last night's stories are not "today": / finds them), no feeds."""
         if self.filter_text and "headline" in self._how:  # the query cannot be read yet
-            return f'No headline today contains "{one_line(self.filter_text, 60)}".'
+            return f"No headline today contains {self.quoted_filter()}."
         if self.filter_text:
             return (
-                f'No clip matches "{one_line(self.filter_text, 60)}" (every clip searched). '
+                f"No clip matches {self.quoted_filter()} (every clip searched). "
                 "escape clears the search."
             )
         unread = "unread " if self.unread_only else ""
-        if self._newest is not None:
-            when = self._newest.published_at.astimezone(self._tz).strftime("%d %b %H:%M")
+        if self._newest_at is not None:
             return (
-                f"No {unread}stories since midnight; the newest is from {when}. "
+                f"No {unread}stories since midnight; the newest is from {self._newest_at}. "
                 "/ searches every clip, F fetches now."
             )
         if self.unread_only:

@@ -167,8 +167,12 @@ class Pane(Vertical):
         ``EMPTY`` is for a pane with nothing in it at all; a filter that matches nothing
         must not read as "there is nothing" (an officer would think the requests gone)."""
         if self._filter_text:
-            return f'Nothing matches "{one_line(self._filter_text, 60)}". escape clears the filter.'
+            return f"Nothing matches {self.quoted_filter()}. escape clears the filter."
         return self.EMPTY
+
+    def quoted_filter(self) -> str:
+        """The filter text as an empty pane quotes it: one line, in quotes, cut short."""
+        return f'"{one_line(self._filter_text, 60)}"'
 
     def present(self, rows: list[Row]) -> None:
         """Show freshly loaded rows (a pane with another layout overrides this)."""

@@ -181,7 +181,7 @@ class RequestsPane(ActionsMixin, Pane):
 
     def empty_text(self) -> str:
         """Filters that match nothing say so: "no open requests" would read as all done."""
-        wanted = [f'"{one_line(self.filter_text, 60)}"'] if self.filter_text else []
+        wanted = [self.quoted_filter()] if self.filter_text else []
         if self.filters.active():
             wanted.append(self.filters.describe())
         if self._mine:
