@@ -22,9 +22,10 @@ from deskterm.core.text import one_line
 from deskterm.widgets.clip_triage import ClipTriage, triage_bindings
 from deskterm.widgets.pane import Pane, PaneContext
 from deskterm.widgets.table import Column, Row, cell
-from deskterm.widgets.timefmt import clock, start_of_day
+from deskterm.widgets.timefmt import clock, start_of_day, start_of_yesterday
 
 WINDOW = 300
+UNREAD_QUEUE = "unread since yesterday"  # what ``u`` shows: the triage queue, last night included
 NO_TOPIC = "No topic"
 
 
@@ -86,29 +87,36 @@ class NewsPane(ClipTriage, Pane):
         # what an empty window says (``empty_text``), found by the load that came up empty
         self._newest_at: str | None = None  # when the newest clip of any day came out
         self._has_feeds = True
+        self._unread_earlier = 0  # unread clips from yesterday (what ``u`` adds to today's)
         self._how = "today"  # what the last load showed: today, found, or a headline filter
 
     # loading ----------------------------------------------------------------------------
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
-        since = start_of_day(context.now, context.tz)
-        found, how = self._find(context, since)
+        today = start_of_day(context.now, context.tz)
+        yesterday = start_of_yesterday(context.now, context.tz)
+        # Unread only is the triage queue: at 7 a.m. last night's stories are still in it.
+        found, how = self._find(context, yesterday if self.unread_only else today)
         self._how = how
         if not found and not context.text:
             self._newest_at, self._has_feeds = self._before_today(context)
-        unread = count_unread(context.db, since=since)
+        unread = count_unread(context.db, since=today)
+        unread_earlier = count_unread(context.db, since=yesterday) - unread
+        self._unread_earlier = unread_earlier
         topics = topics_of(context.db, [c.id for c in found]) if self.by_topic else {}
         rows = (
             self._grouped(found, topics, context) if self.by_topic else self._rows(found, context)
         )
         full = "+" if len(found) == WINDOW else ""
-        if self.unread_only and how == "today":  # the rows shown are the unread ones
-            parts = [f"{len(found)}{full} unread today"]
+        if how == UNREAD_QUEUE:
+            parts = [f"{len(found)}{full} {how}"]
         else:
             parts = [f"{len(found)}{full} {how}", f"{unread} unread today"]
+            if unread_earlier and not self.unread_only:
+                parts.append(f"{unread_earlier} unread yesterday (u)")
         parts += [
             name
             for on, name in (
-                (self.unread_only, "unread only"),
+                (self.unread_only and how != UNREAD_QUEUE, "unread only"),
                 (self.by_topic, "by topic"),
                 (self.show_hidden, "with hidden"),
             )
@@ -130,31 +138,40 @@ class NewsPane(ClipTriage, Pane):
 
     def empty_text(self) -> str:
         """An empty window says why: a search found nothing, nothing unread, nothing since
-        midnight (at 7 a.m. last night's stories are not "today": / finds them), no feeds."""
+        midnight (at 7 a.m. last night's stories are not "today": u or / finds them), no
+        feeds."""
         if self.filter_text and "headline" in self._how:  # the query cannot be read yet
-            return f"No headline today contains {self.quoted_filter()}."
+            where = self._how.removesuffix(" (headline filter)")
+            return f"No headline {where} contains {self.quoted_filter()}."
         if self.filter_text:
             return (
                 f"No clip matches {self.quoted_filter()} (every clip searched). "
                 "escape clears the search."
             )
-        unread = "unread " if self.unread_only else ""
-        if self._newest_at is not None:
-            return (
-                f"No {unread}stories since midnight; the newest is from {self._newest_at}. "
-                "/ searches every clip, F fetches now."
-            )
         if self.unread_only:
+            if self._newest_at is not None:
+                return (
+                    "No unread stories since yesterday; the newest unread one is from "
+                    f"{self._newest_at}. / searches every clip, F fetches now."
+                )
             return "No unread stories. u shows the read ones too."
+        if self._newest_at is not None:
+            queue = "u shows yesterday's unread, " if self._unread_earlier else ""
+            return (
+                f"No stories since midnight; the newest is from {self._newest_at}. "
+                f"{queue}/ searches every clip, F fetches now."
+            )
         if self._has_feeds:
             return "No stories yet. F fetches the feeds now (H shows their health)."
         return self.EMPTY
 
     def _find(self, context: PaneContext, since: Any) -> tuple[list[ClipRecord], str]:
-        """Today's window; with filter text, a full-text search of every clip."""
+        """The window since ``since``; with filter text, a full-text search of every clip
+        (a half-typed query filters the headlines since ``since`` meanwhile)."""
         common = {"unread_only": self.unread_only, "include_hidden": self.show_hidden}
         if not context.text:
-            return list_clips(context.db, since=since, limit=WINDOW, **common), "today"
+            how = UNREAD_QUEUE if self.unread_only else "today"
+            return list_clips(context.db, since=since, limit=WINDOW, **common), how
         from deskterm.core.clip_filters import ClipState
         from deskterm.core.search import search_clips
 
@@ -172,7 +189,9 @@ class NewsPane(ClipTriage, Pane):
         except InputError:  # half-typed query ("budget AND"): a headline filter meanwhile
             return (
                 list_clips(context.db, since=since, text=context.text, limit=WINDOW, **common),
-                "today (headline filter)",
+                "since yesterday (headline filter)"
+                if self.unread_only
+                else "today (headline filter)",
             )
         return found, "found"
 

@@ -15,6 +15,13 @@ def start_of_day(now: datetime, tz: tzinfo) -> datetime:
     return datetime.combine(today, time(0), tzinfo=tz)
 
 
+def start_of_yesterday(now: datetime, tz: tzinfo) -> datetime:
+    """Midnight at the start of yesterday in the desk's zone (a calendar day, whatever the
+    clocks did overnight)."""
+    yesterday = now.astimezone(tz).date() - timedelta(days=1)
+    return datetime.combine(yesterday, time(0), tzinfo=tz)
+
+
 def clock(moment: datetime | None, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%H:%M") if moment else ""
 

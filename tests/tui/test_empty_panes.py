@@ -42,38 +42,70 @@ async def test_news_with_feeds_but_no_clip_says_f_fetches(settings, db):
         )
 
 
-async def test_news_after_midnight_points_to_last_nights_stories(settings, db):
-    """At 7 a.m. the overnight stories are not "today": the pane says when the newest is
-    from and that / finds it, instead of "add a feed"."""
+def desk_with_one_clip(settings, db, guid: str, title: str, before_midnight: timedelta):
+    """A desk at the fixed clock (10:00) whose one clip came out ``before_midnight`` before
+    today began; the app, the clip and its time as the pane writes it."""
     feed = feeds.add_feed(db, url="https://news.example/rss", name="Herald")
     app = make_app(settings, db, clock=fixed_clock, live=False)
     midnight = FIXED_NOW.astimezone(app.tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    late = clips.add_clip(
+    clip = clips.add_clip(
         db,
         feed_id=feed.id,
-        guid="late",
-        title="Council vote runs past midnight",
-        url="https://news.example/late",
-        published_at=midnight - timedelta(minutes=25),
+        guid=guid,
+        title=title,
+        url=f"https://news.example/{guid}",
+        published_at=midnight - before_midnight,
     )
-    when = late.published_at.astimezone(app.tz).strftime("%d %b %H:%M")
+    return app, clip, clip.published_at.astimezone(app.tz).strftime("%d %b %H:%M")
+
+
+async def test_news_after_midnight_points_to_last_nights_stories(settings, db):
+    """At 7 a.m. the overnight stories are not "today": the title counts yesterday's unread,
+    the empty window says when the newest is from and that u (or /) shows it, and u (the
+    triage queue) lists it."""
+    app, late, when = desk_with_one_clip(
+        settings, db, "late", "Council vote runs past midnight", timedelta(minutes=25)
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
         pane = pane_of(app, NewsPane)
         assert pane.table.rows_shown == []
+        assert pane._shown_title == "1 News · 0 today · 0 unread today · 1 unread yesterday (u)"
         assert empty_text(pane) == (
             f"No stories since midnight; the newest is from {when}. "
-            "/ searches every clip, F fetches now."
+            "u shows yesterday's unread, / searches every clip, F fetches now."
         )
-        await pilot.press("1", "u")  # unread only: the same clip is unread
-        await settle(pilot, lambda: "unread only" in pane._shown_title)
-        assert empty_text(pane).startswith(
-            f"No unread stories since midnight; the newest is from {when}."
-        )
+        await pilot.press("1", "u")  # unread only: the queue since yesterday lists it
+        await settle(pilot, lambda: [r.item.id for r in pane.table.rows_shown] == [late.id])
+        assert pane._shown_title == "1 News · 1 unread since yesterday"
+        assert pane.table.rows_shown[0].cells[1].plain == when[:6]  # the date, not a time
         clips.set_read(db, late.id)
         await pilot.press("u", "u")
         await settle(
             pilot, lambda: empty_text(pane) == "No unread stories. u shows the read ones too."
+        )
+        await pilot.press("u")
+        await settle(pilot, lambda: "unread yesterday" not in pane._shown_title)
+        assert empty_text(pane) == (
+            f"No stories since midnight; the newest is from {when}. "
+            "/ searches every clip, F fetches now."
+        )
+
+
+async def test_unread_only_says_when_the_newest_unread_is_older_than_yesterday(settings, db):
+    app, _old, when = desk_with_one_clip(
+        settings, db, "old", "Last week's budget hearing", timedelta(days=3)
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = pane_of(app, NewsPane)
+        assert "unread yesterday" not in pane._shown_title  # three days old
+        await pilot.press("1", "u")
+        await settle(pilot, lambda: "unread since yesterday" in pane._shown_title)
+        assert pane.table.rows_shown == []
+        assert empty_text(pane) == (
+            f"No unread stories since yesterday; the newest unread one is from {when}. "
+            "/ searches every clip, F fetches now."
         )
 
 

@@ -179,7 +179,7 @@ async def test_unread_only_and_group_by_topic(desk_app, desk_db):
         await wait_loaded(pilot, app)
         await pilot.press("u")
         await settle(pilot, lambda: len(news(app).table.rows_shown) == 2)
-        assert news(app)._shown_title.endswith("2 unread today · unread only")
+        assert news(app)._shown_title.endswith("2 unread since yesterday")
         await pilot.press("u", "v")
         await settle(pilot, lambda: "by topic" in news(app)._shown_title)
         rows = news(app).table.rows_shown
