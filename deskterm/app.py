@@ -102,6 +102,7 @@ class DeskApp(App[None]):
         self.push_screen(DashboardScreen())
         if self._live:
             self._run_live()
+        self._today = self.clock().astimezone(self.tz).date()  # News's "today" (minute tick)
         self.set_interval(60, self._minute_tick)
         self._deadline_alerts = DeadlineAlerts()
         # every 30 s; the first check once the panes have loaded (``_first_load``): its
@@ -226,10 +227,17 @@ class DeskApp(App[None]):
             self._show_sync()
 
     def _minute_tick(self) -> None:
-        """Countdowns and agendas depend on the time: redraw them each minute."""
+        """Countdowns and agendas depend on the time: redraw them each minute. At midnight
+        News's "today" moves on too (a desk left open overnight would still show yesterday's
+        clips as today's until a fetch brought a new one)."""
+        changed = {"requests", "tasks", "events"}
+        today = self.clock().astimezone(self.tz).date()
+        if today != self._today:
+            self._today = today
+            changed.add("clips")
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
-                screen.reload_panes([frozenset({"requests", "tasks", "events"})])
+                screen.reload_panes([frozenset(changed)])
 
     @work(thread=True, exclusive=True, group="deadlines")
     def _check_deadlines(self) -> None:

@@ -146,3 +146,34 @@ async def test_no_open_requests_at_all_says_so(settings, db):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
         assert empty_text(pane_of(app, RequestsPane)) == RequestsPane.EMPTY
+
+
+async def test_a_desk_left_open_overnight_moves_news_to_the_new_day(settings, db):
+    """The minute tick reloads News when the date changes: yesterday's clip is no longer
+    "today" (before, it stayed so until a fetch brought a new clip)."""
+    feed = feeds.add_feed(db, url="https://news.example/rss", name="Herald")
+    now = [FIXED_NOW]
+    app = make_app(settings, db, clock=lambda: now[0], live=False)
+    evening = FIXED_NOW.astimezone(app.tz).replace(hour=23, minute=30, second=0, microsecond=0)
+    clips.add_clip(
+        db,
+        feed_id=feed.id,
+        guid="evening",
+        title="Late council session",
+        url="https://news.example/evening",
+        published_at=evening,
+    )
+    now[0] = evening + timedelta(minutes=25)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = pane_of(app, NewsPane)
+        assert pane._shown_title == "1 News · 1 today · 1 unread today"
+        app._minute_tick()  # the same day: News is not reloaded into another window
+        now[0] = evening + timedelta(minutes=35)  # 00:05 the next day
+        app._minute_tick()
+        await settle(
+            pilot,
+            lambda: (
+                pane._shown_title == "1 News · 0 today · 0 unread today · 1 unread yesterday (u)"
+            ),
+        )
