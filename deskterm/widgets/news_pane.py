@@ -99,20 +99,21 @@ class NewsPane(ClipTriage, Pane):
         self._how = how
         if not found and not context.text:
             self._newest_at, self._has_feeds = self._before_today(context)
-        unread = count_unread(context.db, since=today)
-        unread_earlier = count_unread(context.db, since=yesterday) - unread
-        self._unread_earlier = unread_earlier
         topics = topics_of(context.db, [c.id for c in found]) if self.by_topic else {}
         rows = (
             self._grouped(found, topics, context) if self.by_topic else self._rows(found, context)
         )
         full = "+" if len(found) == WINDOW else ""
-        if how == UNREAD_QUEUE:
-            parts = [f"{len(found)}{full} {how}"]
-        else:
-            parts = [f"{len(found)}{full} {how}", f"{unread} unread today"]
-            if unread_earlier and not self.unread_only:
-                parts.append(f"{unread_earlier} unread yesterday (u)")
+        parts = [f"{len(found)}{full} {how}"]
+        self._unread_earlier = 0
+        if how != UNREAD_QUEUE:  # the queue's own count is its length: no count to run
+            unread = count_unread(context.db, since=today)
+            parts.append(f"{unread} unread today")
+            if not self.unread_only:  # (with u, yesterday's unread are in the list already)
+                earlier = count_unread(context.db, since=yesterday) - unread
+                self._unread_earlier = earlier
+                if earlier:
+                    parts.append(f"{earlier} unread yesterday (u)")
         parts += [
             name
             for on, name in (

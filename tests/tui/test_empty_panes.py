@@ -42,11 +42,13 @@ async def test_news_with_feeds_but_no_clip_says_f_fetches(settings, db):
         )
 
 
-def desk_with_one_clip(settings, db, guid: str, title: str, before_midnight: timedelta):
-    """A desk at the fixed clock (10:00) whose one clip came out ``before_midnight`` before
-    today began; the app, the clip and its time as the pane writes it."""
+def desk_with_one_clip(
+    settings, db, guid: str, title: str, after_midnight: timedelta, clock=fixed_clock
+):
+    """A desk whose one clip came out ``after_midnight`` after the fixed clock's day began
+    (negative: the days before); the app, the clip and its time as the pane writes it."""
     feed = feeds.add_feed(db, url="https://news.example/rss", name="Herald")
-    app = make_app(settings, db, clock=fixed_clock, live=False)
+    app = make_app(settings, db, clock=clock, live=False)
     midnight = FIXED_NOW.astimezone(app.tz).replace(hour=0, minute=0, second=0, microsecond=0)
     clip = clips.add_clip(
         db,
@@ -54,7 +56,7 @@ def desk_with_one_clip(settings, db, guid: str, title: str, before_midnight: tim
         guid=guid,
         title=title,
         url=f"https://news.example/{guid}",
-        published_at=midnight - before_midnight,
+        published_at=midnight + after_midnight,
     )
     return app, clip, clip.published_at.astimezone(app.tz).strftime("%d %b %H:%M")
 
@@ -64,7 +66,7 @@ async def test_news_after_midnight_points_to_last_nights_stories(settings, db):
     the empty window says when the newest is from and that u (or /) shows it, and u (the
     triage queue) lists it."""
     app, late, when = desk_with_one_clip(
-        settings, db, "late", "Council vote runs past midnight", timedelta(minutes=25)
+        settings, db, "late", "Council vote runs past midnight", timedelta(minutes=-25)
     )
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
@@ -94,7 +96,7 @@ async def test_news_after_midnight_points_to_last_nights_stories(settings, db):
 
 async def test_unread_only_says_when_the_newest_unread_is_older_than_yesterday(settings, db):
     app, _old, when = desk_with_one_clip(
-        settings, db, "old", "Last week's budget hearing", timedelta(days=3)
+        settings, db, "old", "Last week's budget hearing", timedelta(days=-3)
     )
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
@@ -151,25 +153,18 @@ async def test_no_open_requests_at_all_says_so(settings, db):
 async def test_a_desk_left_open_overnight_moves_news_to_the_new_day(settings, db):
     """The minute tick reloads News when the date changes: yesterday's clip is no longer
     "today" (before, it stayed so until a fetch brought a new clip)."""
-    feed = feeds.add_feed(db, url="https://news.example/rss", name="Herald")
     now = [FIXED_NOW]
-    app = make_app(settings, db, clock=lambda: now[0], live=False)
-    evening = FIXED_NOW.astimezone(app.tz).replace(hour=23, minute=30, second=0, microsecond=0)
-    clips.add_clip(
-        db,
-        feed_id=feed.id,
-        guid="evening",
-        title="Late council session",
-        url="https://news.example/evening",
-        published_at=evening,
-    )
-    now[0] = evening + timedelta(minutes=25)
+    app, evening, _when = desk_with_one_clip(
+        settings, db, "evening", "Late council session", timedelta(hours=23, minutes=30),
+        clock=lambda: now[0],
+    )  # fmt: skip
+    now[0] = evening.published_at + timedelta(minutes=25)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
         pane = pane_of(app, NewsPane)
         assert pane._shown_title == "1 News · 1 today · 1 unread today"
         app._minute_tick()  # the same day: News is not reloaded into another window
-        now[0] = evening + timedelta(minutes=35)  # 00:05 the next day
+        now[0] = evening.published_at + timedelta(minutes=35)  # 00:05 the next day
         app._minute_tick()
         await settle(
             pilot,
