@@ -24,6 +24,10 @@ WIDE_MIN = (100, 30)  # columns, rows: below this the panes stack
 
 
 class DashboardScreen(Screen[None]):
+    # Focus lands on the News list as the screen is composed. Textual's default focuses
+    # the first focusable widget, News's hidden filter field: the footer was built for
+    # its keys and at once rebuilt for the list's (~25 ms of the first paint).
+    AUTO_FOCUS = "#news-table"
     # The pane keys are priority bindings: handled as the desk receives them, so the key
     # after "2" in one burst ("2n") already goes to the Requests pane (a plain binding runs
     # only once the pane being left has been handed that next key too). In a text field

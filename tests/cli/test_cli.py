@@ -369,6 +369,26 @@ def test_every_command_is_mapped_to_the_module_that_registers_it():
         assert name in choices
 
 
+def test_a_parser_for_the_desk_registers_no_command_but_help_lists_them_all():
+    from deskterm.cli.main import COMMANDS, build_parser
+
+    def commands(argv):
+        return set(next(a for a in build_parser(argv)._actions if a.dest == "command").choices)
+
+    assert commands(["--db", "x.sqlite3", "--user", "AB"]) == set()
+    assert commands([]) == set()
+    for asks in (["--help"], ["-h"], ["--he"], ["--db", "x", "--help"]):
+        assert commands(asks) == set(COMMANDS), asks
+    assert commands(["frobnicate"]) == set(COMMANDS)  # "invalid choice" names them
+
+
+def test_help_without_a_command_lists_every_command(tmp_path: Path) -> None:
+    result = run("--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in ("init", "fetch", "clips", "calendar", "contacts"):
+        assert name in result.stdout
+
+
 def test_the_command_is_found_past_global_options():
     from deskterm.cli.main import command_in
 
