@@ -10,6 +10,7 @@ clip report are reached from here (and from the palette).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
@@ -38,6 +39,25 @@ class TopicHeading:
     count: int
 
 
+@dataclass(frozen=True)
+class DayHeading:
+    """A heading row over each day's clips when a list in time order reaches back before
+    today (the triage queue, a search): the Time column can then show times, not dates."""
+
+    day: date
+    count: int
+
+
+def day_heading_label(day: date, today: date, count: int) -> str:
+    """ "Yesterday · Mon 23 Nov · 59"; the year only when it is not this one."""
+    shown = f"{day:%a %d %b}" if day.year == today.year else f"{day:%a %d %b %Y}"
+    if day == today:
+        shown = f"Today · {shown}"
+    elif day == today - timedelta(days=1):
+        shown = f"Yesterday · {shown}"
+    return f"{shown} · {count}"
+
+
 def marks(clip: ClipRecord) -> Text:
     """Unread ●, flagged ⚑, needs a correction ✎: symbols, never colour alone."""
     return cell(
@@ -64,7 +84,7 @@ class NewsPane(ClipTriage, Pane):
     EMPTY = "No stories yet. Add a feed with: deskterm feeds add URL (then F fetches)"
     COLUMNS = (
         Column("", 3),
-        Column("Time", 6),  # "17:42", or "22 Nov" for an older clip found by a search
+        Column("Time", 6),  # "17:42"; "22 Nov" for an older clip under a topic heading
         Column("Outlet", None, hide_below=50, weight=1, min_width=12),
         Column("Headline", None, weight=4),
         Column("Who", 3, hide_below=70),
@@ -101,7 +121,7 @@ class NewsPane(ClipTriage, Pane):
             self._newest_at, self._has_feeds = self._before_today(context)
         topics = topics_of(context.db, [c.id for c in found]) if self.by_topic else {}
         rows = (
-            self._grouped(found, topics, context) if self.by_topic else self._rows(found, context)
+            self._grouped(found, topics, context) if self.by_topic else self._by_day(found, context)
         )
         full = "+" if len(found) == WINDOW else ""
         parts = [f"{len(found)}{full} {how}"]
@@ -196,15 +216,17 @@ class NewsPane(ClipTriage, Pane):
             )
         return found, "found"
 
-    def _clip_row(self, clip: ClipRecord, context: PaneContext, key: str | None = None) -> Row:
+    def _clip_row(self, clip: ClipRecord, context: PaneContext, *, under_day: bool = False) -> Row:
+        """A clip's line. Its Time is the time of day, unless it is from an earlier day and
+        no day heading stands over it: then the date ("22 Nov")."""
         today = start_of_day(context.now, context.tz)
         when = (
             clock(clip.published_at, context.tz)
-            if clip.published_at >= today
+            if under_day or clip.published_at >= today
             else clip.published_at.astimezone(context.tz).strftime("%d %b")
         )
         return Row(
-            key=key or f"clip-{clip.id}",
+            key=f"clip-{clip.id}",
             cells=(
                 marks(clip),
                 cell(when, "dim"),
@@ -215,8 +237,27 @@ class NewsPane(ClipTriage, Pane):
             item=clip,
         )
 
-    def _rows(self, found: list[ClipRecord], context: PaneContext) -> list[Row]:
-        return [self._clip_row(clip, context) for clip in found]
+    def _by_day(self, found: list[ClipRecord], context: PaneContext) -> list[Row]:
+        """The clips in time order (newest first); under a heading for each day when any of
+        them came out before today."""
+        today = start_of_day(context.now, context.tz)
+        if all(clip.published_at >= today for clip in found):
+            return [self._clip_row(clip, context) for clip in found]
+        days: dict[date, list[ClipRecord]] = {}
+        for clip in found:
+            days.setdefault(clip.published_at.astimezone(context.tz).date(), []).append(clip)
+        rows: list[Row] = []
+        for day, members in days.items():
+            label = day_heading_label(day, today.date(), len(members))
+            rows.append(
+                Row(
+                    key=f"day-{day.isoformat()}",
+                    cells=(cell("▸"), cell(""), cell(""), cell(label, "bold"), cell("")),
+                    item=DayHeading(day, len(members)),
+                )
+            )
+            rows.extend(self._clip_row(clip, context, under_day=True) for clip in members)
+        return rows
 
     def _grouped(
         self,
@@ -252,13 +293,14 @@ class NewsPane(ClipTriage, Pane):
         return item if isinstance(item, ClipRecord) else None
 
     def action_open(self) -> None:
-        """The reader (outlet, time, topics, text, link, also-in); it marks the clip read."""
+        """The reader (outlet, time, topics, text, link, also-in); it marks the clip read.
+        On a heading, the first clip under it."""
         from deskterm.screens.reader import ReaderScreen
 
         clip = self.triage_clip()
+        if clip is None and self.selected_item() is not None:  # a heading: its first clip
+            clip = self._clip_from(self.table.cursor_row, 1)
         if clip is None:
-            if self.selected_item() is not None:
-                self.notify("That is a topic heading: pick a clip under it (j/k).")
             return
         terms = search_terms(self._filter_text) if self._filter_text else ()
         self.app.push_screen(ReaderScreen(clip, search_terms=terms, neighbour=self.neighbour))
@@ -268,19 +310,24 @@ class NewsPane(ClipTriage, Pane):
         follows, so closing the reader leaves the pane where the reading stopped. If the
         clip has left the list meanwhile (read, with unread only on), the cursor already
         stands on what came after it."""
-        rows = self.table.rows_shown
-        keys = [row.key for row in rows]
+        keys = [row.key for row in self.table.rows_shown]
         here = f"clip-{clip_id}"
         if here in keys:
             index = keys.index(here) + delta
         else:
             index = self.table.cursor_row + (0 if delta > 0 else delta)
+        return self._clip_from(index, 1 if delta > 0 else -1, skip=clip_id)
+
+    def _clip_from(self, index: int, step: int, skip: int | None = None) -> ClipRecord | None:
+        """The first clip from row ``index`` on in direction ``step`` (headings passed
+        over); the cursor moves to it."""
+        rows = self.table.rows_shown
         while 0 <= index < len(rows):
             item = rows[index].item
-            if isinstance(item, ClipRecord) and item.id != clip_id:
+            if isinstance(item, ClipRecord) and item.id != skip:
                 self.table.move_cursor(row=index)
                 return item
-            index += 1 if delta > 0 else -1
+            index += step
         return None
 
     # view keys --------------------------------------------------------------------------

@@ -78,9 +78,16 @@ async def test_news_after_midnight_points_to_last_nights_stories(settings, db):
             "u shows yesterday's unread, / searches every clip, F fetches now."
         )
         await pilot.press("1", "u")  # unread only: the queue since yesterday lists it
-        await settle(pilot, lambda: [r.item.id for r in pane.table.rows_shown] == [late.id])
+        await settle(
+            pilot, lambda: [r.key for r in pane.table.rows_shown][1:] == [f"clip-{late.id}"]
+        )
         assert pane._shown_title == "1 News · 1 unread since yesterday"
-        assert pane.table.rows_shown[0].cells[1].plain == when[:6]  # the date, not a time
+        heading, row = pane.table.rows_shown
+        assert (
+            heading.cells[3].plain
+            == f"Yesterday · {late.published_at.astimezone(app.tz):%a %d %b} · 1"
+        )
+        assert row.cells[1].plain == when[-5:]  # under its day's heading: the time
         clips.set_read(db, late.id)
         await pilot.press("u", "u")
         await settle(
@@ -172,3 +179,59 @@ async def test_a_desk_left_open_overnight_moves_news_to_the_new_day(settings, db
                 pane._shown_title == "1 News · 0 today · 0 unread today · 1 unread yesterday (u)"
             ),
         )
+
+
+async def test_lists_that_reach_before_today_put_each_day_under_a_heading(settings, db):
+    """The triage queue and a search show times under day headings ("Yesterday · Mon 23
+    Nov · 2"), not bare dates; today's own list has no heading; enter on a heading opens
+    its first clip."""
+    app, today_clip, _ = desk_with_one_clip(
+        settings, db, "a", "Ferry schedule for the holiday", timedelta(hours=8, minutes=10)
+    )
+    feed_id = today_clip.feed_id
+    midnight = today_clip.published_at - timedelta(hours=8, minutes=10)
+    late, early, old = (
+        clips.add_clip(
+            db,
+            feed_id=feed_id,
+            guid=guid,
+            title=title,
+            url=f"https://news.example/{guid}",
+            published_at=midnight + offset,
+        )
+        for guid, title, offset in (
+            ("b", "Council budget vote runs late", timedelta(minutes=-80)),
+            ("c", "Budget hearing opens", timedelta(hours=-15)),
+            ("d", "Budget calendar set", timedelta(days=-400)),
+        )
+    )
+    day = f"{late.published_at.astimezone(app.tz):%a %d %b}"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = pane_of(app, NewsPane)
+
+        def shown() -> list[tuple[str, str]]:
+            return [(r.cells[1].plain, r.cells[3].plain) for r in pane.table.rows_shown]
+
+        assert shown() == [("08:10", "Ferry schedule for the holiday")]  # today: no heading
+        await pilot.press("1", "u")
+        await settle(pilot, lambda: len(shown()) == 5)
+        assert shown() == [
+            ("", f"Today · {today_clip.published_at.astimezone(app.tz):%a %d %b} · 1"),
+            ("08:10", "Ferry schedule for the holiday"),
+            ("", f"Yesterday · {day} · 2"),
+            ("22:40", "Council budget vote runs late"),
+            ("09:00", "Budget hearing opens"),
+        ]
+        pane.table.move_cursor(row=2)
+        await pilot.press("enter")  # the heading: its first clip opens
+        await settle(pilot, lambda: getattr(app.screen, "clip", None) is not None)
+        assert app.screen.clip.id == late.id
+        await pilot.press("escape", "u", "slash", *"budget")
+        await settle(pilot, lambda: "found" in pane._shown_title and len(shown()) == 5)
+        last_year = old.published_at.astimezone(app.tz)
+        assert shown()[3:] == [
+            ("", f"{last_year:%a %d %b %Y} · 1"),
+            (f"{last_year:%H:%M}", "Budget calendar set"),
+        ]
+        assert early.id in {r.item.id for r in pane.table.rows_shown if r.key.startswith("clip-")}

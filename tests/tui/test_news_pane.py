@@ -189,10 +189,13 @@ async def test_unread_only_and_group_by_topic(desk_app, desk_db):
             r.item.name if isinstance(r.item, TopicHeading) else r.item.title[:7] for r in rows
         ]
         assert layout == ["Water works", "Water m", "Transit", "Transit", "No topic", "[bold]B"]
-        news(app).table.move_cursor(row=0)
-        await pilot.press("enter")  # a heading does not open
-        await settle(pilot, lambda: notified(app, "topic heading"))
-        assert isinstance(app.screen, DashboardScreen)
+        news(app).table.move_cursor(row=2)
+        await pilot.press("enter")  # a heading opens its first clip
+        await settle(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        assert app.screen.clip.title.startswith("Transit")
+        assert news(app).table.cursor_row == 3  # the cursor went with it
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await pilot.press("v")
         await settle(pilot, lambda: "by topic" not in news(app)._shown_title)
         assert not any(isinstance(r.item, TopicHeading) for r in news(app).table.rows_shown)
@@ -492,11 +495,16 @@ async def test_slash_searches_every_clip_and_falls_back_on_a_half_typed_query(de
         assert not any(r.item.id == old.id for r in news(app).table.rows_shown)  # not today
         await pilot.press("1", "slash", *"fares")
         await settle(pilot, lambda: "found" in news(app)._shown_title)
-        titles = [r.item.title for r in news(app).table.rows_shown]
-        assert titles == ["Transit fares frozen for 2027", "Fares committee meets"]
-        assert news(app).table.rows_shown[1].cells[1].plain == "17 Nov"  # an older day
-        drawn = news(app).table.render_line(2).text  # header, first row, this row
-        assert "Fares committee meets" in drawn and " 17 Nov " in drawn  # the whole date
+        shown = [(r.cells[1].plain, r.cells[3].plain) for r in news(app).table.rows_shown]
+        week_ago = old.published_at.astimezone(app.tz)
+        assert shown == [  # each day under its heading, the clips with their times
+            ("", "Today · Tue 24 Nov · 1"),
+            ("09:00", "Transit fares frozen for 2027"),
+            ("", f"{week_ago:%a %d %b} · 1"),
+            (f"{week_ago:%H:%M}", "Fares committee meets"),
+        ]
+        drawn = news(app).table.render_line(3).text  # header, two rows, this heading
+        assert f"{week_ago:%a %d %b} · 1" in drawn
         await pilot.press("enter", "enter")  # keep the search, open the first match
         await settle(pilot, lambda: isinstance(app.screen, ReaderScreen))
         await settle(pilot, lambda: app.screen.view is not None)
