@@ -128,7 +128,7 @@ def _modules_to_register(argv: Sequence[str] | None) -> list[ModuleType]:
 
 def _asks_for_help(argv: Sequence[str]) -> bool:
     """``-h``, ``--help`` or an abbreviation argparse would take for it (``--he``)."""
-    return any(t == "-h" or (len(t) > 3 and "--help".startswith(t)) for t in argv)
+    return any(t == "-h" or (len(t) >= 3 and "--help".startswith(t)) for t in argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,8 +48,9 @@ class DayHeading:
     count: int
 
 
-def day_heading_label(day: date, today: date, count: int) -> str:
-    """ "Yesterday · Mon 23 Nov · 59"; the year only when it is not this one."""
+def day_heading_label(day: date, today: date, count: str) -> str:
+    """A day heading's text, e.g. "Yesterday · Mon 23 Nov · 59" (the year only when it is
+    not this one's)."""
     shown = f"{day:%a %d %b}" if day.year == today.year else f"{day:%a %d %b %Y}"
     if day == today:
         shown = f"Today · {shown}"
@@ -120,10 +121,12 @@ class NewsPane(ClipTriage, Pane):
         if not found and not context.text:
             self._newest_at, self._has_feeds = self._before_today(context)
         topics = topics_of(context.db, [c.id for c in found]) if self.by_topic else {}
-        rows = (
-            self._grouped(found, topics, context) if self.by_topic else self._by_day(found, context)
-        )
         full = "+" if len(found) == WINDOW else ""
+        rows = (
+            self._grouped(found, topics, context)
+            if self.by_topic
+            else self._by_day(found, context, full)
+        )
         parts = [f"{len(found)}{full} {how}"]
         self._unread_earlier = 0
         if how != UNREAD_QUEUE:  # the queue's own count is its length: no count to run
@@ -237,9 +240,10 @@ class NewsPane(ClipTriage, Pane):
             item=clip,
         )
 
-    def _by_day(self, found: list[ClipRecord], context: PaneContext) -> list[Row]:
+    def _by_day(self, found: list[ClipRecord], context: PaneContext, full: str) -> list[Row]:
         """The clips in time order (newest first); under a heading for each day when any of
-        them came out before today."""
+        them came out before today. ``full`` ("+") marks the last day's count when the
+        window was cut short: more of that day's clips lie beyond it."""
         today = start_of_day(context.now, context.tz)
         if all(clip.published_at >= today for clip in found):
             return [self._clip_row(clip, context) for clip in found]
@@ -247,8 +251,10 @@ class NewsPane(ClipTriage, Pane):
         for clip in found:
             days.setdefault(clip.published_at.astimezone(context.tz).date(), []).append(clip)
         rows: list[Row] = []
+        last = next(reversed(days))
         for day, members in days.items():
-            label = day_heading_label(day, today.date(), len(members))
+            count = f"{len(members)}{full if day == last else ''}"
+            label = day_heading_label(day, today.date(), count)
             rows.append(
                 Row(
                     key=f"day-{day.isoformat()}",

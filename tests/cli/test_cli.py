@@ -377,7 +377,7 @@ def test_a_parser_for_the_desk_registers_no_command_but_help_lists_them_all():
 
     assert commands(["--db", "x.sqlite3", "--user", "AB"]) == set()
     assert commands([]) == set()
-    for asks in (["--help"], ["-h"], ["--he"], ["--db", "x", "--help"]):
+    for asks in (["--help"], ["-h"], ["--h"], ["--he"], ["--db", "x", "--help"]):
         assert commands(asks) == set(COMMANDS), asks
     assert commands(["frobnicate"]) == set(COMMANDS)  # "invalid choice" names them
 

@@ -235,3 +235,30 @@ async def test_lists_that_reach_before_today_put_each_day_under_a_heading(settin
             (f"{last_year:%H:%M}", "Budget calendar set"),
         ]
         assert early.id in {r.item.id for r in pane.table.rows_shown if r.key.startswith("clip-")}
+
+
+async def test_a_window_cut_short_marks_its_last_days_count(settings, db, monkeypatch):
+    """The window holds WINDOW clips: the day it ends in has more beyond it ("1+")."""
+    from deskterm.widgets import news_pane
+
+    monkeypatch.setattr(news_pane, "WINDOW", 2)
+    app, first, _ = desk_with_one_clip(
+        settings, db, "a", "Night shift at the port", timedelta(hours=-1)
+    )
+    for guid, hours in (("b", -2), ("c", -3)):
+        clips.add_clip(
+            db,
+            feed_id=first.feed_id,
+            guid=guid,
+            title=f"Story {guid}",
+            url=f"https://news.example/{guid}",
+            published_at=first.published_at + timedelta(hours=hours + 1),
+        )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = pane_of(app, NewsPane)
+        await pilot.press("1", "u")
+        await settle(pilot, lambda: "unread since yesterday" in pane._shown_title)
+        assert pane._shown_title == "1 News · 2+ unread since yesterday"
+        heading = pane.table.rows_shown[0].cells[3].plain
+        assert heading.startswith("Yesterday · ") and heading.endswith(" · 2+")

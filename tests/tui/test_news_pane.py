@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -606,9 +607,13 @@ def status_progress(app) -> str:
     return app.screen_stack[1].query_one("StatusBar").progress
 
 
-async def test_fetch_key_progress_summary_and_priority_alert(fetch_app, fetch_desk):
+async def test_fetch_key_progress_summary_and_priority_alert(fetch_app, fetch_desk, monkeypatch):
+    from deskterm import fetcher
     from deskterm.screens.feed_health import FeedHealthScreen
 
+    # The status bar shows the progress once a second and the slow feed answers after one:
+    # a tick could miss every count (one run in ~6 failed). Five ticks a second here.
+    monkeypatch.setattr(fetcher, "PROGRESS_EVERY", 0.2)
     app = fetch_app
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
@@ -622,7 +627,10 @@ async def test_fetch_key_progress_summary_and_priority_alert(fetch_app, fetch_de
             return not app.fetcher.running
 
         await settle(pilot, finished, tries=1500)
-        assert any(p.startswith("fetching 2/3") for p in seen), seen  # the slow feed last
+        # a count and the feed just done, before the slow feed ends the fetch (on a busy
+        # machine the quick feeds may end together with it, so which count is not fixed)
+        counted = {p for p in seen if re.fullmatch(r"fetching [12]/3 · (Herald|Broken feed)", p)}
+        assert counted, seen
         assert status_progress(app) == "fetched 10:00: 3 new, 1 failing (H)"
         await settle(pilot, lambda: notified(app, "fetched 3 feeds: 3 new clips, 1 failed"))
         alerts = [n for n in app._notifications if n.title == "High-priority news"]
