@@ -17,6 +17,9 @@ from deskterm.core.text import one_line
 
 SOON = timedelta(minutes=30)
 MOST_LISTED = 3  # requests named in a shared alert; the rest are counted
+#: ... in a terminal too small for the 2x2 desk, where a toast is half as wide as the screen
+#: and each request's line wraps: three of them made the toast 11 of 24 rows
+MOST_LISTED_NARROW = 1
 SUBJECT_CHARS = 28  # of a subject in a shared alert: one line of a toast at 120 columns
 ONE_SUBJECT_CHARS = 60  # of the subject when the alert is about one request
 
@@ -33,12 +36,18 @@ class DeadlineAlerts:
     _announced: set[tuple[int, str, str]] = field(default_factory=set)
 
     def check(
-        self, requests: Iterable[RequestRecord], now: datetime, *, complete: bool = True
+        self,
+        requests: Iterable[RequestRecord],
+        now: datetime,
+        *,
+        complete: bool = True,
+        listed: int = MOST_LISTED,
     ) -> Alert | None:
         """What is new for these open requests at ``now`` (an edited deadline alerts again).
 
         ``complete=False``: ``requests`` is the most urgent part of a longer list, so the
-        counts are lower bounds ("100+ overdue").
+        counts are lower bounds ("100+ overdue"). ``listed``: how many requests a shared
+        alert names (the rest are counted).
         """
         requests = list(requests)
         soon: list[RequestRecord] = []
@@ -53,7 +62,7 @@ class DeadlineAlerts:
             self._announced.add(key)
             (late if stage == "late" else soon).append(request)
         cut = _stage(requests[-1], now) if requests and not complete else None
-        return _alert(late, soon, now, cut)
+        return _alert(late, soon, now, cut, listed)
 
 
 def _stage(request: RequestRecord, now: datetime) -> str | None:
@@ -64,7 +73,11 @@ def _stage(request: RequestRecord, now: datetime) -> str | None:
 
 
 def _alert(
-    late: list[RequestRecord], soon: list[RequestRecord], now: datetime, cut: str | None
+    late: list[RequestRecord],
+    soon: list[RequestRecord],
+    now: datetime,
+    cut: str | None,
+    listed: int,
 ) -> Alert | None:
     """Nothing, one request's own alert, or one shared alert for several. ``cut``: the stage
     in which the list of requests was cut off (that count is a lower bound)."""
@@ -85,9 +98,9 @@ def _alert(
         counts.append(f"! {len(soon)}{'+' if cut == 'soon' else ''} due within 30 minutes")
     urgent = [(r, True) for r in late] + [(r, False) for r in soon]
     lines = [" · ".join(counts)]
-    lines += [_line(r, now, overdue, SUBJECT_CHARS) for r, overdue in urgent[:MOST_LISTED]]
-    if len(urgent) > MOST_LISTED:
-        more = f"{len(urgent) - MOST_LISTED}{'+' if cut else ''}"
+    lines += [_line(r, now, overdue, SUBJECT_CHARS) for r, overdue in urgent[:listed]]
+    if len(urgent) > listed:
+        more = f"{len(urgent) - listed}{'+' if cut else ''}"
         lines.append(f"and {more} more: see Requests (2)")
     elif cut:
         lines.append("and more: see Requests (2)")

@@ -16,11 +16,11 @@ from textual.message import Message
 from db.changes import Change
 from db.engine import Database
 from db.presence import Desk
-from deskterm.alerts import DeadlineAlerts
+from deskterm.alerts import MOST_LISTED, MOST_LISTED_NARROW, DeadlineAlerts
 from deskterm.commands import DeskCommands
 from deskterm.core.config import Settings, save_setting
 from deskterm.fetcher import DeskFetcher, prepare_processes
-from deskterm.screens.dashboard import DashboardScreen
+from deskterm.screens.dashboard import WIDE_MIN, DashboardScreen
 from deskterm.screens.detail import DetailScreen
 from deskterm.screens.help import HelpScreen, KeyHelp
 from deskterm.widgets.pane import Pane, PaneContext
@@ -239,9 +239,15 @@ class DeskApp(App[None]):
             if isinstance(screen, DashboardScreen):
                 screen.reload_panes([frozenset(changed)])
 
-    @work(thread=True, exclusive=True, group="deadlines")
     def _check_deadlines(self) -> None:
-        """Announce requests coming due within 30 minutes and requests going overdue."""
+        """Announce requests coming due within 30 minutes and requests going overdue (a
+        terminal too small for the 2x2 desk gets a shorter notification)."""
+        width, height = self.size
+        narrow = width < WIDE_MIN[0] or height < WIDE_MIN[1]
+        self._read_deadlines(MOST_LISTED_NARROW if narrow else MOST_LISTED)
+
+    @work(thread=True, exclusive=True, group="deadlines")
+    def _read_deadlines(self, listed: int) -> None:
         from deskterm.core.requests import list_open_requests
 
         now = self.clock()
@@ -250,7 +256,7 @@ class DeskApp(App[None]):
         except Exception:
             return  # the live loop already shows database trouble in the status bar
         complete = len(open_requests) < DEADLINE_CHECK_LIMIT
-        alert = self._deadline_alerts.check(open_requests, now, complete=complete)
+        alert = self._deadline_alerts.check(open_requests, now, complete=complete, listed=listed)
         if alert is not None:
             self.call_from_thread(
                 self.notify,

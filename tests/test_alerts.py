@@ -118,3 +118,14 @@ def test_a_list_cut_off_among_late_requests_counts_at_least():
         "‼ M-2026-0020 5m late: Subject 20 [x]",
         "and more: see Requests (2)",
     ]
+
+
+def test_a_small_screen_names_fewer_and_counts_the_rest():
+    due = [request(1, 20), request(2, -10), request(3, 5)]
+    alert = DeadlineAlerts().check(due, NOW, listed=1)
+    assert alert is not None
+    assert alert.text.splitlines() == [
+        "‼ 1 overdue · ! 2 due within 30 minutes",
+        "‼ M-2026-0002 10m late: Subject 2 [x]",
+        "and 2 more: see Requests (2)",
+    ]

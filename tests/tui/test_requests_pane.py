@@ -490,7 +490,7 @@ def due_in(db, subject: str, *minutes: int) -> None:
 
 async def test_several_deadlines_at_the_start_share_one_notification(desk_app, desk_db):
     """The morning start at 80x24: one notification for all of them, not a stack of toasts
-    over the panes."""
+    over the panes; on a screen this small it names only the most urgent request."""
     due_in(desk_db, "[b]Deadline {}[/b]", 10, 25, -40)
     app = desk_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -502,8 +502,19 @@ async def test_several_deadlines_at_the_start_share_one_notification(desk_app, d
         lines = str(notes[0].message).splitlines()
         assert lines[0] == "‼ 2 overdue · ! 2 due within 30 minutes"
         assert lines[1].startswith("‼ ") and "40m late: [b]Deadline -40[/b]" in lines[1]
-        assert lines[-1] == "and 1 more: see Requests (2)"
+        assert lines[2:] == ["and 3 more: see Requests (2)"]
         assert notes[0].markup is False  # subjects are shown as typed
+
+
+async def test_a_desk_of_full_size_names_three_of_the_deadlines(desk_app, desk_db):
+    due_in(desk_db, "Deadline {}", 10, 25, -40)
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await settle(pilot, lambda: bool(app._notifications))
+        (note,) = app._notifications
+        lines = str(note.message).splitlines()
+        assert len(lines) == 5 and lines[-1] == "and 1 more: see Requests (2)"
 
 
 async def test_the_deadline_check_says_when_it_read_only_part_of_the_list(
