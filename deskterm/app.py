@@ -20,7 +20,7 @@ from deskterm.alerts import MOST_LISTED, MOST_LISTED_NARROW, DeadlineAlerts
 from deskterm.commands import DeskCommands
 from deskterm.core.config import Settings, save_setting
 from deskterm.fetcher import DeskFetcher, prepare_processes
-from deskterm.screens.dashboard import WIDE_MIN, DashboardScreen
+from deskterm.screens.dashboard import DashboardScreen, is_narrow
 from deskterm.screens.detail import DetailScreen
 from deskterm.screens.help import HelpScreen, KeyHelp
 from deskterm.widgets.pane import Pane, PaneContext
@@ -242,9 +242,7 @@ class DeskApp(App[None]):
     def _check_deadlines(self) -> None:
         """Announce requests coming due within 30 minutes and requests going overdue (a
         terminal too small for the 2x2 desk gets a shorter notification)."""
-        width, height = self.size
-        narrow = width < WIDE_MIN[0] or height < WIDE_MIN[1]
-        self._read_deadlines(MOST_LISTED_NARROW if narrow else MOST_LISTED)
+        self._read_deadlines(MOST_LISTED_NARROW if is_narrow(*self.size) else MOST_LISTED)
 
     @work(thread=True, exclusive=True, group="deadlines")
     def _read_deadlines(self, listed: int) -> None:

@@ -23,6 +23,11 @@ from deskterm.widgets.status_bar import StatusBar
 WIDE_MIN = (100, 30)  # columns, rows: below this the panes stack
 
 
+def is_narrow(width: int, height: int) -> bool:
+    """Whether a terminal of this size is too small for the 2x2 grid (the panes stack)."""
+    return width < WIDE_MIN[0] or height < WIDE_MIN[1]
+
+
 class DashboardScreen(Screen[None]):
     # Focus lands on the News list as the screen is composed. Textual's default focuses
     # the first focusable widget, News's hidden filter field: the footer was built for
@@ -64,7 +69,7 @@ class DashboardScreen(Screen[None]):
         self._fit(event.size.width, event.size.height)
 
     def _fit(self, width: int, height: int) -> None:
-        self.set_class(width < WIDE_MIN[0] or height < WIDE_MIN[1], "-narrow")
+        self.set_class(is_narrow(width, height), "-narrow")
         self._show_headers()
 
     def on_descendant_focus(self) -> None:

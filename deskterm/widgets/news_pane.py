@@ -10,7 +10,7 @@ clip report are reached from here (and from the palette).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rich.text import Text
@@ -57,6 +57,13 @@ def day_heading_label(day: date, today: date, count: str) -> str:
     elif day == today - timedelta(days=1):
         shown = f"Yesterday · {shown}"
     return f"{shown} · {count}"
+
+
+def heading_row(key: str, label: str, item: TopicHeading | DayHeading) -> Row:
+    """A heading line over a group of clips: its label bold in the Headline column."""
+    return Row(
+        key=key, cells=(cell("▸"), cell(""), cell(""), cell(label, "bold"), cell("")), item=item
+    )
 
 
 def marks(clip: ClipRecord) -> Text:
@@ -123,9 +130,9 @@ class NewsPane(ClipTriage, Pane):
         topics = topics_of(context.db, [c.id for c in found]) if self.by_topic else {}
         full = "+" if len(found) == WINDOW else ""
         rows = (
-            self._grouped(found, topics, context)
+            self._grouped(found, topics, context, today)
             if self.by_topic
-            else self._by_day(found, context, full)
+            else self._by_day(found, context, today, full)
         )
         parts = [f"{len(found)}{full} {how}"]
         self._unread_earlier = 0
@@ -219,10 +226,11 @@ class NewsPane(ClipTriage, Pane):
             )
         return found, "found"
 
-    def _clip_row(self, clip: ClipRecord, context: PaneContext, *, under_day: bool = False) -> Row:
-        """A clip's line. Its Time is the time of day, unless it is from an earlier day and
-        no day heading stands over it: then the date ("22 Nov")."""
-        today = start_of_day(context.now, context.tz)
+    def _clip_row(
+        self, clip: ClipRecord, context: PaneContext, today: datetime, *, under_day: bool = False
+    ) -> Row:
+        """A clip's line. Its Time is the time of day, unless it is from before ``today``
+        (midnight) and no day heading stands over it: then the date ("22 Nov")."""
         when = (
             clock(clip.published_at, context.tz)
             if under_day or clip.published_at >= today
@@ -240,13 +248,14 @@ class NewsPane(ClipTriage, Pane):
             item=clip,
         )
 
-    def _by_day(self, found: list[ClipRecord], context: PaneContext, full: str) -> list[Row]:
+    def _by_day(
+        self, found: list[ClipRecord], context: PaneContext, today: datetime, full: str
+    ) -> list[Row]:
         """The clips in time order (newest first); under a heading for each day when any of
         them came out before today. ``full`` ("+") marks the last day's count when the
         window was cut short: more of that day's clips lie beyond it."""
-        today = start_of_day(context.now, context.tz)
         if all(clip.published_at >= today for clip in found):
-            return [self._clip_row(clip, context) for clip in found]
+            return [self._clip_row(clip, context, today) for clip in found]
         days: dict[date, list[ClipRecord]] = {}
         for clip in found:
             days.setdefault(clip.published_at.astimezone(context.tz).date(), []).append(clip)
@@ -255,14 +264,8 @@ class NewsPane(ClipTriage, Pane):
         for day, members in days.items():
             count = f"{len(members)}{full if day == last else ''}"
             label = day_heading_label(day, today.date(), count)
-            rows.append(
-                Row(
-                    key=f"day-{day.isoformat()}",
-                    cells=(cell("▸"), cell(""), cell(""), cell(label, "bold"), cell("")),
-                    item=DayHeading(day, len(members)),
-                )
-            )
-            rows.extend(self._clip_row(clip, context, under_day=True) for clip in members)
+            rows.append(heading_row(f"day-{day.isoformat()}", label, DayHeading(day, len(members))))
+            rows.extend(self._clip_row(clip, context, today, under_day=True) for clip in members)
         return rows
 
     def _grouped(
@@ -270,6 +273,7 @@ class NewsPane(ClipTriage, Pane):
         found: list[ClipRecord],
         topics: dict[int, tuple[ClipTopicMatch, ...]],
         context: PaneContext,
+        today: datetime,
     ) -> list[Row]:
         """Each clip under its most important topic (the reader lists all of them)."""
         groups: dict[tuple[int, str], list[ClipRecord]] = {}
@@ -283,14 +287,8 @@ class NewsPane(ClipTriage, Pane):
             label = f"{name} · {len(members)}"
             if heading.priority is not None:
                 label = f"P{priority} {label}"
-            rows.append(
-                Row(
-                    key=f"topic-{name}",
-                    cells=(cell("▸"), cell(""), cell(""), cell(label, "bold"), cell("")),
-                    item=heading,
-                )
-            )
-            rows.extend(self._clip_row(clip, context) for clip in members)
+            rows.append(heading_row(f"topic-{name}", label, heading))
+            rows.extend(self._clip_row(clip, context, today) for clip in members)
         return rows
 
     # what the triage keys act on --------------------------------------------------------
