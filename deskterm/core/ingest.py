@@ -33,6 +33,7 @@ of a feed by its ``fetched`` key (``deskterm.core.changes``).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
@@ -328,9 +329,6 @@ def clip_values(
     }
 
 
-_SQLITE_PROCESSORS: list[Callable[[Any], Any] | None] = []
-
-
 def _processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
     """What SQLAlchemy itself does to a bound value of this type on this dialect. (The
     type's own ``bind_processor`` stops short of the dialect's: a TypeDecorator over
@@ -339,16 +337,23 @@ def _processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
+@functools.cache
+def _sqlite_processors() -> tuple[Callable[[Any], Any] | None, ...]:
+    """Each ``ROW_COLUMNS`` column's bind processor on SQLite, built once per process.
+    Built whole before it is cached: parser threads (``fetch_all(workers=0)``) may ask at
+    once, and a list filled in place was once seen half-built by another thread."""
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    return tuple(_processor(CLIPS.c[name].type, dialect) for name in ROW_COLUMNS)
+
+
 def sqlite_row(values: dict[str, object], memo: dict[tuple[int, object], object]) -> tuple:
     """``clip_values`` as SQLite stores them, in ``ROW_COLUMNS`` order (each column's own
     bind processor, so the stored text is exactly what SQLAlchemy would write)."""
-    if not _SQLITE_PROCESSORS:
-        from sqlalchemy.dialects import sqlite
-
-        dialect = sqlite.dialect()
-        _SQLITE_PROCESSORS.extend(_processor(CLIPS.c[name].type, dialect) for name in ROW_COLUMNS)
     out = []
-    for index, (name, processor) in enumerate(zip(ROW_COLUMNS, _SQLITE_PROCESSORS, strict=True)):
+    processors = _sqlite_processors()
+    for index, (name, processor) in enumerate(zip(ROW_COLUMNS, processors, strict=True)):
         value = values[name]
         if processor is not None and value is not None:
             done = memo.get((index, value), memo)

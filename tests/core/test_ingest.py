@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -443,6 +444,55 @@ def test_rows_prepared_by_the_parser_match_rows_built_by_the_writer(db, tmp_path
         assert len(dump(db)[0]) == 3 and len(dump(db)[1]) == 3
     finally:
         other.dispose()
+
+
+def test_rows_are_prepared_right_by_threads_starting_at_once() -> None:
+    """``fetch_all(workers=0)`` parses in threads: several can build their first row at
+    once, before the per-process column processors exist. Each must get whole rows (a
+    cache filled in place was once read half-built: "zip() argument 2 is shorter")."""
+    from deskterm.core import ingest
+
+    entry = parse_feed(rss([item("Budget gap grows", "b1", "https://h.example/b1")]),
+                       fetched_at=NOW).entries[0]  # fmt: skip
+    values = ingest.clip_values(entry, None, "en", NOW, feed_id=1, outlet_id=None)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns often: the race shows if it is there
+    try:
+        _build_rows_in_threads_at_once(ingest, values)
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def _build_rows_in_threads_at_once(ingest, values: dict) -> None:
+    for _ in range(5):
+        ingest._sqlite_processors.cache_clear()
+        rows, errors = _rows_from_threads(ingest, values, threads=8)
+        assert errors == []
+        assert len(rows) == 8 and len(set(rows)) == 1
+        assert rows[0][ingest.ROW_COLUMNS.index("published_at")] == "2026-11-23 12:00:00.000000"
+
+
+def _rows_from_threads(ingest, values: dict, *, threads: int) -> tuple[list, list]:
+    """``sqlite_row`` from ``threads`` threads released at the same moment."""
+    import threading
+
+    start = threading.Barrier(threads)
+    rows: list[tuple] = []
+    errors: list[BaseException] = []
+
+    def build() -> None:
+        start.wait()
+        try:
+            rows.append(ingest.sqlite_row(values, {}))
+        except BaseException as error:
+            errors.append(error)
+
+    running = [threading.Thread(target=build) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return rows, errors
 
 
 def compiled_topics(desk) -> list:
