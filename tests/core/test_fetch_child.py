@@ -119,9 +119,15 @@ def test_prepare_fetch_process_starts_the_forkserver_with_the_pipeline_loaded() 
         "from deskterm.core.fetcher import prepare_fetch_process\n"
         "prepare_fetch_process(); prepare_fetch_process()\n"
         "me = os.getpid()\n"
-        "kids = open(f'/proc/{me}/task/{me}/children').read().split()\n"
-        "for kid in kids:\n"
-        "    print(open(f'/proc/{kid}/cmdline').read().replace(chr(0), ' '))\n"
+        "def cmdlines():\n"
+        "    kids = open(f'/proc/{me}/task/{me}/children').read().split()\n"
+        "    return [open(f'/proc/{k}/cmdline').read().replace(chr(0), ' ') for k in kids]\n"
+        # a child just started shows an empty command line until its exec is done
+        "for _ in range(200):\n"
+        "    if any('forkserver' in line for line in cmdlines()): break\n"
+        "    time.sleep(0.05)\n"
+        "time.sleep(0.3)  # a second server, if one was started, has had its exec too\n"
+        "print(chr(10).join(cmdlines()))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
