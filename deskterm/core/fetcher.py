@@ -74,6 +74,12 @@ PARSE_TIMEOUT_S = 60.0
 MAX_CONCURRENCY = 64
 BACKGROUND_NICE = 10  # fetch_all_in_subprocess: the child's (and its parsers') niceness
 STOP_WAIT_S = 5.0  # how long a stopped child may take to end before it is terminated
+#: How long the writer waits for more feeds to store with the first one ready. Documents
+#: parsed one by one arrive a few milliseconds apart, and each transaction costs a commit
+#: (a few ms of fsync on a local disk, far more on a network drive) and a turn of the
+#: shared file's write lock: a re-fetch of 200 feeds went from ~55 transactions to 3 and
+#: from 0.40 to 0.33 s (bench/feeds.py's data, in one process).
+BATCH_WAIT_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -347,16 +353,34 @@ class _Run:
                 for o in batch
             ]
 
+    async def _batch(self, left: int) -> list[FeedOutcome]:
+        """The next feeds to store together: the first ready one, then whatever else is
+        ready within ``BATCH_WAIT_S`` (at most ``BATCH_ENTRIES`` entries, ``BATCH_FEEDS``
+        feeds, ``left`` outcomes still to come)."""
+        loop = asyncio.get_running_loop()
+        batch = [await self.queue.get()]
+        size = _entries(batch[0])
+        deadline = loop.time() + BATCH_WAIT_S
+        while size < BATCH_ENTRIES and len(batch) < min(BATCH_FEEDS, left):
+            if self.queue.empty():
+                wait = deadline - loop.time()
+                if wait <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self.queue.get(), wait))
+                except TimeoutError:
+                    break
+            else:
+                batch.append(self.queue.get_nowait())
+            size += _entries(batch[-1])
+        return batch
+
     async def _writer(self, store_thread: ThreadPoolExecutor) -> None:
         loop = asyncio.get_running_loop()
         total = len(self.plans)
         done = 0
         while done < total:
-            batch = [await self.queue.get()]
-            size = _entries(batch[0])
-            while not self.queue.empty() and size < BATCH_ENTRIES and len(batch) < BATCH_FEEDS:
-                batch.append(self.queue.get_nowait())
-                size += _entries(batch[-1])
+            batch = await self._batch(total - done)
             stored = await loop.run_in_executor(store_thread, self._store, batch)
             for result in stored:
                 done += 1

@@ -313,6 +313,58 @@ def test_concurrency_is_bounded(db, feed_server: FeedServer) -> None:
     assert feed_server.max_in_flight == 3
 
 
+def stored_batches(db) -> list[list[int]]:
+    """The feed ids of each write transaction of fetched feeds, in order (one audit row
+    of the feeds' health per transaction)."""
+    with db.read() as session:
+        rows = session.scalars(
+            select(AuditLog.changes)
+            .where(AuditLog.entity == "feeds", AuditLog.action == "update")
+            .order_by(AuditLog.id)
+        ).all()
+    changes = [json.loads(row) for row in rows]
+    return [sorted(int(i) for i in c["fetched"].split(",")) for c in changes if "fetched" in c]
+
+
+def test_feeds_ready_within_the_batch_wait_share_one_transaction(
+    db, feed_server: FeedServer, monkeypatch
+) -> None:
+    """Documents arrive one by one; the writer waits BATCH_WAIT_S for more before it
+    stores, so a run costs a few commits (and turns of the shared file's lock), not one
+    per feed."""
+    monkeypatch.setattr(fetcher, "BATCH_WAIT_S", 3.0)
+    urls = {
+        f"s{i}": feed_server.add(f"/s{i}.xml", numbered_rss(2, prefix=f"s{i}"), delay_s=0.15 * i)
+        for i in range(5)
+    }
+    ids = add_feeds(db, urls)
+    summary = fetch_all(db, now=NOW, limits=LIMITS, topics=[], workers=0, due_only=False)
+    assert (summary.fetched, summary.new_clips) == (5, 10)
+    assert stored_batches(db) == [sorted(ids.values())]
+
+
+def test_the_writer_does_not_wait_past_the_batch_wait(
+    db, feed_server: FeedServer, monkeypatch
+) -> None:
+    monkeypatch.setattr(fetcher, "BATCH_WAIT_S", 0.05)
+    quick = feed_server.add("/quick.xml", numbered_rss(1, prefix="q"))
+    slow = feed_server.add("/slow.xml", numbered_rss(1, prefix="s"), delay_s=1.2)
+    ids = add_feeds(db, {"quick": quick, "slow": slow})
+    progress: list[tuple[float, int]] = []
+    started = time.monotonic()
+    fetch_all(
+        db,
+        now=NOW,
+        limits=LIMITS,
+        topics=[],
+        workers=0,
+        due_only=False,
+        progress=lambda done, total, name: progress.append((time.monotonic() - started, done)),
+    )
+    assert stored_batches(db) == [[ids["quick"]], [ids["slow"]]]
+    assert progress[0][1] == 1 and progress[0][0] < 1.0  # the quick feed was not held back
+
+
 class Stop(Exception):
     pass
 
