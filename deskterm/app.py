@@ -70,6 +70,9 @@ class DeskApp(App[None]):
             self.text = text
             super().__init__()
 
+    class Synced(Message):
+        """A poll of the shared file went through: the desk is up to date with it."""
+
     def __init__(
         self,
         settings: Settings,
@@ -155,6 +158,7 @@ class DeskApp(App[None]):
             on_changes=self._changes_seen,
             on_presence=lambda desks: self.post_message(self.PresenceChanged(desks)),
             on_trouble=lambda text: self.post_message(self.Trouble(text)),
+            on_synced=lambda: self.post_message(self.Synced()),
             interval=self._poll_interval,
             editing=lambda: self.editing,
         ).run(self._stop_live)
@@ -194,10 +198,18 @@ class DeskApp(App[None]):
                 screen.entities_changed(message.entities)
         self._show_sync()
 
+    @on(Synced)
+    def _on_synced(self, message: Synced) -> None:
+        self.last_sync = self.clock()
+        self._show_sync()
+
     def _show_sync(self) -> None:
+        """The status bar's "synced HH:MM": when the desk last read the file without
+        trouble (every poll, so it keeps up with the clock; to the minute, so the bar is
+        redrawn once a minute, not at every poll). It stops when the file cannot be read."""
         status = self.status_bar
         if status is not None and self.last_sync is not None:
-            status.last_sync = self.last_sync.astimezone(self.tz).strftime("%H:%M:%S")
+            status.last_sync = self.last_sync.astimezone(self.tz).strftime("%H:%M")
 
     @on(PresenceChanged)
     def _on_presence(self, message: PresenceChanged) -> None:

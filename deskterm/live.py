@@ -24,6 +24,7 @@ class LiveLoop:
         on_changes: Callable[[Sequence[Change]], None],
         on_presence: Callable[[Sequence[Desk]], None],
         on_trouble: Callable[[str], None],
+        on_synced: Callable[[], None] = lambda: None,
         interval: float = 1.0,
         heartbeat_every: float = 15.0,
         editing: Callable[[], tuple[str, int] | None] = lambda: None,
@@ -32,6 +33,7 @@ class LiveLoop:
         self._on_changes = on_changes
         self._on_presence = on_presence
         self._on_trouble = on_trouble
+        self._on_synced = on_synced
         self._interval = interval
         self._heartbeat_every = heartbeat_every
         self._editing = editing
@@ -59,6 +61,7 @@ class LiveLoop:
                     if in_trouble:
                         in_trouble = False
                         self._on_trouble("")
+                    self._on_synced()  # the desk is up to date with the file as of now
                 except Exception as error:  # unreachable share, lock held too long, ...
                     in_trouble = True
                     self._on_trouble(_describe(error))

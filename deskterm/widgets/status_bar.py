@@ -27,7 +27,8 @@ class StatusBar(Static):
 
     def render(self) -> Text:
         if self.trouble:
-            return Text(f"⚠ {one_line(self.trouble, 200)} · showing what was last loaded")
+            since = f" (synced {self.last_sync})" if self.last_sync else ""
+            return Text(f"⚠ {one_line(self.trouble, 200)} · showing what was last loaded{since}")
         text = Text(one_line(self.location, 60), style="")
         others = ", ".join(self.others) if self.others else "only you"
         text.append(f"  ·  on the desk: {one_line(others, 60)}")

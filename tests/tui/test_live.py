@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from datetime import timedelta
 
 from db.engine import Actor, Database, RetryPolicy
 from deskterm.app import make_app
@@ -12,7 +13,7 @@ from deskterm.core.config import load_settings, read_config_file
 from deskterm.live import LiveLoop
 from deskterm.widgets.pane import Pane
 from deskterm.widgets.status_bar import StatusBar
-from tests.tui.conftest import fixed_clock
+from tests.tui.conftest import FIXED_NOW, fixed_clock
 from tests.tui.test_desk import wait_loaded
 
 
@@ -83,6 +84,51 @@ async def test_locked_database_shows_a_banner_and_the_desk_stays_usable(settings
             if not bar.trouble:
                 break
         assert not bar.has_class("-trouble")
+    db.dispose()
+
+
+async def test_synced_keeps_up_with_the_clock_while_nothing_changes(settings, desk_db, db_path):
+    """ "synced HH:MM" is when the desk last read the file without trouble: every poll,
+    not only when another desk changed something (a quiet hour would otherwise read as
+    an hour out of date). It stops while the file cannot be read, and the banner says
+    since when the desk shows what it last loaded."""
+    now = [FIXED_NOW]
+    db = Database(str(db_path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
+    app = make_app(settings, db, clock=lambda: now[0], live=True, poll_interval=0.05)
+
+    def shown(moment) -> str:
+        return moment.astimezone(app.tz).strftime("%H:%M")
+
+    async def until(condition) -> None:
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            await pilot.pause()
+            if condition():
+                return
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        bar = app.screen.query_one(StatusBar)
+        await until(lambda: bar.last_sync)
+        assert bar.last_sync == shown(FIXED_NOW)
+        now[0] = FIXED_NOW + timedelta(minutes=47)  # nobody changes anything meanwhile
+        await until(lambda: bar.last_sync != shown(FIXED_NOW))
+        assert bar.last_sync == shown(now[0])
+        assert f"synced {shown(now[0])}" in str(bar.render())
+
+        lock = hold_exclusive_lock(db_path)
+        try:
+            await until(lambda: bar.trouble)
+            now[0] = FIXED_NOW + timedelta(minutes=52)
+            await asyncio.sleep(0.3)  # several polls fail meanwhile
+            await pilot.pause()
+            assert bar.last_sync == shown(FIXED_NOW + timedelta(minutes=47))
+            assert f"last loaded (synced {bar.last_sync})" in str(bar.render())
+        finally:
+            lock.rollback()
+            lock.close()
+        await until(lambda: not bar.trouble and bar.last_sync == shown(now[0]))
+        assert bar.last_sync == shown(now[0])
     db.dispose()
 
 
