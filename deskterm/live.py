@@ -74,6 +74,15 @@ class LiveLoop:
 
 
 def _describe(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    first = text[0] if text else type(error).__name__
-    return f"database trouble: {first}"
+    """Why the file could not be read, in one plain line (the driver's own words kept for
+    whoever looks after the share; SQLAlchemy's "(sqlite3.OperationalError)" and SQL
+    dropped)."""
+    cause = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
+    lines = str(cause).strip().splitlines()
+    first = lines[0].strip() if lines else type(cause).__name__
+    lowered = first.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return f"the shared file is locked by another desk or program ({first})"
+    if "unable to open" in lowered or "disk i/o" in lowered or "no such file" in lowered:
+        return f"the shared file cannot be reached ({first})"
+    return first

@@ -27,8 +27,13 @@ class StatusBar(Static):
 
     def render(self) -> Text:
         if self.trouble:
-            since = f" (synced {self.last_sync})" if self.last_sync else ""
-            return Text(f"⚠ {one_line(self.trouble, 200)} · showing what was last loaded{since}")
+            # what matters first: a narrow bar keeps "since when" and "why"
+            reason = one_line(self.trouble, 200)
+            if self.last_sync:
+                return Text(
+                    f"⚠ Not synced since {self.last_sync}: {reason}. Showing what was loaded then."
+                )
+            return Text(f"⚠ Database trouble: {reason}. Showing what was last loaded.")
         text = Text(one_line(self.location, 60), style="")
         others = ", ".join(self.others) if self.others else "only you"
         text.append(f"  ·  on the desk: {one_line(others, 60)}")
