@@ -44,7 +44,13 @@ class DashboardScreen(Screen[None]):
         Binding("4", "focus_pane('calendar')", "Calendar", show=False, priority=True),
         Binding("z", "zoom", "Zoom"),
         Binding("R", "refresh_all", "Reload", show=False),
+        # after a filter's own escape (pane bindings come first): see ESCAPE_TO_MINIMIZE
+        Binding("escape", "unzoom", "Unzoom", show=False),
     ]
+    #: Textual's escape-to-minimize runs before every binding, so a zoomed pane's escape
+    #: never reached its filter (typed or kept with enter). Here escape clears a filter
+    #: first, and unzooms only when there is none.
+    ESCAPE_TO_MINIMIZE = False
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -93,6 +99,8 @@ class DashboardScreen(Screen[None]):
         return node
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "unzoom":  # not zoomed: escape goes on (the app clears notifications)
+            return self.maximized is not None
         # In a text field (a pane's filter) a digit is typed, not a pane key.
         return not (action == "focus_pane" and isinstance(self.focused, Input))
 
@@ -100,6 +108,9 @@ class DashboardScreen(Screen[None]):
         if self.maximized is not None:
             self.minimize()
         self.query_one(f"#{pane_id}", Pane).focus_table()
+
+    def action_unzoom(self) -> None:
+        self.minimize()
 
     def action_zoom(self) -> None:
         if self.maximized is not None:

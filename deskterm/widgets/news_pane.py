@@ -117,6 +117,7 @@ class NewsPane(ClipTriage, Pane):
         self._has_feeds = True
         self._unread_earlier = 0  # unread clips from yesterday (what ``u`` adds to today's)
         self._how = "today"  # what the last load showed: today, found, or a headline filter
+        self._query_error = ""  # why the filter text cannot be read as a search (yet)
 
     # loading ----------------------------------------------------------------------------
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
@@ -173,7 +174,10 @@ class NewsPane(ClipTriage, Pane):
         feeds."""
         if self.filter_text and "headline" in self._how:  # the query cannot be read yet
             where = self._how.removesuffix(" (headline filter)")
-            return f"No headline {where} contains {self.quoted_filter()}."
+            return (
+                f"No headline {where} contains {self.quoted_filter()}; as a search of "
+                f"every clip it cannot be read: {self._query_error}."
+            )
         if self.filter_text:
             return (
                 f"No clip matches {self.quoted_filter()} (every clip searched). "
@@ -217,7 +221,8 @@ class NewsPane(ClipTriage, Pane):
             found = search_clips(context.db, context.text, limit=WINDOW, state=state)
             # the newest matches by arrival, shown by publication time like the rest
             found.sort(key=lambda c: (c.published_at, c.id), reverse=True)
-        except InputError:  # half-typed query ("budget AND"): a headline filter meanwhile
+        except InputError as error:  # half-typed ("budget AND"): a headline filter meanwhile
+            self._query_error = str(error)
             return (
                 list_clips(context.db, since=since, text=context.text, limit=WINDOW, **common),
                 "since yesterday (headline filter)"
@@ -225,6 +230,17 @@ class NewsPane(ClipTriage, Pane):
                 else "today (headline filter)",
             )
         return found, "found"
+
+    def filter_problem(self, text: str) -> str | None:
+        """A search that cannot be read (``(water``, ``budget AND``): what is wrong and
+        where, as ``clips list --search`` says it. Typing meanwhile filters headlines."""
+        from deskterm.core.topic_query import parse_query
+
+        try:
+            parse_query(text)
+        except InputError as error:
+            return f"This search cannot be read: {error}"
+        return None
 
     def _clip_row(
         self, clip: ClipRecord, context: PaneContext, today: datetime, *, under_day: bool = False

@@ -48,9 +48,8 @@ class FilterInput(Input):
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter")]
 
     def action_clear_filter(self) -> None:
-        self.value = ""
         pane = next(a for a in self.ancestors if isinstance(a, Pane))
-        pane.close_filter()
+        pane.action_clear_filter()
 
 
 class Pane(Vertical):
@@ -66,6 +65,8 @@ class Pane(Vertical):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
         Binding("enter", "open", "Open"),
+        # with no filter set, escape goes on to the desk (zoom, notifications): check_action
+        Binding("escape", "clear_filter", "Clear filter"),
     ]
 
     class Open(Message):
@@ -198,14 +199,29 @@ class Pane(Vertical):
         event.stop()
         self.action_open()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self._filter_text) or self.has_class("-filtering")
+        return True
+
     def action_filter(self) -> None:
         self.add_class("-filtering")
         self.query_one(FilterInput).focus()
+
+    def action_clear_filter(self) -> None:
+        """escape in the list: a filter kept with enter is cleared as in the field."""
+        self.query_one(FilterInput).value = ""
+        self.close_filter()
 
     def close_filter(self) -> None:
         self.remove_class("-filtering")
         self._apply_filter("")
         self.focus_table()
+
+    def filter_problem(self, text: str) -> str | None:
+        """Why ``text`` cannot be this pane's filter, or None. Plain filters never fail;
+        a pane whose filter is a query (News) says what is wrong with it."""
+        return None
 
     @on(Input.Changed, ".filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -218,6 +234,10 @@ class Pane(Vertical):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self._apply_filter(event.value)
+        problem = self.filter_problem(event.value.strip()) if event.value.strip() else None
+        if problem:  # the field keeps the text and the focus, to be put right
+            self.app.notify(problem, title="Search", severity="warning", markup=False)
+            return
         if not event.value:
             self.remove_class("-filtering")
         self.focus_table()
@@ -227,6 +247,7 @@ class Pane(Vertical):
         if text != self._filter_text:
             self._filter_text = text
             self._update_title()
+            self.refresh_bindings()  # escape clears it (the footer and help say so)
             self.reload()
 
 

@@ -187,7 +187,8 @@ class RequestsPane(ActionsMixin, Pane):
         if self._mine:
             wanted.append("mine only (M)")
         if wanted:
-            return f"No open request matches {' · '.join(wanted)}."
+            clear = " escape clears the filter." if self.filter_text else ""
+            return f"No open request matches {' · '.join(wanted)}.{clear}"
         return self.EMPTY
 
     def presence_changed(self, desks) -> None:  # type: ignore[no-untyped-def]

@@ -130,10 +130,35 @@ async def test_a_search_that_finds_nothing_says_so_literally(desk_app, desk_db):
         )
         await pilot.press(*" AND")  # half-typed: a headline filter of today meanwhile
         await settle(pilot, lambda: "headline filter" in pane._shown_title)
-        assert empty_text(pane) == 'No headline today contains "[b]zzq[/b] AND".'
+        assert empty_text(pane) == (
+            'No headline today contains "[b]zzq[/b] AND"; as a search of every clip it cannot '
+            "be read: AND needs something to match on both sides (character 12)."
+        )
         await pilot.press("escape")
         await settle(pilot, lambda: len(pane.table.rows_shown) == 3)
         assert not pane.has_class("-empty")
+
+
+async def test_escape_clears_a_filter_kept_with_enter_then_unzooms(desk_app, desk_db):
+    """enter keeps the filter and moves to the list; escape there clears it (as the empty
+    pane says), and only the next escape goes on to the desk (here: out of the zoom)."""
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        for key, pane_type in (("1", NewsPane), ("2", RequestsPane)):
+            pane = pane_of(app, pane_type)
+            await pilot.press(key, "z", "slash", *"zzqq", "enter")
+            await settle(pilot, lambda pane=pane: not pane.table.rows_shown)
+            assert app.focused is pane.table and "filter: zzqq" in pane._shown_title
+            assert "escape clears" in empty_text(pane)
+            keys = {k for k, b in app.screen.active_bindings.items() if b.binding.show}
+            assert "escape" in keys  # the footer shows how to clear it
+            await pilot.press("escape")
+            await settle(pilot, lambda pane=pane: pane.table.rows_shown)
+            assert pane.filter_text == "" and "filter:" not in pane._shown_title
+            assert app.screen.maximized is pane and app.focused is pane.table
+            await pilot.press("escape")
+            await settle(pilot, lambda: app.screen.maximized is None)
 
 
 async def test_a_requests_filter_that_matches_nothing_is_not_all_done(desk_app, desk_db):
@@ -144,7 +169,7 @@ async def test_a_requests_filter_that_matches_nothing_is_not_all_done(desk_app, 
         pane = pane_of(app, RequestsPane)
         await pilot.press("2", "slash", *"zzq")
         await settle(pilot, lambda: "filter: zzq" in pane._shown_title and pane.has_class("-empty"))
-        assert empty_text(pane) == 'No open request matches "zzq".'
+        assert empty_text(pane) == 'No open request matches "zzq". escape clears the filter.'
         await pilot.press("escape", "M")  # mine only: PS has no request
         await settle(pilot, lambda: "mine" in pane._shown_title and pane.has_class("-empty"))
         assert empty_text(pane) == "No open request matches mine only (M)."

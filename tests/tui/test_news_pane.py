@@ -26,6 +26,7 @@ from deskterm.screens.pickers import PickScreen, PromptScreen
 from deskterm.screens.reader import ReaderScreen
 from deskterm.widgets import clip_triage
 from deskterm.widgets.news_pane import NewsPane, TopicHeading
+from deskterm.widgets.pane import FilterInput
 from tests.tui.conftest import FIXED_NOW, HOSTILE_TITLE, settle
 from tests.tui.test_desk import wait_loaded
 
@@ -515,6 +516,17 @@ async def test_slash_searches_every_clip_and_falls_back_on_a_half_typed_query(de
         await pilot.press(*" AND")  # half-typed: the headline filter meanwhile, no error
         await settle(pilot, lambda: "headline filter" in news(app)._shown_title)
         assert not notified(app, "could not load")
+        assert not notified(app, "cannot be read")  # not while typing
+        await pilot.press("enter")  # done typing: what is wrong, and the text stays to fix
+        await settle(pilot, lambda: notified(app, "cannot be read"))
+        assert notified(
+            app, "This search cannot be read: AND needs something to match on both sides"
+        )
+        field = news(app).query_one(FilterInput)
+        assert app.focused is field and field.value == " AND"  # (it replaced "fares")
+        await pilot.press(*["backspace"] * 4, *"fares", "enter")
+        await settle(pilot, lambda: "found" in news(app)._shown_title)
+        assert app.focused is news(app).table
         await pilot.press("escape")
         await settle(pilot, lambda: len(news(app).table.rows_shown) == 3)
 
