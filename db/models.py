@@ -174,6 +174,8 @@ class Clip(Versioned, Base):
         ),
         Index("ix_clips_url", "url"),
         Index("ix_clips_title_key", "title_key", "published_at"),
+        # the day's clip report: the few clips flagged that day (NULL for all others)
+        Index("ix_clips_flagged_at", "flagged_at", sqlite_where=text("flagged_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -193,6 +195,8 @@ class Clip(Versioned, Base):
     # triage
     is_read: Mapped[bool] = mapped_column(Boolean, default=False)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: when it was flagged (the clip report of that day lists it); NULL when not flagged
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     needs_correction: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,6 +1,11 @@
 """The daily clip report: the day's flagged clips grouped by topic, as Markdown, HTML that
 pastes cleanly into an e-mail, or a complete e-mail message (.eml).
 
+"The day's flagged clips" are those flagged that day (``Clip.flagged_at``), whenever they
+were published: at 7 a.m. the desk flags last night's stories, and they belong in the
+morning's report (not in yesterday's, sent before they were flagged). A clip flagged with
+no time kept counts on the day it was published.
+
 ``build_report`` reads the data (two queries plus the clips' topics); ``render_report`` turns
 it into text without touching the database. A clip appears once, under its most important
 topic (lowest priority number; ties by name), with its other topics named beside it; clips
@@ -20,7 +25,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import false, func, select, true
+from sqlalchemy import and_, false, func, or_, select, true
 
 from db.base import utcnow
 from db.engine import Database
@@ -94,6 +99,14 @@ def _day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def _clock(local: datetime, day: date) -> str:
+    """When a clip came out: its time; with its date when that was before ``day`` (a story
+    of last night, flagged this morning)."""
+    if local.date() == day:
+        return f"{local:%H:%M}"
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
 def _web_link(url: str | None) -> str | None:
     if not url:
         return None
@@ -113,7 +126,7 @@ def build_report(
     tz: tzinfo | None = None,
 ) -> ClipReport:
     """The report of ``day`` (a date in the desk's zone): flagged clips that are not hidden,
-    published that day. ``settings`` (default: loaded from the config) gives the zone, the
+    flagged that day. ``settings`` (default: loaded from the config) gives the zone, the
     sender and the recipients; ``tz`` overrides the zone."""
     if not isinstance(day, date) or isinstance(day, datetime):
         raise InputError(f"the report needs a date, not {day!r}", field="date")
@@ -124,8 +137,11 @@ def build_report(
     where = (
         Clip.flagged == true(),
         Clip.hidden == false(),
-        Clip.published_at >= start,
-        Clip.published_at < end,
+        or_(
+            and_(Clip.flagged_at >= start, Clip.flagged_at < end),
+            # flagged with no time kept (set by hand, an import): the day it came out
+            and_(Clip.flagged_at.is_(None), Clip.published_at >= start, Clip.published_at < end),
+        ),
     )
     with db.read() as session:
         total = int(session.scalar(select(func.count()).select_from(Clip).where(*where)) or 0)
@@ -144,7 +160,7 @@ def build_report(
             id=record.id,
             outlet=clean_line(record.outlet or record.feed),
             published_at=record.published_at,
-            time=f"{local:%H:%M}",
+            time=_clock(local, day),
             title=clean_line(record.title),
             url=_web_link(record.url),
             excerpt=truncate(clean_line(record.summary), EXCERPT_CHARS) if record.summary else "",

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from sqlalchemy import Select, false, func, literal, select, true, tuple_
 from sqlalchemy.orm import Session
 
+from db.base import utcnow
 from db.engine import Database
 from db.enums import OutletType
 from db.errors import NotFoundError
@@ -393,7 +394,9 @@ def get_clip(db: Database, clip_id: int) -> ClipRecord:
 CORRECTION_NOTE_MAX = 2000
 
 
-def _set_flag(db: Database, clip_id: int, name: str, value: bool) -> ClipRecord:
+def _set_flag(
+    db: Database, clip_id: int, name: str, value: bool, now: datetime | None = None
+) -> ClipRecord:
     value = boolean(value, field=name)
     with db.transaction() as session:
         row = session.get(Clip, clip_id)
@@ -401,13 +404,19 @@ def _set_flag(db: Database, clip_id: int, name: str, value: bool) -> ClipRecord:
             raise NotFoundError("clips", clip_id)
         if getattr(row, name) != value:
             setattr(row, name, value)
+            if name == "flagged":  # the clip report of the day it is flagged lists it
+                row.flagged_at = (now or utcnow()) if value else None
             session.flush()
         return _load_clip(session, clip_id)
 
 
-def set_flagged(db: Database, clip_id: int, flagged: bool = True) -> ClipRecord:
-    """Flag a clip for the daily clip report (or take the flag off)."""
-    return _set_flag(db, clip_id, "flagged", flagged)
+def set_flagged(
+    db: Database, clip_id: int, flagged: bool = True, *, now: datetime | None = None
+) -> ClipRecord:
+    """Flag a clip for the daily clip report (or take the flag off). The report of the day
+    it is flagged (``now``, default the clock) lists it, whenever it was published: last
+    night's stories flagged at 7 a.m. are in the morning's report."""
+    return _set_flag(db, clip_id, "flagged", flagged, now)
 
 
 def set_hidden(db: Database, clip_id: int, hidden: bool = True) -> ClipRecord:

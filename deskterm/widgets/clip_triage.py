@@ -104,7 +104,9 @@ class ClipTriage(ActionsMixin):
         if clip is not None:
             self._triage(
                 "flag taken off" if clip.flagged else "flagged for the clip report",
-                partial(clips.set_flagged, self._db, clip.id, not clip.flagged),
+                partial(
+                    clips.set_flagged, self._db, clip.id, not clip.flagged, now=self.app.clock()
+                ),
                 clip,
             )
 

@@ -53,14 +53,14 @@ def news(desk: Path) -> dict[str, int]:
                 published_at=published,
             ).id
         clips.set_hidden(db, made["hidden"])
-        clips.set_flagged(db, made["flagged"])
-        clips.set_flagged(db, made["rent"])
+        clips.set_flagged(db, made["flagged"], now=now)
+        clips.set_flagged(db, made["rent"], now=now)
         clips.set_read(db, made["read"])
         with db.transaction() as session:
             session.get(Clip, made["budget"]).needs_correction = True
         topic = topics.add_topic(db, name="Housing", query="rent* OR tenant*", priority=1)
         topics.rematch_topic(db, topic.id)
-        made["day"] = clips.get_clip(db, made["flagged"]).published_at.astimezone(NY).date()
+        made["day"] = now.astimezone(NY).date()  # the day they were flagged: their report's
         return made
     finally:
         db.dispose()
@@ -148,6 +148,9 @@ def test_report_in_three_formats(desk, capsys, news, tmp_path):
     data = cli_json(desk, capsys, "clips", "report", "--date", day)
     assert [g["name"] for g in data["groups"]] == ["Housing"]
     assert data["total"] == 2
+
+    code, _out, err = cli(desk, capsys, "clips", "report", "--date", day, "-o", str(tmp_path))
+    assert code == 2 and err == f"deskterm: Is a directory: {tmp_path}\n"  # -o names a folder
 
 
 def test_eml_to_stdout_from_the_console_script(desk, news, tmp_path):

@@ -115,6 +115,29 @@ def test_the_days_flagged_clips_grouped_by_topic(db, settings, day):
     assert report.subject == "Clip report Tue 24 Nov 2026: 4 clips"
 
 
+def test_a_clip_is_in_the_report_of_the_day_it_was_flagged(db, settings):
+    """At 7 a.m. the desk flags last night's stories: they are in the morning's report
+    (with their date), not in yesterday's, which went out before they were flagged."""
+    evening = add(db, "Council passes rent cap late", minutes=-5 * 60, flagged=False)  # 04:00
+    overnight = add(db, "Fire on Harbor Street", minutes=-12 * 60, flagged=False)  # Mon 21:00
+    monday = add(db, "Monday story flagged on Monday", minutes=-20 * 60, flagged=False)
+    seven_am = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 07:00 in New York
+    clips.set_flagged(db, evening.id, now=seven_am)
+    clips.set_flagged(db, overnight.id, now=seven_am)
+    clips.set_flagged(db, monday.id, now=seven_am - timedelta(hours=19))  # Mon 12:00
+    today = build_report(db, DAY, now=NOW, settings=settings)
+    listed = {c.title: c.time for g in today.groups for c in g.clips}
+    assert listed == {
+        "Council passes rent cap late": "04:00",
+        "Fire on Harbor Street": "Mon 23 Nov 21:00",
+    }
+    yesterday = build_report(db, DAY - timedelta(days=1), now=NOW, settings=settings)
+    assert [c.title for g in yesterday.groups for c in g.clips] == [
+        "Monday story flagged on Monday"
+    ]
+    assert "Mon 23 Nov 21:00" in render_report(today, "md")
+
+
 def test_a_day_without_flags_and_the_cap(db, settings, day, monkeypatch):
     empty = build_report(db, DAY - timedelta(days=3), now=NOW, settings=settings)
     assert (empty.total, empty.groups) == (0, ())

@@ -87,8 +87,26 @@ def test_flag_and_hide_are_idempotent_and_audited(desk):
     assert hidden.hidden is True
     assert clips.set_flagged(desk, 1, False).flagged is False
     changes = audit_changes(desk, 1)
-    assert [sorted(c) for c in changes] == [["flagged"], ["hidden"], ["flagged"]]
+    assert [sorted(c) for c in changes] == [
+        ["flagged", "flagged_at"],  # when it was flagged decides its clip report's day
+        ["hidden"],
+        ["flagged", "flagged_at"],
+    ]
     assert changes[0]["flagged"] == [False, True]
+    assert changes[0]["flagged_at"][0] is None and changes[2]["flagged_at"][1] is None
+
+
+def test_flagging_keeps_when_and_taking_the_flag_off_forgets_it(desk):
+    from db.models import Clip
+
+    moment = datetime(2026, 11, 24, 12, 5, tzinfo=UTC)
+    clips.set_flagged(desk, 1, True, now=moment)
+    clips.set_flagged(desk, 1, True, now=moment + timedelta(hours=3))  # already: kept as is
+    with desk.read() as session:
+        assert session.get(Clip, 1).flagged_at == moment
+    clips.set_flagged(desk, 1, False)
+    with desk.read() as session:
+        assert session.get(Clip, 1).flagged_at is None
 
 
 def test_flags_refuse_non_booleans_and_missing_clips(desk):
@@ -330,7 +348,7 @@ def test_two_desks_flipping_flags_on_the_same_clips(desk, db_path, tmp_path):
     assert rows
     for changes, user in rows:
         changed = set(json.loads(changes))
-        assert len(changed) == 1 and changed <= {"flagged", "hidden", "is_read"}
+        assert changed in ({"flagged", "flagged_at"}, {"hidden"}, {"is_read"})
         assert user in ("A", "B")
     final = {c.id: c for c in clips.list_clips(desk, include_hidden=True)}
     for clip in final.values():

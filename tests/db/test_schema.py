@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -363,3 +364,41 @@ def test_check_reports_a_search_index_out_of_step_with_the_clips(db: Database, r
     result = check(db)
     assert not result.ok
     assert "search index" in result.integrity[-1]
+
+
+def test_0006_keeps_when_already_flagged_clips_were_flagged(db: Database, db_path: Path) -> None:
+    """Clips flagged before the desk kept flagged_at get their last change's time, so the
+    clip report of that day still lists them; the others stay NULL."""
+    from alembic import command
+
+    from deskterm.core import clips, feeds
+
+    feed = feeds.add_feed(db, url="https://news.example/rss", name="Herald")
+    for guid in ("a", "b"):
+        clips.add_clip(db, feed_id=feed.id, guid=guid, title=f"Story {guid}", url=None,
+                       published_at=datetime(2026, 11, 23, 20, 0, tzinfo=UTC))  # fmt: skip
+    config = Config()
+    config.set_main_option("script_location", "db:migrations")
+    with db.engine.connect() as conn, conn.begin():
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        assert "flagged_at" not in {r[1] for r in raw.execute("PRAGMA table_info(clips)")}
+        raw.execute(
+            "UPDATE clips SET flagged = 1, updated_at = '2026-11-24 12:00:00.000000' "
+            "WHERE guid = 'a'"
+        )
+    finally:
+        raw.close()
+    db.dispose()
+    upgrade(db)
+    raw = sqlite3.connect(db_path)
+    try:
+        rows = raw.execute("SELECT guid, flagged_at FROM clips ORDER BY guid").fetchall()
+        indexes = {r[1] for r in raw.execute("PRAGMA index_list(clips)")}
+    finally:
+        raw.close()
+    assert rows == [("a", "2026-11-24 12:00:00.000000"), ("b", None)]
+    assert "ix_clips_flagged_at" in indexes
+    assert check(db).ok

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
+from sqlalchemy import select
 from textual.command import CommandPalette
 from textual.widgets import Static
 
 from db.enums import EntityType
-from db.models import ClipTopic, Topic
+from db.models import Clip, ClipTopic, Topic
 from deskterm.core import clips, feeds, requests, tasks
 from deskterm.core.links import linked
 from deskterm.screens.dashboard import DashboardScreen
@@ -110,6 +111,11 @@ async def test_read_flag_hide_and_show_hidden(desk_app, desk_db):
         await pilot.press("f")
         await settle(pilot, lambda: clip_titled(desk_db, "Transit fares").flagged)
         await settle(pilot, lambda: "⚑" in news(app).table.rows_shown[1].cells[0].plain)
+        with desk_db.read() as session:  # the desk's clock: the day of its clip report
+            flagged_at = session.scalar(
+                select(Clip.flagged_at).where(Clip.title.startswith("Transit fares"))
+            )
+        assert flagged_at == FIXED_NOW
 
         await pilot.press("x")
         await settle(pilot, lambda: clip_titled(desk_db, "Transit fares").hidden)
@@ -675,7 +681,7 @@ async def test_fetch_key_progress_summary_and_priority_alert(fetch_app, fetch_de
 
 
 async def test_report_key_writes_the_days_report(desk_app, desk_db, settings):
-    clips.set_flagged(desk_db, clip_titled(desk_db, "Transit fares").id, True)
+    clips.set_flagged(desk_db, clip_titled(desk_db, "Transit fares").id, True, now=FIXED_NOW)
     app = desk_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
