@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Sequence
 from types import ModuleType
 
-from db.errors import DatabaseError, SchemaMissingError
+from db.errors import DatabaseError, NotFoundError, SchemaMissingError
 from deskterm.cli import admin, calendar, clips, contacts, feeds, fetch, requests, tasks, topics
 from deskterm.cli.context import CliContext, clean_cell
 from deskterm.core.config import load_settings
@@ -147,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(ctx, args) or EXIT_OK)
     except (UsageError, InputError, SchemaMissingError, FileExistsError) as error:
         return _fail(EXIT_BAD_INPUT, str(error), debug)
+    except NotFoundError as error:  # an id or number that names nothing: bad input
+        return _fail(EXIT_BAD_INPUT, str(error), debug)
+    except (IsADirectoryError, NotADirectoryError) as error:  # -o naming a folder, say
+        return _fail(EXIT_BAD_INPUT, f"{error.strerror or error}: {error.filename or ''}", debug)
     except DatabaseError as error:
         return _fail(EXIT_FAILURE, str(error), debug)
     except KeyboardInterrupt:

@@ -64,7 +64,8 @@ def test_topic_remove_enable_disable(desk: Path, capsys, tmp_path: Path) -> None
     code, out, _err = cli(desk, capsys, "feeds", "remove", str(feed["id"]))
     assert (code, out) == (0, f"removed feed {feed['id']}: h.example\n")
     code, _out, err = cli(desk, capsys, "feeds", "remove", str(feed["id"]))
-    assert code == 1 and len(err.splitlines()) == 1
+    assert code == 2 and len(err.splitlines()) == 1  # no such feed: bad input
+    assert err == f"deskterm: feeds {feed['id']} does not exist (deleted by someone else?)\n"
 
 
 def test_removing_a_feed_with_clips_asks_for_delete_clips(desk: Path, capsys, tmp_path) -> None:

@@ -136,12 +136,12 @@ def test_bad_input_exits_2_with_one_line(desk, capsys):
         ("tasks", "list", "--status", "done"),
         ("tasks", "list", "--limit", "0"),
         ("tasks", "move", "one", "drafting"),
-        ("tasks", "comment", "1", "hello"),  # no card 1 yet: not found is exit 1
+        ("tasks", "comment", "1", "hello"),  # no card 1 yet: an id that names nothing
         ("tasks", "budget", "--from", "24/11"),
         ("tasks",),
     ):
         code, _, err = cli(desk, capsys, *args)
-        assert code == (1 if args[1:2] == ("comment",) else 2), (args, err)
+        assert code == 2, (args, err)
         assert len(err.splitlines()) == 1 and err.startswith("deskterm: "), (args, err)
 
 
