@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import (
     Connection,
@@ -63,7 +64,7 @@ from db.engine import Database
 from db.enums import AuditAction
 from db.errors import DatabaseBusyError
 from db.models import Clip, ClipTopic, Feed, FeedCopy
-from deskterm.core.clips import truncate
+from deskterm.core.clips import clean_line, truncate
 from deskterm.core.feed_parse import Entry, ParsedFeed, clip_language
 from deskterm.core.fetch import FetchResult
 from deskterm.core.topics import CompiledTopic, encode_terms
@@ -523,6 +524,12 @@ class _Writer:
             return StoreResult(plan.id, plan.name, "unchanged", warning=old[3])
         assert parsed is not None
         warning = "; ".join(part for part in (parsed.warning, moved) if part)
+        titled = _titled_name(plan, parsed.title)
+        if titled:  # named after its host when added: now after its own title
+            values["name"] = titled
+            self.health_changes[f"feed_{plan.id}_name"] = truncate(
+                f"name {plan.name!r} -> {titled!r}", 500
+            )
         values["last_status"] = "ok"
         values["warning"] = warning
         values["body_hash"] = fetched.body_hash
@@ -820,6 +827,29 @@ def store_outcomes(
                 StoreResult(outcome.plan.id, outcome.plan.name, "error", error=str(error))
             )
     return results
+
+
+FEED_NAME_MAX: int = Feed.__table__.c.name.type.length  # type: ignore[attr-defined]
+
+
+def _host_name(url: str) -> str | None:
+    """The name ``feeds add`` gives a web feed when none is typed: its host (see
+    ``feeds.normalize_feed_url``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return parts.hostname if parts.scheme.lower() in ("http", "https") else None
+
+
+def _titled_name(plan: FeedPlan, title: str) -> str | None:
+    """The feed's own title as its name, when it is still named after its host: a plain
+    list of URLs names every feed of a site the same. (A file's default name, its stem,
+    is its own already, and a name someone typed stays.)"""
+    name = truncate(clean_line(title), FEED_NAME_MAX)
+    if not name or name == plan.name or plan.name != _host_name(plan.url):
+        return None
+    return name
 
 
 def _store_failed(db: Database, outcome: FeedOutcome, now: datetime) -> StoreResult:

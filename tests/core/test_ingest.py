@@ -292,6 +292,34 @@ def test_health_on_success_failure_warning_and_move(db, tmp_path: Path) -> None:
     assert row.version == 1  # health is bookkeeping: an open editor does not go stale
 
 
+def test_a_web_feed_named_after_its_host_takes_its_own_title(db, tmp_path: Path) -> None:
+    """A plain list of URLs names every feed of a site after the host; the first fetch
+    that brings the feed's title names it after that. A typed name, or a file's (its
+    stem), stays."""
+    doc = rss([item("Harbor plan approved", "h1", "https://h.ex/1")],
+              title="Alder Daily Herald — [b]Local[/b]\x1b[31m")  # fmt: skip
+    by_host = feeds.add_feed(db, url="https://alder.example/local.rss").id  # "alder.example"
+    typed = feeds.add_feed(db, url="https://alder.example/city.rss", name="City desk").id
+    by_file = add(db, "herald-local", tmp_path, doc)
+    store(db, (by_host, doc), (typed, doc), (by_file, doc))
+    names = {fid: feed_row(db, fid).name for fid in (by_host, typed, by_file)}
+    assert names == {
+        by_host: "Alder Daily Herald — [b]Local[/b]",  # one plain line, markup kept literal
+        typed: "City desk",
+        by_file: "herald-local",
+    }
+    with db.read() as session:
+        health = [
+            json.loads(c)
+            for c in session.scalars(
+                select(AuditLog.changes).where(AuditLog.entity == "feeds").order_by(AuditLog.id)
+            )
+        ][-1]
+    assert health[f"feed_{by_host}_name"].startswith("name 'alder.example' -> 'Alder Daily")
+    store(db, (by_host, rss([], title="Renamed upstream")))
+    assert feed_row(db, by_host).name.startswith("Alder Daily Herald")  # named once only
+
+
 def test_a_failing_feed_keeps_what_it_stored(db, tmp_path: Path) -> None:
     feed_id = add(db, "herald", tmp_path)
     store(db, (feed_id, rss([item("Harbor plan approved", "h1", "https://h.example/1")])))
