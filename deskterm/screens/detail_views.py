@@ -11,6 +11,7 @@ from db.engine import Database
 from db.enums import NoteKind
 from deskterm.core import calendar, clips, contacts, requests, tasks, topics
 from deskterm.core.calendar_markers import Marker, MarkerKind
+from deskterm.core.errors import InputError
 from deskterm.core.links import linked
 from deskterm.core.statutory import statutory_clock
 from deskterm.screens.detail import Detail
@@ -181,12 +182,29 @@ def task_detail(db: Database, task_id: int, tz: tzinfo) -> Detail:
     return Detail(title=t.title, fields=fields, body=t.body, sections=sections)
 
 
+def _starts(start: datetime, tz: tzinfo, zone_name: str | None) -> str:
+    """When an event starts, in the desk's zone; where the event keeps its own zone and
+    that reads differently, also its time there: "15:30 (10:30 in America/New_York)"."""
+    shown = stamp(start, tz)
+    if not zone_name:
+        return shown
+    try:
+        own = calendar.zone_named(zone_name)
+    except InputError:  # a zone this machine does not know: the desk's time alone
+        return shown
+    desk, there = start.astimezone(tz), start.astimezone(own)
+    if there.replace(tzinfo=None) == desk.replace(tzinfo=None):
+        return shown
+    when = f"{there:%H:%M}" if there.date() == desk.date() else f"{there:%a %d %b %H:%M}"
+    return f"{shown} ({when} in {zone_name})"
+
+
 def event_detail(db: Database, occurrence: calendar.Occurrence, tz: tzinfo) -> Detail:
     e = calendar.get_event(db, occurrence.event_id)
     fields = [
         ("Kind", _label(e.kind)),
         ("Status", _label(occurrence.status)),  # one occurrence of a series may differ
-        ("Starts", stamp(occurrence.start, tz) + ("" if e.all_day else f" ({e.timezone})")),
+        ("Starts", _starts(occurrence.start, tz, None if e.all_day else e.timezone)),
         ("Ends", stamp(occurrence.end, tz)),
         ("Location", _label(e.location)),
         ("Leaders", ", ".join(e.leaders) or "—"),

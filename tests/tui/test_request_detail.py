@@ -72,3 +72,26 @@ def test_a_records_request_detail_shows_its_statutory_clock(db):
     ]
     assert clock.startswith("due ")
     assert "business days left" in clock
+
+
+def test_an_event_detail_gives_the_desks_time_and_the_events_own_when_they_differ(db):
+    """The Starts line is in the desk's zone; an event kept in another zone also says its
+    time there (a zone label on the desk's time would put it hours off)."""
+    from zoneinfo import ZoneInfo
+
+    from deskterm.core import calendar
+    from deskterm.screens.detail_views import event_detail
+
+    start = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 10:30 in New York
+    calendar.create_event(db, title="Budget preview", kind="press_conference",
+                          starts_at=start, timezone="America/New_York")  # fmt: skip
+    (occurrence,) = calendar.occurrences(db, start - timedelta(hours=1), start + timedelta(hours=1))
+
+    def starts(tz) -> str:
+        return dict(event_detail(db, occurrence, tz).fields)["Starts"]
+
+    assert starts(UTC) == "Tue 24 Nov 2026 15:30 (10:30 in America/New_York)"
+    assert starts(ZoneInfo("America/New_York")) == "Tue 24 Nov 2026 10:30"
+    assert starts(ZoneInfo("Asia/Tokyo")) == (
+        "Wed 25 Nov 2026 00:30 (Tue 24 Nov 10:30 in America/New_York)"
+    )
