@@ -125,10 +125,14 @@ class DeskApp(App[None]):
 
     @property
     def status_bar(self) -> StatusBar | None:
-        try:
-            return self.screen.query_one(StatusBar)
-        except Exception:
-            return None
+        """The desk's status bar, also while a detail, form or help screen is on top of
+        it (news for it then, like the end of database trouble, must not be lost)."""
+        for screen in reversed(self.screen_stack):
+            try:
+                return screen.query_one(StatusBar)
+            except Exception:
+                continue
+        return None
 
     def pane_context(self, text: str) -> PaneContext:
         variables = self.theme_variables

@@ -82,7 +82,7 @@ def _describe(error: Exception) -> str:
     first = lines[0].strip() if lines else type(cause).__name__
     lowered = first.lower()
     if "locked" in lowered or "busy" in lowered:
-        return f"the shared file is locked by another desk or program ({first})"
+        return "the shared file is locked by another desk or program"  # (short: 80 columns)
     if "unable to open" in lowered or "disk i/o" in lowered or "no such file" in lowered:
         return f"the shared file cannot be reached ({first})"
     return first
