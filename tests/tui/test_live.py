@@ -19,6 +19,15 @@ from tests.tui.conftest import FIXED_NOW, fixed_clock
 from tests.tui.test_desk import wait_loaded
 
 
+async def until(pilot, condition) -> None:
+    """Let the desk run (polls every 0.05 s) until ``condition()`` holds, at most 4 s."""
+    for _ in range(200):
+        await asyncio.sleep(0.02)
+        await pilot.pause()
+        if condition():
+            return
+
+
 def hold_exclusive_lock(path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN EXCLUSIVE")
@@ -126,26 +135,19 @@ async def test_synced_keeps_up_with_the_clock_while_nothing_changes(settings, de
     def shown(moment) -> str:
         return moment.astimezone(app.tz).strftime("%H:%M")
 
-    async def until(condition) -> None:
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            await pilot.pause()
-            if condition():
-                return
-
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
         bar = app.screen.query_one(StatusBar)
-        await until(lambda: bar.last_sync)
+        await until(pilot, lambda: bar.last_sync)
         assert bar.last_sync == shown(FIXED_NOW)
         now[0] = FIXED_NOW + timedelta(minutes=47)  # nobody changes anything meanwhile
-        await until(lambda: bar.last_sync != shown(FIXED_NOW))
+        await until(pilot, lambda: bar.last_sync != shown(FIXED_NOW))
         assert bar.last_sync == shown(now[0])
         assert f"synced {shown(now[0])}" in str(bar.render())
 
         lock = hold_exclusive_lock(db_path)
         try:
-            await until(lambda: bar.trouble)
+            await until(pilot, lambda: bar.trouble)
             now[0] = FIXED_NOW + timedelta(minutes=52)
             await asyncio.sleep(0.3)  # several polls fail meanwhile
             await pilot.pause()
@@ -154,7 +156,7 @@ async def test_synced_keeps_up_with_the_clock_while_nothing_changes(settings, de
         finally:
             lock.rollback()
             lock.close()
-        await until(lambda: not bar.trouble and bar.last_sync == shown(now[0]))
+        await until(pilot, lambda: not bar.trouble and bar.last_sync == shown(now[0]))
         assert bar.last_sync == shown(now[0])
     db.dispose()
 
@@ -165,29 +167,22 @@ async def test_trouble_that_ends_under_another_screen_clears_the_banner(settings
     db = Database(str(db_path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
     app = make_app(settings, db, clock=fixed_clock, live=True, poll_interval=0.05)
 
-    async def until(condition) -> None:
-        for _ in range(200):
-            await asyncio.sleep(0.02)
-            await pilot.pause()
-            if condition():
-                return
-
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
         bar = app.screen.query_one(StatusBar)
         lock = hold_exclusive_lock(db_path)
         try:
-            await until(lambda: bar.trouble)
+            await until(pilot, lambda: bar.trouble)
             assert bar.trouble
             await pilot.press("question_mark")
-            await until(lambda: app.screen is not bar.screen)
+            await until(pilot, lambda: app.screen is not bar.screen)
         finally:
             lock.rollback()
             lock.close()
-        await until(lambda: not bar.trouble)
+        await until(pilot, lambda: not bar.trouble)
         assert app.screen is not bar.screen  # help is still open
         await pilot.press("escape")
-        await until(lambda: app.screen is bar.screen)
+        await until(pilot, lambda: app.screen is bar.screen)
         assert not bar.trouble and not bar.has_class("-trouble")
     db.dispose()
 
