@@ -16,7 +16,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from db.enums import TaskStatus
-from db.errors import DatabaseError
+from db.errors import DatabaseError, NotFoundError
 from deskterm.core import tasks
 from deskterm.core.dates import format_countdown
 from deskterm.core.errors import InputError
@@ -178,6 +178,7 @@ class BoardPane(ActionsMixin, Pane):
         per_column = WIDE_CARDS if wide else COMPACT_CARDS
         owner = self.app.settings.user if self._mine else None  # type: ignore[attr-defined]
         columns = tasks.board(context.db, per_column=per_column, owner=owner)
+        moved = None if wide else self._moved_card(context)
         rows: list[Row] = []
         total = 0
         soon = context.now + timedelta(hours=24)
@@ -187,7 +188,10 @@ class BoardPane(ActionsMixin, Pane):
         for column in columns:
             header = len(rows)
             shown = 0
-            for task in column.cards:
+            cards = list(column.cards)
+            if moved and moved.status == column.status and moved.id not in {c.id for c in cards}:
+                cards.append(moved)  # moved past the soonest few: shown where it went
+            for task in cards:
                 if not text_matches(context.text, task.title, task.owner, task.kind.value):
                     continue
                 if self._due_soon and (
@@ -227,6 +231,17 @@ class BoardPane(ActionsMixin, Pane):
         summary = f"{total} cards" + (f" · {', '.join(filters)}" if filters else "")
         return rows, summary
 
+    def _moved_card(self, context: PaneContext) -> tasks.TaskRecord | None:
+        """The card just moved or edited (``_follow``), read again: the dashboard's list
+        shows it even when it is not among its new column's soonest few."""
+        follow = self._follow
+        if not follow or not follow.startswith("task-"):
+            return None
+        try:
+            return tasks.get_task(context.db, int(follow.removeprefix("task-")))
+        except (NotFoundError, ValueError):
+            return None
+
     def present(self, rows: list[Row]) -> None:
         self._shown_rows = rows
         follow = self._follow
@@ -237,6 +252,10 @@ class BoardPane(ActionsMixin, Pane):
                 keys = [row.key for row in rows]
                 if follow in keys:
                     self.table.move_cursor(row=keys.index(follow))
+                else:  # not shown (a filter): on no card, so a second key moves nothing
+                    here = self.table.cursor_row
+                    headers = [i for i, r in enumerate(rows) if isinstance(r.item, TaskStatus)]
+                    self.table.move_cursor(row=max((i for i in headers if i <= here), default=0))
             return
         by_status: dict[TaskStatus, list[Row]] = {status: [] for status in tasks.BOARD_COLUMNS}
         counts: dict[TaskStatus, str] = {}

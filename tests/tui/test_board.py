@@ -10,6 +10,7 @@ from deskterm.app import make_app
 from deskterm.core import tasks
 from deskterm.screens.form import FormScreen
 from deskterm.screens.pickers import PickScreen, PromptScreen
+from deskterm.widgets import board_pane
 from deskterm.widgets.board_pane import BoardPane
 from tests.tui.conftest import fixed_clock, settle
 from tests.tui.test_desk import wait_loaded
@@ -81,6 +82,40 @@ async def test_L_and_H_move_a_card_and_keep_it_selected(desk_as, desk_db):
         assert board._column_index == 1
         await pilot.press("H")
         await settle(pilot, lambda: card(desk_db, "Statement").status is TaskStatus.BACKLOG)
+
+
+async def test_a_card_moved_past_the_dashboards_few_stays_shown_and_selected(desk_as, desk_db):
+    """The dashboard's board lists each column's soonest few. A card moved into a column
+    where it is not among them is shown there anyway, under the cursor: before, it left
+    the list and the cursor sat on another card, which the next L then moved."""
+    from datetime import timedelta
+
+    from tests.tui.conftest import FIXED_NOW
+
+    for i in range(board_pane.COMPACT_CARDS + 1):
+        tasks.create_task(desk_db, title=f"Soon {i}", status="drafting", owner="PS",
+                          due_at=FIXED_NOW + timedelta(hours=i + 1))  # fmt: skip
+    late = tasks.create_task(desk_db, title="Late op-ed", status="backlog", owner="PS",
+                             due_at=FIXED_NOW + timedelta(days=30))  # fmt: skip
+    app = desk_as("PS")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        board = app.screen.query_one(BoardPane)
+        await pilot.press("3")
+        keys = [row.key for row in board.table.rows_shown]
+        board.table.move_cursor(row=keys.index(f"task-{late.id}"))
+        await pilot.press("L")
+        await settle(pilot, lambda: card(desk_db, "Late op-ed").status is TaskStatus.DRAFTING)
+        await settle(
+            pilot,
+            lambda: board.selected_item() is not None and board.selected_item().id == late.id,
+        )
+        shown = [
+            r.item.title for r in board.table.rows_shown if isinstance(r.item, tasks.TaskRecord)
+        ]
+        assert shown.count("Late op-ed") == 1
+        soon = [t for t in shown if t.startswith("Soon")]
+        assert len(soon) == board_pane.COMPACT_CARDS  # the column's soonest few, then it
 
 
 async def test_a_refused_move_says_why_and_changes_nothing(desk_as, desk_db):
