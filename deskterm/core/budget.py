@@ -132,23 +132,39 @@ def render_markdown(budget: Budget, *, tz: tzinfo) -> str:
 
     Every piece of card text is escaped, so a title cannot add links, HTML or emphasis.
     """
+    return _render_lines(budget, tz, markdown=True)
+
+
+def render_text(budget: Budget, *, tz: tzinfo) -> str:
+    """The budget as plain text for a screen (the desk shows it literally): the Markdown's
+    layout with indents for headings, and no escapes."""
+    return _render_lines(budget, tz, markdown=False)
+
+
+def _render_lines(budget: Budget, tz: tzinfo, *, markdown: bool) -> str:
+    esc = _md if markdown else one_line
+
+    def heading(level: int, text: str) -> str:
+        return f"{'#' * level} {text}" if markdown else f"{'  ' * (level - 1)}{text}"
+
     out = [
-        f"# Story budget: {_md(_span(budget))}",
+        heading(1, f"Story budget: {esc(_span(budget))}"),
         "",
-        f"{_md(_zone_name(tz))} · {_plural(budget.total, 'product')}"
-        + (f" · {_md(_owner_summary(budget))}" if budget.owner_counts else ""),
+        f"{esc(_zone_name(tz))} · {_plural(budget.total, 'product')}"
+        + (f" · {esc(_owner_summary(budget))}" if budget.owner_counts else ""),
     ]
     if budget.truncated:
-        out += ["", f"*Only the first {budget.total} cards are shown.*"]
+        note = f"Only the first {budget.total} cards are shown."
+        out += ["", f"*{note}*" if markdown else note]
     for group in budget.groups:
-        out += ["", f"## {STATUS_LABELS[group.status]} ({group.count})", ""]
+        out += ["", heading(2, f"{STATUS_LABELS[group.status]} ({group.count})"), ""]
         if not group.count:
-            out.append("Nothing in this column.")
+            out.append("Nothing in this column." if markdown else "    Nothing in this column.")
             continue
         for owner in group.owners:
-            out += [f"### {_md(owner.owner or 'Unassigned')} ({owner.count})", ""]
+            out += [heading(3, f"{esc(owner.owner or 'Unassigned')} ({owner.count})"), ""]
             for line in owner.lines:
-                out.append(_md_line(line, tz))
+                out.append(_card_line(line, tz, markdown=markdown))
             out.append("")
         if out[-1] == "":
             out.pop()
@@ -328,18 +344,24 @@ def _md(value: object) -> str:
     return "".join(f"\\{ch}" if ch in _MD_SPECIAL else ch for ch in one_line(value))
 
 
-def _md_line(line: BudgetLine, tz: tzinfo) -> str:
+def _card_line(line: BudgetLine, tz: tzinfo, *, markdown: bool) -> str:
     task = line.task
-    bits = [f"- **{_md(one_line(task.title, TITLE_WIDTH))}** \\#{task.id} ({_md(_kind(line))})"]
+    esc = _md if markdown else one_line
+    title = esc(one_line(task.title, TITLE_WIDTH))
+    bits = [
+        f"- **{title}** \\#{task.id} ({esc(_kind(line))})"
+        if markdown
+        else f"      {title} #{task.id} ({esc(_kind(line))})"
+    ]
     if task.due_at is not None:
         bits.append(f"due {_when(task.due_at, tz)}")
     if task.publish_at is not None:
         bits.append(f"publish {_when(task.publish_at, tz)}")
     if task.reviewer:
-        bits.append(f"reviewer {_md(task.reviewer)}")
+        bits.append(f"reviewer {esc(task.reviewer)}")
     if task.approved_by:
-        bits.append(f"approved by {_md(_sign_off(task, tz))}")
+        bits.append(f"approved by {esc(_sign_off(task, tz))}")
     note = _note(line)
     if note:
-        bits.append(_md(note))
+        bits.append(esc(note))
     return " · ".join(bits)

@@ -58,7 +58,7 @@ def _due(task: tasks.TaskRecord, context: PaneContext) -> tuple[str, str]:
 
 def story_budget_detail(db, now, tz):  # type: ignore[no-untyped-def]
     """Build this week's budget (Monday to Sunday in the desk's zone) and save copies."""
-    from deskterm.core.budget import render_html, render_markdown, story_budget
+    from deskterm.core.budget import render_html, render_markdown, render_text, story_budget
     from deskterm.core.config import data_dir
     from deskterm.screens.detail import Detail
 
@@ -77,7 +77,7 @@ def story_budget_detail(db, now, tz):  # type: ignore[no-untyped-def]
             ("Printable", str(stem.with_suffix(".html"))),
             ("Markdown", str(stem.with_suffix(".md"))),
         ],
-        body=markdown,
+        body=render_text(budget, tz=tz),  # shown literally: no Markdown escapes
     )
 
 

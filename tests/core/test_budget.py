@@ -264,3 +264,16 @@ def test_a_week_is_one_indexed_query_among_20000_cards(db):
         )
     assert "SCAN tasks" not in plan, plan
     assert "ix_tasks_status_due" in plan and "ix_tasks_publish_at" in plan, plan
+
+
+def test_the_text_budget_for_the_screen_has_the_markdowns_lines_without_escapes(db):
+    from deskterm.core import tasks
+    from deskterm.core.budget import render_markdown, render_text, story_budget
+
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    tasks.create_task(db, title="Op-ed (draft) *v2*", due_at=start)
+    budget = story_budget(db, start=start.date(), days=7, tz=UTC)
+    text, markdown = render_text(budget, tz=UTC), render_markdown(budget, tz=UTC)
+    assert "Op-ed (draft) *v2* #1 (" in text
+    assert "\\(" in markdown and "\\(" not in text
+    assert len(text.splitlines()) == len(markdown.splitlines())

@@ -184,10 +184,13 @@ async def test_new_card_form_keeps_typed_text_on_an_error(desk_as, desk_db):
         assert created.due_at is not None
 
 
-async def test_b_shows_the_story_budget_and_saves_a_printable_copy(desk_as, tmp_path):
+async def test_b_shows_the_story_budget_and_saves_a_printable_copy(desk_as, desk_db, tmp_path):
     from deskterm.core.config import data_dir
     from deskterm.screens.detail import DetailScreen
+    from tests.tui.conftest import FIXED_NOW
 
+    tasks.create_task(desk_db, title="Talking points: Hour (Thu) [b]1[/b] *x*", owner="PS",
+                      due_at=FIXED_NOW)  # fmt: skip
     app = desk_as("PS")
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_loaded(pilot, app)
@@ -196,6 +199,9 @@ async def test_b_shows_the_story_budget_and_saves_a_printable_copy(desk_as, tmp_
         await settle(
             pilot, lambda: "Press release: transit" in str(app.screen.query_one("#body").render())
         )
+        body = str(app.screen.query_one("#body").render())
+        assert "Talking points: Hour (Thu) [b]1[/b] *x* #" in body  # literally, no escapes
+        assert "\\" not in body and "**" not in body
     saved = sorted((data_dir() / "budgets").glob("story-budget-*.html"))
     assert saved and "<html" in saved[-1].read_text().lower()
 
