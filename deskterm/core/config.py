@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-import tomli_w
+import tomlkit
 from dateutil import tz as dateutil_tz
 
 from db.engine import default_user
@@ -242,10 +242,14 @@ def _check_timezone(name: str, source: str) -> None:
 
 
 def save_setting(path: Path, key: str, value: Any) -> None:
-    """Write one setting into the TOML file, keeping the others (e.g. the chosen theme)."""
-    data = read_config_file(path)
-    data[key] = value
+    """Write one setting into the TOML file (e.g. the chosen theme), changing nothing else:
+    the other settings, the comments, the layout and any table stay as the user wrote
+    them (``tomlkit`` edits the document; re-serialising the parsed data lost them)."""
+    read_config_file(path)  # a file that is not valid TOML: the one-line error, untouched
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    document = tomlkit.parse(text)
+    document[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_bytes(tomli_w.dumps(data).encode())
+    tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
     tmp.replace(path)

@@ -268,6 +268,31 @@ def test_save_setting_creates_the_folder_and_file(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["config.toml"]  # no temp file left
 
 
+def test_save_setting_changes_only_its_own_line(cfg: Path) -> None:
+    """ctrl+t saves the theme: the user's comments, layout and any other table stay."""
+    original = (
+        "# the press desk, set up by IT\n"
+        'user = "MP"   # Maya\'s initials\n'
+        'theme = "nord"\n'
+        'leaders = [\n    "Mayor",   # first\n    "Deputy Mayor",\n]\n'
+        "\n[extra]  # for a later deskterm\nx = 1\n"
+    )
+    write(cfg, original)
+    save_setting(cfg, "theme", "dracula")
+    assert cfg.read_text() == original.replace('theme = "nord"', 'theme = "dracula"')
+    save_setting(cfg, "fetch_interval_minutes", 15)  # a new key joins the top-level ones
+    data = tomllib.loads(cfg.read_text())
+    assert data["fetch_interval_minutes"] == 15 and data["extra"] == {"x": 1}
+    assert "# Maya's initials" in cfg.read_text()
+
+
+def test_save_setting_leaves_a_broken_file_alone(cfg: Path) -> None:
+    write(cfg, 'theme = "nord\n')
+    with pytest.raises(InputError):
+        save_setting(cfg, "theme", "dracula")
+    assert cfg.read_text() == 'theme = "nord\n'
+
+
 def test_save_setting_keeps_other_keys(cfg: Path) -> None:
     write(
         cfg,
