@@ -344,7 +344,7 @@ class BoardPane(ActionsMixin, Pane):
                 0, min(len(tasks.BOARD_COLUMNS) - 1, self._column_index + direction)
             )
         self._do(
-            f"{card.title[:40]}: moved {'on' if direction > 0 else 'back'}",
+            f"{one_line(card.title, 40)}: moved {'on' if direction > 0 else 'back'}",
             partial(
                 tasks.step_task,
                 self._db,
@@ -360,7 +360,7 @@ class BoardPane(ActionsMixin, Pane):
         card = self._card()
         if card is not None:
             self._do(
-                f"approved: {card.title[:40]}",
+                f"approved: {one_line(card.title, 40)}",
                 partial(
                     tasks.approve_task,
                     self._db,
@@ -375,7 +375,7 @@ class BoardPane(ActionsMixin, Pane):
         card = self._card()
         if card is not None:
             self._pick_staff(
-                f"Who reviews “{card.title[:40]}”?",
+                f"Who reviews “{one_line(card.title, 40)}”?",
                 card.reviewer,
                 lambda who: self._do(
                     f"sent to {who} for review",
@@ -388,7 +388,7 @@ class BoardPane(ActionsMixin, Pane):
         card = self._card()
         if card is not None:
             self._pick_staff(
-                f"Who owns “{card.title[:40]}”?",
+                f"Who owns “{one_line(card.title, 40)}”?",
                 card.owner,
                 lambda who: self._do(
                     f"owner: {who or 'nobody'}",
@@ -406,7 +406,7 @@ class BoardPane(ActionsMixin, Pane):
         def publish(link: str | None) -> None:
             if link is not None:
                 self._do(
-                    f"published: {card.title[:40]}",
+                    f"published: {one_line(card.title, 40)}",
                     partial(
                         tasks.publish_task,
                         self._db,
@@ -453,7 +453,7 @@ class BoardPane(ActionsMixin, Pane):
 
         def saved(result: object) -> None:
             if isinstance(result, tasks.TaskRecord):
-                self._done(f"new card: {result.title[:40]}", f"task-{result.id}")
+                self._done(f"new card: {one_line(result.title, 40)}", f"task-{result.id}")
 
         app.push_screen(
             task_form(
@@ -540,7 +540,7 @@ class BoardPane(ActionsMixin, Pane):
 
         self.app.call_from_thread(
             self.app.push_screen,
-            PickScreen(f"Checklist: {card.title[:40]} (enter ticks or unticks)", choices),
+            PickScreen(f"Checklist: {one_line(card.title, 40)} (enter ticks or unticks)", choices),
             picked,
         )
 

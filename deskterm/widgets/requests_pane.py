@@ -276,7 +276,8 @@ class RequestsPane(ActionsMixin, Pane):
 
         def saved(result: object) -> None:
             if isinstance(result, RequestRecord):
-                self._done(f"logged {result.number}: {result.subject[:40]}", f"request-{result.id}")
+                logged = f"logged {result.number}: {one_line(result.subject, 40)}"
+                self._done(logged, f"request-{result.id}")
 
         app.push_screen(
             CaptureForm(

@@ -95,7 +95,8 @@ async def test_a_card_moved_past_the_dashboards_few_stays_shown_and_selected(des
     for i in range(board_pane.COMPACT_CARDS + 1):
         tasks.create_task(desk_db, title=f"Soon {i}", status="drafting", owner="PS",
                           due_at=FIXED_NOW + timedelta(hours=i + 1))  # fmt: skip
-    late = tasks.create_task(desk_db, title="Late op-ed", status="backlog", owner="PS",
+    long_title = "Late op-ed on the harbor terminal, its jobs and its neighbours"
+    late = tasks.create_task(desk_db, title=long_title, status="backlog", owner="PS",
                              due_at=FIXED_NOW + timedelta(days=30))  # fmt: skip
     app = desk_as("PS")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -113,7 +114,9 @@ async def test_a_card_moved_past_the_dashboards_few_stays_shown_and_selected(des
         shown = [
             r.item.title for r in board.table.rows_shown if isinstance(r.item, tasks.TaskRecord)
         ]
-        assert shown.count("Late op-ed") == 1
+        assert shown.count(long_title) == 1
+        said = [str(n.message) for n in app._notifications]
+        assert "Late op-ed on the harbor terminal, its …: moved on" in said  # cut with an …
         soon = [t for t in shown if t.startswith("Soon")]
         assert len(soon) == board_pane.COMPACT_CARDS  # the column's soonest few, then it
 
