@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from db.errors import DatabaseBusyError, DatabaseError, NotFoundError
 from deskterm.core.text import one_line, visible
 from deskterm.widgets.footer import DeskFooter
 
@@ -46,9 +47,14 @@ class DetailScreen(Screen[None]):
     DetailScreen .section { margin-top: 1; }
     """
 
+    #: a failed read (the file busy or away) is tried again this often while the view is open
+    RETRY_EVERY_S = 2.0
+
     def __init__(self, what: str, loader: Callable[[], Detail]) -> None:
         super().__init__()
         self._what = what
+        self._loader = loader
+        self._reads = 0  # reads started; only the latest one's result is shown
         self._pending: Future[Detail] = _READERS.submit(loader)
 
     def compose(self) -> ComposeResult:
@@ -62,19 +68,32 @@ class DetailScreen(Screen[None]):
     def on_mount(self) -> None:
         self._ui_thread = threading.get_ident()
         self._desk_app = self.app  # the reader thread has no active-app context
-        self._pending.add_done_callback(self._read_done)
+        self._watch(self._pending)
 
-    def _read_done(self, pending: Future[Detail]) -> None:
+    def entities_changed(self, entities: frozenset[str]) -> None:
+        """Another desk changed something: read the record again (the view shows it as it
+        is now; what is on screen stays until the new read is in)."""
+        self.reload()
+
+    def reload(self) -> None:
+        self._watch(_READERS.submit(self._loader))
+
+    def _watch(self, pending: Future[Detail]) -> None:
+        self._reads += 1
+        read = self._reads
+        pending.add_done_callback(lambda done: self._read_done(done, read))
+
+    def _read_done(self, pending: Future[Detail], read: int) -> None:
         """Called in the reader thread, or at once here if the read had already finished."""
         if threading.get_ident() == self._ui_thread:
-            self._finish(pending)
+            self._finish(pending, read)
             return
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-            self._desk_app.call_from_thread(self._finish, pending)
+            self._desk_app.call_from_thread(self._finish, pending, read)
 
-    def _finish(self, pending: Future[Detail]) -> None:
-        if not self.is_attached:
-            return  # closed before the read finished
+    def _finish(self, pending: Future[Detail], read: int) -> None:
+        if not self.is_attached or read != self._reads:
+            return  # closed before the read finished, or a newer read is on its way
         try:
             detail = pending.result()
         except Exception as error:  # shown in the view, never a crash
@@ -83,6 +102,14 @@ class DetailScreen(Screen[None]):
         self._show(detail)
 
     def _failed(self, error: Exception) -> None:
+        if isinstance(error, DatabaseError) and not isinstance(error, NotFoundError):
+            # busy or away: a read saves nothing, and it is tried again until it works
+            text = f"Could not read it just now ({one_line(error, 120)}); trying again…"
+            if isinstance(error, DatabaseBusyError):
+                text = "The shared file is busy (another desk is writing); trying again…"
+            self.query_one("#fields", Static).update(Text(text))
+            self.set_timer(self.RETRY_EVERY_S, self.reload)
+            return
         self.query_one("#fields", Static).update(Text(f"Could not load: {one_line(error, 200)}"))
 
     def _show(self, detail: Detail) -> None:

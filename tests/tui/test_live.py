@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import threading
 from datetime import timedelta
@@ -185,6 +186,67 @@ async def test_trouble_that_ends_under_another_screen_clears_the_banner(settings
         await until(pilot, lambda: app.screen is bar.screen)
         assert not bar.trouble and not bar.has_class("-trouble")
     db.dispose()
+
+
+async def test_an_open_detail_shows_another_desks_change(settings, desk_db, db_path):
+    """A request open in its detail view, changed by another desk: the view shows the
+    change within the poll interval, as the panes do."""
+    from deskterm.core import requests
+    from deskterm.screens.detail import DetailScreen
+    from deskterm.widgets.requests_pane import RequestsPane
+    from tests.tui.test_calendar_pane import shown_text
+
+    db = Database(str(db_path), actor=Actor("PS", "h"))
+    app = make_app(settings, db, clock=fixed_clock, live=True, poll_interval=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2")
+        shown = app.screen.query_one(RequestsPane).selected_item()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        fields = app.screen.query_one("#fields")
+        await until(pilot, lambda: "Assigned to" in shown_text(fields))
+        other = Database(str(db_path), actor=Actor("JL", "other-host"))
+        try:
+            record = requests.get_request(other, shown.id)
+            assert record.assignee == "JL"  # (the small desk's): given to PS now
+            requests.update_request(other, record.id, record.version, assignee="PS")
+        finally:
+            other.dispose()
+        await until(pilot, lambda: re.search(r"Assigned to +PS", shown_text(fields)))
+        assert re.search(r"Assigned to +PS", shown_text(fields))
+        assert isinstance(app.screen, DetailScreen)  # still open, on the same request
+    db.dispose()
+
+
+async def test_a_detail_whose_read_finds_the_file_busy_says_so_and_tries_again(
+    desk_app, monkeypatch
+):
+    """A read saves nothing: the view says the file is busy (not "nothing was saved") and
+    reads again until it answers."""
+    from db.errors import DatabaseBusyError
+    from deskterm.screens.detail import Detail, DetailScreen
+    from tests.tui.test_calendar_pane import shown_text
+
+    monkeypatch.setattr(DetailScreen, "RETRY_EVERY_S", 0.2)
+    answers = [DatabaseBusyError(["JO@desk-2"]), DatabaseBusyError()]
+
+    def loader() -> Detail:
+        if answers:
+            raise answers.pop(0)
+        return Detail(title="M-2026-0001", fields=[("Assigned to", "JL")])
+
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await app.push_screen(DetailScreen("M-2026-0001", loader))
+        fields = app.screen.query_one("#fields")
+        await until(pilot, lambda: "trying again" in shown_text(fields))
+        text = shown_text(fields)
+        assert "busy (another desk is writing); trying again" in text
+        assert "nothing was saved" not in text
+        await until(pilot, lambda: "Assigned to" in shown_text(fields))
+        assert "Assigned to" in shown_text(fields) and answers == []
 
 
 async def test_theme_choice_is_kept_in_the_config(settings, desk_db):
