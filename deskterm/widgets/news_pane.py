@@ -258,7 +258,10 @@ class NewsPane(ClipTriage, Pane):
                 marks(clip),
                 cell(when, "dim"),
                 cell(clip.outlet or clip.feed, "italic"),
-                cell(clip.title, "" if clip.is_read else "bold"),
+                # a hidden clip (X shows them) says so: x on it shows it again
+                cell(f"hidden · {clip.title}", "dim")
+                if clip.hidden
+                else cell(clip.title, "" if clip.is_read else "bold"),
                 cell(clip.assignee or "", "dim"),
             ),
             item=clip,

@@ -121,8 +121,12 @@ async def test_read_flag_hide_and_show_hidden(desk_app, desk_db):
         await settle(pilot, lambda: clip_titled(desk_db, "Transit fares").hidden)
         await settle(pilot, lambda: len(news(app).table.rows_shown) == 2)
         assert not any(_is(r.item, "Transit") for r in news(app).table.rows_shown)
-        await pilot.press("X")  # show hidden: it is back, and x shows it again
+        await pilot.press("X")  # show hidden: it is back, marked, and x shows it again
         await settle(pilot, lambda: len(news(app).table.rows_shown) == 3)
+        headlines = [r.cells[3].plain for r in news(app).table.rows_shown]
+        assert [h for h in headlines if h.startswith("hidden · ")] == [
+            next(h for h in headlines if "Transit fares" in h)
+        ]
         await select_clip(pilot, app, "Transit fares")
         await pilot.press("x")
         await settle(pilot, lambda: not clip_titled(desk_db, "Transit fares").hidden)
