@@ -147,6 +147,20 @@ def normalize_feed_url(url: str) -> tuple[str, str]:
     )
 
 
+def _addresses_of(stored_url: str) -> list[str]:
+    """Every way a feed's address could have been stored: a local file as its path and as
+    its ``file://`` URLs (one file, one feed), a web address as itself."""
+    if "://" in stored_url and not stored_url.lower().startswith("file://"):
+        return [stored_url]
+    path = (
+        Path(url2pathname(urlsplit(stored_url).path))
+        if stored_url.lower().startswith("file://")
+        else Path(stored_url)
+    )
+    uri = path.as_uri()
+    return [stored_url, str(path), uri, uri.replace("file://", "file://localhost", 1)]
+
+
 def _poll_field(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POLL_MINUTES:
         raise InputError(
@@ -200,7 +214,7 @@ def add_feed(
     outlet_name = line_text(outlet, field="outlet", max_length=200)
     poll_minutes = _poll_field(poll_minutes)
     with db.transaction() as session:
-        taken = session.scalar(select(Feed.name).where(Feed.url == stored_url))
+        taken = session.scalar(select(Feed.name).where(Feed.url.in_(_addresses_of(stored_url))))
         if taken is not None:
             raise InputError(f"that feed is already on the desk as {taken!r}", field="url")
         row = Feed(

@@ -80,6 +80,9 @@ def test_add_file_url_and_path_feeds(db: Database, tmp_path: Path, monkeypatch) 
     assert by_path.name == "council-agenda"  # the file's stem
     assert by_path.poll_minutes == 60
     assert [f.name for f in list_feeds(db)] == ["City press office", "council-agenda"]
+    for again in (str(data), other.as_uri(), "file://localhost" + str(other)):  # the same files
+        with pytest.raises(InputError, match="already on the desk"):
+            add_feed(db, url=again)
 
 
 @pytest.mark.parametrize(
