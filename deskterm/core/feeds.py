@@ -147,7 +147,7 @@ def normalize_feed_url(url: str) -> tuple[str, str]:
     )
 
 
-def _addresses_of(stored_url: str) -> list[str]:
+def feed_addresses(stored_url: str) -> list[str]:
     """Every way a feed's address could have been stored: a local file as its path and as
     its ``file://`` URLs (one file, one feed), a web address as itself."""
     if "://" in stored_url and not stored_url.lower().startswith("file://"):
@@ -214,7 +214,7 @@ def add_feed(
     outlet_name = line_text(outlet, field="outlet", max_length=200)
     poll_minutes = _poll_field(poll_minutes)
     with db.transaction() as session:
-        taken = session.scalar(select(Feed.name).where(Feed.url.in_(_addresses_of(stored_url))))
+        taken = session.scalar(select(Feed.name).where(Feed.url.in_(feed_addresses(stored_url))))
         if taken is not None:
             raise InputError(f"that feed is already on the desk as {taken!r}", field="url")
         row = Feed(

@@ -31,6 +31,7 @@ from deskterm.core.feeds import (
     MAX_POLL_MINUTES,
     FeedRecord,
     _feed_select,
+    feed_addresses,
     feed_record,
     normalize_feed_url,
 )
@@ -190,9 +191,11 @@ def import_feeds(db: Database, data: bytes, *, poll_minutes: int = 10) -> Import
     missing_outlets: dict[str, str] = {}
     added_ids: list[int] = []
     with db.transaction() as session:
+        # a local file counts once whichever way it is written (path or file:// URL)
+        addresses = {url: set(feed_addresses(url)) for _item, url, _name in ready}
         on_desk = {
             url
-            for chunk in _chunks([url for _item, url, _name in ready])
+            for chunk in _chunks(sorted(set().union(*addresses.values())))
             for url in session.scalars(select(Feed.url).where(Feed.url.in_(chunk)))
         }
         in_file: set[str] = set()
@@ -202,11 +205,12 @@ def import_feeds(db: Database, data: bytes, *, poll_minutes: int = 10) -> Import
         }
         rows: list[Feed] = []
         for item, url, name in ready:
-            if url in on_desk or url in in_file:
-                reason = "already on the desk" if url in on_desk else "listed twice in the file"
+            if addresses[url] & (on_desk | in_file):
+                twice = not addresses[url] & on_desk
+                reason = "listed twice in the file" if twice else "already on the desk"
                 skipped.append((f"{item.where}: {url}", reason))
                 continue
-            in_file.add(url)
+            in_file.update(addresses[url])
             topic_id = topics.get(item.category.lower()) if item.category else None
             if item.category and topic_id is None:
                 unknown.setdefault(item.category.lower(), item.category)

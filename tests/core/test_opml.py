@@ -116,6 +116,9 @@ def test_import_adds_maps_categories_to_topics_and_reports_the_rest(db, tmp_path
         "listed twice in the file",
     ]
     assert import_feeds(db, OPML2).skipped[0][1].startswith("no feed file at javascript")
+    same_file = (tmp_path / "list.txt").as_uri()  # the file above, written as a URL
+    again = import_feeds(db, f"{same_file}\nfile://localhost{tmp_path / 'list.txt'}\n".encode())
+    assert (again.added, [r for _w, r in again.skipped]) == ([], ["already on the desk"] * 2)
 
 
 def test_export_then_import_round_trips(db, tmp_path: Path) -> None:
