@@ -4,7 +4,8 @@ Import reads OPML outlines with an ``xmlUrl`` (nested folders and the ``category
 attribute give the category) or a text file with one URL or path a line (blank lines
 and ``#`` comments skipped). A category names the feed's topic when a topic of that name
 exists; the others are reported. Export writes OPML 2.0, feeds grouped by topic, with the
-outlet and poll interval in deskterm's own attributes so another desk can read them back.
+outlet, the poll interval and a switched-off feed's ``enabled="false"`` in deskterm's own
+attributes so another desk can read them back.
 
 OPML is parsed with ``xml.etree`` (expat 2.4+ caps entity amplification); files that
 declare entities are refused outright, and external entities are never fetched.
@@ -53,6 +54,7 @@ class ListedFeed:
     category: str = ""
     outlet: str = ""
     poll_minutes: int | None = None
+    enabled: bool = True  # deskterm's own attribute: a feed switched off stays off
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ def parse_opml(data: bytes) -> list[ListedFeed]:
                     category=_category_attribute(_attr(outline, "category")) or folder,
                     outlet=_attr(outline, f"{{{DESKTERM_NS}}}outlet"),
                     poll_minutes=int(poll) if poll.isdigit() else None,
+                    enabled=_attr(outline, f"{{{DESKTERM_NS}}}enabled").lower() != "false",
                 )
             )
 
@@ -225,6 +228,7 @@ def import_feeds(db: Database, data: bytes, *, poll_minutes: int = 10) -> Import
                     outlet_id=outlet.id if outlet is not None else None,
                     topic_id=topic_id,
                     poll_minutes=min(max(poll, 1), MAX_POLL_MINUTES),
+                    enabled=item.enabled,
                 )
             )
         session.add_all(rows)
@@ -248,15 +252,25 @@ def _chunks(values: list, size: int = PAGE) -> Iterator[list]:
         yield values[start : start + size]
 
 
-def _all_feeds(db: Database) -> Iterator[tuple[int, str, str, int, str | None, str | None]]:
-    """Every feed (id, name, url, poll, outlet, topic), read in keyset pages."""
+def _all_feeds(
+    db: Database,
+) -> Iterator[tuple[int, str, str, int, str | None, str | None, bool]]:
+    """Every feed (id, name, url, poll, outlet, topic, enabled), read in keyset pages."""
     last = 0
     while True:
         with db.read() as session:
             rows = [
                 tuple(row)
                 for row in session.execute(
-                    select(Feed.id, Feed.name, Feed.url, Feed.poll_minutes, Outlet.name, Topic.name)
+                    select(
+                        Feed.id,
+                        Feed.name,
+                        Feed.url,
+                        Feed.poll_minutes,
+                        Outlet.name,
+                        Topic.name,
+                        Feed.enabled,
+                    )
                     .outerjoin(Outlet, Feed.outlet_id == Outlet.id)
                     .outerjoin(Topic, Feed.topic_id == Topic.id)
                     .where(Feed.id > last)
@@ -280,13 +294,15 @@ def export_opml(db: Database, *, now: datetime | None = None) -> str:
     body = ET.SubElement(root, "body")
     folders: dict[str, ET.Element] = {}
     loose: list[ET.Element] = []
-    for _id, name, url, poll, outlet, topic in _all_feeds(db):
+    for _id, name, url, poll, outlet, topic, enabled in _all_feeds(db):
         attrs = {"type": "rss", "text": name, "title": name, "xmlUrl": url}
         if topic:
             attrs["category"] = "/" + topic.replace("/", " ")
         if outlet:
             attrs[f"{{{DESKTERM_NS}}}outlet"] = outlet
         attrs[f"{{{DESKTERM_NS}}}poll"] = str(poll)
+        if not enabled:
+            attrs[f"{{{DESKTERM_NS}}}enabled"] = "false"
         outline = ET.Element("outline", attrs)
         if topic:
             if topic not in folders:

@@ -128,7 +128,8 @@ def test_export_then_import_round_trips(db, tmp_path: Path) -> None:
     local.write_text("<rss/>")
     feeds.add_feed(db, url="https://herald.example/rss", name="Herald & <Co>",
                    outlet="Alder Herald", topic="Housing", poll_minutes=30)  # fmt: skip
-    feeds.add_feed(db, url=str(local), name="Local file", poll_minutes=5)
+    off = feeds.add_feed(db, url=str(local), name="Local file", poll_minutes=5)
+    feeds.set_feed_enabled(db, off.id, False)  # switched off: stays off on the other desk
     text = export_opml(db)
     root = ET.fromstring(text.encode())
     assert root.get("version") == "2.0"
@@ -147,9 +148,11 @@ def test_export_then_import_round_trips(db, tmp_path: Path) -> None:
         contacts.add_outlet(other, name="Alder Herald", type="print")
         topics.add_topic(other, name="Housing", query="rent*")
         result = import_feeds(other, text.encode())
-        assert [(f.name, f.url, f.outlet, f.topic, f.poll_minutes) for f in result.added] == [
-            ("Herald & <Co>", "https://herald.example/rss", "Alder Herald", "Housing", 30),
-            ("Local file", str(local), None, None, 5),
+        assert [
+            (f.name, f.url, f.outlet, f.topic, f.poll_minutes, f.enabled) for f in result.added
+        ] == [
+            ("Herald & <Co>", "https://herald.example/rss", "Alder Herald", "Housing", 30, True),
+            ("Local file", str(local), None, None, 5, False),
         ]
         assert result.skipped == [] and result.unknown_categories == []
         third = Database(str(tmp_path / "third.sqlite3"), actor=Actor("EF", "h"))
