@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from db.audit import record
 from db.base import utcnow
 from db.engine import Database
-from db.enums import AuditAction, OutletType
+from db.enums import AuditAction, EntityType, OutletType
 from db.errors import NotFoundError
-from db.models import Clip, Feed, Outlet, Topic
+from db.models import Clip, Feed, Link, Outlet, Topic
 from db.versioning import load_for_update
 from deskterm.core.contacts import resolve_outlet_id
 from deskterm.core.errors import InputError
@@ -277,17 +277,57 @@ def remove_feed(
             or 0
         )
         if count and not delete_clips:
+            worked = _worked_on(session, feed_id)
             raise InputError(
-                f"feed {feed_id} ({row.name}) has {count} clip{'s' if count != 1 else ''}: "
-                "remove it with its clips (--delete-clips) or disable it to keep them",
+                f"feed {feed_id} ({row.name}) has {count} clip{'s' if count != 1 else ''}"
+                + (f", {worked} of them flagged, assigned, marked or linked" if worked else "")
+                + ": remove it with its clips (--delete-clips) or disable it to keep them",
                 field="feed",
             )
         if count:
+            clip_ids = select(Clip.id).where(Clip.feed_id == feed_id).scalar_subquery()
+            # links have no foreign key (they join four kinds of record): none may dangle
+            session.execute(
+                delete(Link).where(
+                    or_(
+                        (Link.from_type == EntityType.CLIP) & Link.from_id.in_(clip_ids),
+                        (Link.to_type == EntityType.CLIP) & Link.to_id.in_(clip_ids),
+                    )
+                )
+            )
             session.execute(delete(Clip).where(Clip.feed_id == feed_id))
             record(session, "clips", None, AuditAction.DELETE, {"feed_id": feed_id, "count": count})
         session.delete(row)
         session.flush()
         return count
+
+
+def _worked_on(session: Session, feed_id: int) -> int:
+    """How many of a feed's clips the desk has done something with (flagged, assigned,
+    marked as needing a correction, linked to a request, task or event): what removing
+    the feed with its clips would throw away."""
+    linked = select(Link.id).where(
+        or_(
+            (Link.from_type == EntityType.CLIP) & (Link.from_id == Clip.id),
+            (Link.to_type == EntityType.CLIP) & (Link.to_id == Clip.id),
+        )
+    )
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Clip)
+            .where(
+                Clip.feed_id == feed_id,
+                or_(
+                    Clip.flagged == true(),
+                    Clip.needs_correction == true(),
+                    Clip.assignee_id.is_not(None),
+                    linked.exists(),
+                ),
+            )
+        )
+        or 0
+    )
 
 
 def _stale_after(poll_minutes: int) -> timedelta:

@@ -436,6 +436,27 @@ def test_removing_a_feed_with_clips_needs_consent(db, tmp_path: Path) -> None:
         assert session.scalar(select(func.count()).select_from(Feed)) == 0
 
 
+def test_removing_a_feed_names_the_clips_the_desk_worked_on_and_leaves_no_link(
+    db, tmp_path: Path
+) -> None:
+    from db.models import Link
+    from deskterm.core import clips as clip_ops
+    from deskterm.core import links, tasks
+
+    feed_id = add(db, "herald", tmp_path)
+    store(db, (feed_id, rss([item(f"Story {i}", f"s{i}", f"https://h.example/{i}")
+                             for i in range(4)])))  # fmt: skip
+    first, second, *_ = clips(db)
+    clip_ops.set_flagged(db, first.id, True)
+    card = tasks.create_task(db, title="Respond to the story")
+    links.add_link(db, "task", card.id, "clip", second.id)
+    with pytest.raises(InputError, match=r"has 4 clips, 2 of them flagged, assigned, marked or"):
+        feeds.remove_feed(db, feed_id)
+    assert feeds.remove_feed(db, feed_id, delete_clips=True) == 4
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Link)) == 0  # none dangles
+
+
 def test_rows_prepared_by_the_parser_match_rows_built_by_the_writer(db, tmp_path: Path) -> None:
     """fetch_all has the parser processes build each clip's SQLite row; store_outcomes
     without them builds rows itself. Both must store exactly the same values."""
