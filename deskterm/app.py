@@ -25,6 +25,7 @@ from deskterm.screens.detail import DetailScreen
 from deskterm.screens.help import HelpScreen, KeyHelp
 from deskterm.widgets.pane import Pane, PaneContext
 from deskterm.widgets.status_bar import StatusBar
+from deskterm.widgets.timefmt import to_next_minute
 
 Clock = Callable[[], datetime]
 #: Collections of the middle generation between two full collections once the desk is up
@@ -106,7 +107,7 @@ class DeskApp(App[None]):
         if self._live:
             self._run_live()
         self._today = self.clock().astimezone(self.tz).date()  # News's "today" (minute tick)
-        self.set_interval(60, self._minute_tick)
+        self._arm_minute_tick()
         self._deadline_alerts = DeadlineAlerts()
         # every 30 s; the first check once the panes have loaded (``_first_load``): its
         # toasts then come over a desk with its data, not over empty panes, and its query
@@ -241,6 +242,15 @@ class DeskApp(App[None]):
         if not message.text:
             self.last_sync = self.clock()
             self._show_sync()
+
+    def _arm_minute_tick(self) -> None:
+        """Countdowns and agendas move on as the clock's minute turns (an interval counted
+        from start-up left them up to a minute behind the header's clock)."""
+        self.set_timer(to_next_minute(self.clock()), self._on_minute)
+
+    def _on_minute(self) -> None:
+        self._minute_tick()
+        self._arm_minute_tick()
 
     def _minute_tick(self) -> None:
         """Countdowns and agendas depend on the time: redraw them each minute. At midnight

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from deskterm.core.text import one_line
+from deskterm.widgets.timefmt import to_next_minute
 
 
 class DeskHeader(Static):
@@ -24,7 +25,15 @@ class DeskHeader(Static):
 
     def on_mount(self) -> None:
         self.tick()
-        self.set_interval(15, self.tick)
+        self._arm()
+
+    def _arm(self) -> None:
+        """Tick at each turn of the clock's minute (it showed HH:MM up to 15 s late)."""
+        self.set_timer(to_next_minute(self._clock()), self._on_minute)
+
+    def _on_minute(self) -> None:
+        self.tick()
+        self._arm()
 
     def tick(self) -> None:
         now = self._clock().astimezone(self._tz)

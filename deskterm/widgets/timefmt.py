@@ -38,3 +38,10 @@ def day_label(moment: datetime, tz: tzinfo, now: datetime) -> str:
 
 def stamp(moment: datetime | None, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%a %d %b %Y %H:%M") if moment else "—"
+
+
+def to_next_minute(now: datetime) -> float:
+    """Seconds until the clock's next minute starts (a little after, so that a clock read
+    then is in the new minute): what a display of HH:MM waits before it changes."""
+    into = now.second + now.microsecond / 1_000_000
+    return 60.0 - into + 0.05

@@ -249,6 +249,49 @@ async def test_a_detail_whose_read_finds_the_file_busy_says_so_and_tries_again(
         assert "Assigned to" in shown_text(fields) and answers == []
 
 
+def test_to_next_minute_waits_for_the_clocks_minute_to_turn():
+    from datetime import UTC, datetime
+
+    from deskterm.widgets.timefmt import to_next_minute
+
+    assert to_next_minute(datetime(2026, 11, 24, 10, 0, 45, tzinfo=UTC)) == 15.05
+    assert round(to_next_minute(datetime(2026, 11, 24, 10, 0, 59, 900_000, tzinfo=UTC)), 2) == 0.15
+
+
+async def test_the_header_and_the_panes_move_on_as_the_minute_turns(settings, desk_db):
+    """The clock reads hh:59:59 when the desk opens: within a second the header shows the
+    next hour and the panes are redrawn for the new minute (the header ticked every 15 s and
+    the panes every 60 s from start-up)."""
+    import time as wall
+    from datetime import UTC, datetime, timedelta
+
+    from deskterm.widgets.header import DeskHeader
+
+    started = datetime(2026, 11, 24, 15, 59, 59, 0, tzinfo=UTC)
+    opened: list[float] = []  # the desk's first look at the clock: however slow the start
+
+    def clock() -> datetime:
+        opened[:] = opened or [wall.monotonic()]
+        return started + timedelta(seconds=wall.monotonic() - opened[0])
+
+    app = make_app(settings, desk_db, clock=clock, live=False)
+    ticks: list[datetime] = []
+    original = app._minute_tick
+
+    def minute_tick() -> None:
+        ticks.append(clock())
+        original()
+
+    app._minute_tick = minute_tick  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        header = app.screen.query_one(DeskHeader)
+        await until(pilot, lambda: ticks)
+        assert ticks and ticks[0] - started < timedelta(seconds=3)  # at the turn, not 60 s
+        await pilot.pause()
+        turned = (started + timedelta(seconds=1)).astimezone(app.tz)
+        assert f"{turned:%H:%M}" in str(header.render())
+
+
 async def test_theme_choice_is_kept_in_the_config(settings, desk_db):
     app = make_app(settings, desk_db, clock=fixed_clock, live=False)
     async with app.run_test(size=(120, 40)) as pilot:
