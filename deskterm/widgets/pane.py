@@ -45,7 +45,15 @@ class PaneContext:
 
 
 class FilterInput(Input):
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter")]
+    BINDINGS = [
+        Binding("escape", "clear_filter", "Clear filter"),
+        # down: to the list, the filter kept (as enter, without re-reading a search)
+        Binding("down", "to_list", "To the list", show=False),
+    ]
+
+    def action_to_list(self) -> None:
+        pane = next(a for a in self.ancestors if isinstance(a, Pane))
+        pane.focus_table()
 
     def action_clear_filter(self) -> None:
         pane = next(a for a in self.ancestors if isinstance(a, Pane))

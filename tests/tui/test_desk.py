@@ -122,6 +122,9 @@ async def test_filter_as_you_type_and_escape_clears(desk_app):
                 break
         assert row_texts(app, "news") == [row_texts(app, "news")[0]]
         assert "Transit fares" in row_texts(app, "news")[0]
+        await pilot.press("down")  # to the list, the filter kept
+        assert focused_pane(app) == "news" and app.focused is app.screen.query_one("#news").table
+        assert len(row_texts(app, "news")) == 1
         await pilot.press("escape")
         for _ in range(100):
             await pilot.pause(0.02)
