@@ -129,6 +129,7 @@ class RequestsPane(ActionsMixin, Pane):
     def __init__(self, context, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context, **kwargs)
         self._mine = False
+        self._not_staff = ""  # the desk's user, when M found them missing from the staff list
         self.filters = RequestFilter()
         self._marks: dict[int, tuple[str, ...]] = {}  # request id -> who else edits it
 
@@ -137,16 +138,24 @@ class RequestsPane(ActionsMixin, Pane):
 
         wanted = self.filters
         mine = self.app.settings.user if self._mine else wanted.assignee  # type: ignore[attr-defined]
-        requests = list_open_requests(
-            context.db,
-            now=context.now,
-            limit=WINDOW,
-            text=context.text or None,
-            assignee=mine,
-            kind=wanted.kind,
-            status=wanted.status,
-            outlet_type=wanted.outlet_type,
-        )
+        self._not_staff = ""
+        try:
+            requests = list_open_requests(
+                context.db,
+                now=context.now,
+                limit=WINDOW,
+                text=context.text or None,
+                assignee=mine,
+                kind=wanted.kind,
+                status=wanted.status,
+                outlet_type=wanted.outlet_type,
+            )
+        except InputError as error:
+            if not (self._mine and error.field == "assignee"):
+                raise
+            # M with a desk user who is not on the staff list: nothing is theirs (said why)
+            self._not_staff = str(mine)
+            requests = []
         marks = editors(context.db, "requests")
         self._marks = marks
         total = count_open(context.db)
@@ -185,6 +194,12 @@ class RequestsPane(ActionsMixin, Pane):
         if self.filters.active():
             wanted.append(self.filters.describe())
         if self._mine:
+            if self._not_staff:
+                return (
+                    f"M lists the requests assigned to you, and {one_line(self._not_staff, 24)} "
+                    "is not on the desk's staff list: no request can be assigned to you. "
+                    "M again shows them all."
+                )
             wanted.append("mine only (M)")
         if wanted:
             clear = " escape clears the filter." if self.filter_text else ""

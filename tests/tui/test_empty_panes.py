@@ -175,6 +175,26 @@ async def test_a_requests_filter_that_matches_nothing_is_not_all_done(desk_app, 
         assert empty_text(pane) == "No open request matches mine only (M)."
 
 
+async def test_mine_for_a_desk_user_not_on_the_staff_list_says_why(db_path, desk_db):
+    """M lists the requests assigned to the desk's user; one who is not on the staff list
+    gets a plain reason in the pane, not a "could not load" error over the whole list."""
+    from deskterm.core.config import load_settings
+
+    settings = load_settings(db=str(db_path), user="MP")  # not among the small desk's staff
+    app = make_app(settings, desk_db, clock=fixed_clock, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        pane = pane_of(app, RequestsPane)
+        await pilot.press("2", "M")
+        await settle(pilot, lambda: "mine" in pane._shown_title and pane.has_class("-empty"))
+        assert empty_text(pane).startswith(
+            "M lists the requests assigned to you, and MP is not on the desk's staff list"
+        )
+        assert not any("could not load" in str(n.message) for n in app._notifications)
+        await pilot.press("M")
+        await settle(pilot, lambda: not pane.has_class("-empty"))
+
+
 async def test_no_open_requests_at_all_says_so(settings, db):
     app = make_app(settings, db, clock=fixed_clock, live=False)
     async with app.run_test(size=(120, 40)) as pilot:
