@@ -13,7 +13,18 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from db.errors import DatabaseError, NotFoundError, SchemaMissingError
-from deskterm.cli import admin, calendar, clips, contacts, feeds, fetch, requests, tasks, topics
+from deskterm.cli import (
+    admin,
+    calendar,
+    clips,
+    contacts,
+    feeds,
+    fetch,
+    requests,
+    staff,
+    tasks,
+    topics,
+)
 from deskterm.cli.context import CliContext, clean_cell
 from deskterm.core.config import load_settings
 from deskterm.core.errors import InputError
@@ -34,6 +45,7 @@ COMMANDS: dict[str, ModuleType] = {
     "requests": requests,
     "contacts": contacts,
     "calendar": calendar,
+    "staff": staff,
 }
 _OPTIONS_WITH_VALUES = frozenset({"--db", "--user"})
 

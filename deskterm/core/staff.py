@@ -98,7 +98,7 @@ def resolve_staff_id(session: Session, initials: str | None, *, field: str) -> i
     found = session.scalar(select(Staff.id).where(Staff.initials == wanted))
     if found is None:
         known = ", ".join(session.scalars(select(Staff.initials).order_by(Staff.initials)))
-        hint = f" (known: {known})" if known else " (no staff yet)"
+        hint = f" (known: {known})" if known else " (no staff yet: deskterm staff add)"
         raise InputError(f"unknown staff member {initials!r}{hint}", field=field)
     return found
 
