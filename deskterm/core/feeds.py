@@ -31,6 +31,7 @@ from db.versioning import load_for_update
 from deskterm.core.contacts import resolve_outlet_id
 from deskterm.core.errors import InputError
 from deskterm.core.fields import MAX_URL, line_text, list_limit
+from deskterm.core.links import either_end
 
 MAX_POLL_MINUTES = 24 * 60
 #: A feed not fetched for this many poll intervals (and at least ``STALE_MIN``) is stale.
@@ -287,14 +288,8 @@ def remove_feed(
         if count:
             clip_ids = select(Clip.id).where(Clip.feed_id == feed_id).scalar_subquery()
             # links have no foreign key (they join four kinds of record): none may dangle
-            session.execute(
-                delete(Link).where(
-                    or_(
-                        (Link.from_type == EntityType.CLIP) & Link.from_id.in_(clip_ids),
-                        (Link.to_type == EntityType.CLIP) & Link.to_id.in_(clip_ids),
-                    )
-                )
-            )
+            dangling = either_end(EntityType.CLIP, lambda end: end.in_(clip_ids))
+            session.execute(delete(Link).where(dangling))
             session.execute(delete(Clip).where(Clip.feed_id == feed_id))
             record(session, "clips", None, AuditAction.DELETE, {"feed_id": feed_id, "count": count})
         session.delete(row)
@@ -306,12 +301,7 @@ def _worked_on(session: Session, feed_id: int) -> int:
     """How many of a feed's clips the desk has done something with (flagged, assigned,
     marked as needing a correction, linked to a request, task or event): what removing
     the feed with its clips would throw away."""
-    linked = select(Link.id).where(
-        or_(
-            (Link.from_type == EntityType.CLIP) & (Link.from_id == Clip.id),
-            (Link.to_type == EntityType.CLIP) & (Link.to_id == Clip.id),
-        )
-    )
+    linked = select(Link.id).where(either_end(EntityType.CLIP, lambda end: end == Clip.id))
     return int(
         session.scalar(
             select(func.count())

@@ -6,10 +6,11 @@ people recognise (a request's number and subject, a clip's headline, an event's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.engine import Database
 from db.enums import EntityType
@@ -90,18 +91,24 @@ def _existing(
     return session.scalar(select(Link.id).where(pair)) is not None
 
 
+def either_end(
+    kind: EntityType, test: Callable[[InstrumentedAttribute[int]], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """Links with a record of ``kind`` at either end whose id passes ``test`` (links have no
+    foreign key: they join four kinds of record)."""
+    return or_(
+        and_(Link.from_type == kind, test(Link.from_id)),
+        and_(Link.to_type == kind, test(Link.to_id)),
+    )
+
+
 def linked(db: Database, kind: EntityType | str, entity_id: int) -> list[LinkedItem]:
     """Everything linked to this record, from either end, oldest link first."""
     kind = parse_choice(EntityType, kind, field="type")
     with db.read() as session:
         rows = session.scalars(
             select(Link)
-            .where(
-                or_(
-                    and_(Link.from_type == kind, Link.from_id == entity_id),
-                    and_(Link.to_type == kind, Link.to_id == entity_id),
-                )
-            )
+            .where(either_end(kind, lambda end: end == entity_id))
             .order_by(Link.id)
             .limit(200)
         ).all()
