@@ -148,6 +148,19 @@ def normalize_feed_url(url: str) -> tuple[str, str]:
     )
 
 
+#: how long a feed's name may be (its column's length)
+FEED_NAME_MAX: int = Feed.__table__.c.name.type.length  # type: ignore[attr-defined]
+
+
+def web_host(url: str) -> str | None:
+    """An http(s) feed's host: the name ``add_feed`` gives it when none is typed."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return parts.hostname if parts.scheme.lower() in ("http", "https") else None
+
+
 def feed_addresses(stored_url: str) -> list[str]:
     """Every way a feed's address could have been stored: a local file as its path and as
     its ``file://`` URLs (one file, one feed), a web address as itself."""
@@ -211,7 +224,10 @@ def add_feed(
     """Register a feed. ``name`` defaults to the URL's host or the file's stem; ``outlet``
     and ``topic`` name existing records."""
     stored_url, default_name = normalize_feed_url(url)
-    name = line_text(name, field="name", label="a feed's name", max_length=200) or default_name
+    name = (
+        line_text(name, field="name", label="a feed's name", max_length=FEED_NAME_MAX)
+        or default_name
+    )
     outlet_name = line_text(outlet, field="outlet", max_length=200)
     poll_minutes = _poll_field(poll_minutes)
     with db.transaction() as session:

@@ -41,7 +41,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import (
     Connection,
@@ -66,6 +65,7 @@ from db.errors import DatabaseBusyError
 from db.models import Clip, ClipTopic, Feed, FeedCopy
 from deskterm.core.clips import clean_line, truncate
 from deskterm.core.feed_parse import Entry, ParsedFeed, clip_language
+from deskterm.core.feeds import FEED_NAME_MAX, web_host
 from deskterm.core.fetch import FetchResult
 from deskterm.core.topics import CompiledTopic, encode_terms
 
@@ -829,25 +829,12 @@ def store_outcomes(
     return results
 
 
-FEED_NAME_MAX: int = Feed.__table__.c.name.type.length  # type: ignore[attr-defined]
-
-
-def _host_name(url: str) -> str | None:
-    """The name ``feeds add`` gives a web feed when none is typed: its host (see
-    ``feeds.normalize_feed_url``)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return parts.hostname if parts.scheme.lower() in ("http", "https") else None
-
-
 def _titled_name(plan: FeedPlan, title: str) -> str | None:
     """The feed's own title as its name, when it is still named after its host: a plain
     list of URLs names every feed of a site the same. (A file's default name, its stem,
     is its own already, and a name someone typed stays.)"""
     name = truncate(clean_line(title), FEED_NAME_MAX)
-    if not name or name == plan.name or plan.name != _host_name(plan.url):
+    if not name or name == plan.name or plan.name != web_host(plan.url):
         return None
     return name
 
