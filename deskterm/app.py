@@ -230,18 +230,12 @@ class DeskApp(App[None]):
                 for pane in screen.panes:
                     if hasattr(pane, "presence_changed"):
                         pane.presence_changed(message.desks)
-        if self.last_sync is None:
-            self.last_sync = self.clock()
-        self._show_sync()
 
     @on(Trouble)
     def _on_trouble(self, message: Trouble) -> None:
         status = self.status_bar
         if status is not None:
-            status.trouble = message.text
-        if not message.text:
-            self.last_sync = self.clock()
-            self._show_sync()
+            status.trouble = message.text  # (the good poll that clears it reports Synced)
 
     def _arm_minute_tick(self) -> None:
         """Countdowns and agendas move on as the clock's minute turns (an interval counted
