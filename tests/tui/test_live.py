@@ -20,13 +20,19 @@ from tests.tui.conftest import FIXED_NOW, fixed_clock
 from tests.tui.test_desk import wait_loaded
 
 
-async def until(pilot, condition) -> None:
-    """Let the desk run (polls every 0.05 s) until ``condition()`` holds, at most 4 s."""
-    for _ in range(200):
+async def until(pilot, condition, *, tries: int = 200) -> None:
+    """Let the desk run (polls every 0.05 s) until ``condition()`` holds, at most
+    ``tries`` x 0.02 s (4 s)."""
+    for _ in range(tries):
         await asyncio.sleep(0.02)
         await pilot.pause()
         if condition():
             return
+
+
+def impatient_db(path) -> Database:
+    """The desk's database with a 50 ms busy wait and no retry: trouble shows at once."""
+    return Database(str(path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
 
 
 def hold_exclusive_lock(path) -> sqlite3.Connection:
@@ -36,7 +42,7 @@ def hold_exclusive_lock(path) -> sqlite3.Connection:
 
 
 def test_live_loop_reports_a_locked_file_and_recovers(desk_db, db_path):
-    db = Database(str(db_path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
+    db = impatient_db(db_path)
     troubles: list[str] = []
     stop = threading.Event()
     loop = LiveLoop(
@@ -93,18 +99,14 @@ def test_trouble_is_one_plain_line_without_the_drivers_class_or_sql(driver_text,
 
 
 async def test_locked_database_shows_a_banner_and_the_desk_stays_usable(settings, desk_db, db_path):
-    db = Database(str(db_path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
+    db = impatient_db(db_path)
     app = make_app(settings, db, clock=fixed_clock, live=True, poll_interval=0.05)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
         bar = app.screen.query_one(StatusBar)
         lock = hold_exclusive_lock(db_path)
         try:
-            for _ in range(100):
-                await asyncio.sleep(0.02)
-                await pilot.pause()
-                if bar.trouble:
-                    break
+            await until(pilot, lambda: bar.trouble, tries=100)
             assert bar.has_class("-trouble")
             assert "Not synced since" in str(bar.render())
             assert "the shared file is locked by another desk" in str(bar.render())
@@ -115,11 +117,7 @@ async def test_locked_database_shows_a_banner_and_the_desk_stays_usable(settings
         finally:
             lock.rollback()
             lock.close()
-        for _ in range(100):
-            await asyncio.sleep(0.02)
-            await pilot.pause()
-            if not bar.trouble:
-                break
+        await until(pilot, lambda: not bar.trouble, tries=100)
         assert not bar.has_class("-trouble")
     db.dispose()
 
@@ -130,7 +128,7 @@ async def test_synced_keeps_up_with_the_clock_while_nothing_changes(settings, de
     an hour out of date). It stops while the file cannot be read, and the banner says
     since when the desk shows what it last loaded."""
     now = [FIXED_NOW]
-    db = Database(str(db_path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
+    db = impatient_db(db_path)
     app = make_app(settings, db, clock=lambda: now[0], live=True, poll_interval=0.05)
 
     def shown(moment) -> str:
@@ -165,7 +163,7 @@ async def test_synced_keeps_up_with_the_clock_while_nothing_changes(settings, de
 async def test_trouble_that_ends_under_another_screen_clears_the_banner(settings, desk_db, db_path):
     """The file was locked with the desk in front, and came back while help was open: the
     banner goes (the news that the trouble ended reached the desk's status bar)."""
-    db = Database(str(db_path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
+    db = impatient_db(db_path)
     app = make_app(settings, db, clock=fixed_clock, live=True, poll_interval=0.05)
 
     async with app.run_test(size=(120, 40)) as pilot:
