@@ -75,6 +75,17 @@ def marks(clip: ClipRecord) -> Text:
     )
 
 
+def _query_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as a search (the character at fault), or None."""
+    from deskterm.core.topic_query import parse_query
+
+    try:
+        parse_query(text)
+    except InputError as error:
+        return str(error)
+    return None
+
+
 def search_terms(text: str) -> tuple[str, ...]:
     """The words a search looked for (not those after NOT), to highlight in the reader."""
     from deskterm.core.topic_query import parse_query, terms_of
@@ -117,7 +128,6 @@ class NewsPane(ClipTriage, Pane):
         self._has_feeds = True
         self._unread_earlier = 0  # unread clips from yesterday (what ``u`` adds to today's)
         self._how = "today"  # what the last load showed: today, found, or a headline filter
-        self._query_error = ""  # why the filter text cannot be read as a search (yet)
 
     # loading ----------------------------------------------------------------------------
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
@@ -176,7 +186,7 @@ class NewsPane(ClipTriage, Pane):
             where = self._how.removesuffix(" (headline filter)")
             return (
                 f"No headline {where} contains {self.quoted_filter()}; as a search of "
-                f"every clip it cannot be read: {self._query_error}."
+                f"every clip it cannot be read: {_query_problem(self.filter_text)}."
             )
         if self.filter_text:
             return (
@@ -221,8 +231,7 @@ class NewsPane(ClipTriage, Pane):
             found = search_clips(context.db, context.text, limit=WINDOW, state=state)
             # the newest matches by arrival, shown by publication time like the rest
             found.sort(key=lambda c: (c.published_at, c.id), reverse=True)
-        except InputError as error:  # half-typed ("budget AND"): a headline filter meanwhile
-            self._query_error = str(error)
+        except InputError:  # half-typed query ("budget AND"): a headline filter meanwhile
             return (
                 list_clips(context.db, since=since, text=context.text, limit=WINDOW, **common),
                 "since yesterday (headline filter)"
@@ -234,13 +243,8 @@ class NewsPane(ClipTriage, Pane):
     def filter_problem(self, text: str) -> str | None:
         """A search that cannot be read (``(water``, ``budget AND``): what is wrong and
         where, as ``clips list --search`` says it. Typing meanwhile filters headlines."""
-        from deskterm.core.topic_query import parse_query
-
-        try:
-            parse_query(text)
-        except InputError as error:
-            return f"This search cannot be read: {error}"
-        return None
+        problem = _query_problem(text)
+        return f"This search cannot be read: {problem}" if problem else None
 
     def _clip_row(
         self, clip: ClipRecord, context: PaneContext, today: datetime, *, under_day: bool = False
