@@ -102,7 +102,13 @@ def test_search_newest_first_or_ranked(desk, capsys, news):
         ids["flagged"],
         ids["rent"],
     ]
-    assert listed(desk, capsys, "--search", "budget", "--since", "today") != []
+    # a time, not "today": the clips are from the last hour, which at 00:20 in New York
+    # (the tests' zone) was yesterday
+    since = (datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="seconds")
+    assert listed(desk, capsys, "--search", "budget", "--since", since) == [
+        ids["flagged"],
+        ids["budget"],
+    ]
 
 
 def test_list_errors_exit_2_in_one_line(desk, capsys, news):
