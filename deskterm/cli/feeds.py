@@ -125,9 +125,18 @@ def cmd_remove(ctx: CliContext, args: argparse.Namespace) -> int:
 
     db = ctx.database()
     feed = get_feed(db, args.feed_id)
-    deleted = remove_feed(db, feed.id, delete_clips=args.delete_clips)
-    result = {"removed": feed.id, "name": feed.name, "clips_deleted": deleted}
+    removal = remove_feed(db, feed.id, delete_clips=args.delete_clips)
+    deleted, kept = removal.deleted, removal.handed_over
+    result = {
+        "removed": feed.id,
+        "name": feed.name,
+        "clips_deleted": deleted,
+        "clips_handed_over": kept,
+    }
     clips = f" and its {deleted} clip{'s' if deleted != 1 else ''}" if deleted else ""
+    if kept:
+        verb = "stays" if kept == 1 else "stay"
+        clips += f"; {kept} clip{'s' if kept != 1 else ''} other feeds carry {verb} with them"
     ctx.emit(result, lambda: ctx.out(f"removed feed {feed.id}: {feed.name}{clips}"))
     return 0
 

@@ -18,15 +18,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from sqlalchemy import Select, delete, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarSelect, Select, delete, func, or_, select, true, update
+from sqlalchemy.orm import Session, aliased
 
 from db.audit import record
 from db.base import utcnow
 from db.engine import Database
 from db.enums import AuditAction, EntityType, OutletType
 from db.errors import NotFoundError
-from db.models import Clip, Feed, Link, Outlet, Topic
+from db.models import Clip, Feed, FeedCopy, Link, Outlet, Topic
 from db.versioning import load_for_update
 from deskterm.core.contacts import resolve_outlet_id
 from deskterm.core.errors import InputError
@@ -273,13 +273,25 @@ def set_feed_enabled(db: Database, feed_id: int, enabled: bool) -> FeedRecord:
         return _load(session, feed_id)
 
 
+@dataclass(frozen=True)
+class FeedRemoval:
+    """What removing a feed did with its clips."""
+
+    deleted: int  # clips only this feed carried, deleted with it
+    handed_over: int  # clips another feed also carries: now that feed's, with their state
+
+
 def remove_feed(
     db: Database, feed_id: int, *, base_version: int | None = None, delete_clips: bool = False
-) -> int:
-    """Delete a feed; returns how many of its clips went with it.
+) -> FeedRemoval:
+    """Delete a feed.
 
-    A feed's clips belong to it (deleting it deletes them), so a feed that has clips is
-    only removed with ``delete_clips=True``; ``set_feed_enabled(False)`` keeps them.
+    A story another feed also carries (that feed's entry with the same link was dropped as
+    a copy: ``FeedCopy``) is not the feed's alone: its clip is handed over to that feed,
+    with whatever the desk did with it (read, flagged, assigned, linked). The clips only
+    this feed carried belong to it, so a feed that has any is only removed with
+    ``delete_clips=True``; ``set_feed_enabled(False)`` keeps them. A syndicated story
+    whose original is deleted keeps its other copies grouped under the earliest of them.
     With ``base_version``, refuse (ConflictError) if someone changed the feed since.
     """
     with db.transaction() as session:
@@ -289,41 +301,123 @@ def remove_feed(
             row = session.get(Feed, feed_id)
             if row is None:
                 raise NotFoundError("feeds", feed_id)
-        count = int(
-            session.scalar(select(func.count()).select_from(Clip).where(Clip.feed_id == feed_id))
-            or 0
-        )
+        heirs = _heirs(session, feed_id)
+        own = select(Clip.id).where(Clip.feed_id == feed_id, Clip.id.not_in(list(heirs)))
+        count = int(session.scalar(select(func.count()).select_from(own.subquery())) or 0)
         if count and not delete_clips:
-            worked = _worked_on(session, feed_id)
+            worked = _worked_on(session, own)
+            kept = f" ({len(heirs)} more stay with other feeds that carry them)" if heirs else ""
             raise InputError(
                 f"feed {feed_id} ({row.name}) has {count} clip{'s' if count != 1 else ''}"
+                + kept
                 + (f", {worked} of them flagged, assigned, marked or linked" if worked else "")
                 + ": remove it with its clips (--delete-clips) or disable it to keep them",
                 field="feed",
             )
+        _hand_over(session, heirs)
         if count:
-            clip_ids = select(Clip.id).where(Clip.feed_id == feed_id).scalar_subquery()
+            doomed = select(Clip.id).where(Clip.feed_id == feed_id).scalar_subquery()
+            _regroup_stories(session, feed_id, doomed)
             # links have no foreign key (they join four kinds of record): none may dangle
-            dangling = either_end(EntityType.CLIP, lambda end: end.in_(clip_ids))
+            dangling = either_end(EntityType.CLIP, lambda end: end.in_(doomed))
             session.execute(delete(Link).where(dangling))
             session.execute(delete(Clip).where(Clip.feed_id == feed_id))
             record(session, "clips", None, AuditAction.DELETE, {"feed_id": feed_id, "count": count})
         session.delete(row)
         session.flush()
-        return count
+        return FeedRemoval(deleted=count, handed_over=len(heirs))
 
 
-def _worked_on(session: Session, feed_id: int) -> int:
-    """How many of a feed's clips the desk has done something with (flagged, assigned,
-    marked as needing a correction, linked to a request, task or event): what removing
-    the feed with its clips would throw away."""
+@dataclass(frozen=True)
+class _Heir:
+    feed_id: int
+    guid: str  # that feed's entry for the story
+    outlet_id: int | None
+
+
+def _heirs(session: Session, feed_id: int) -> dict[int, _Heir]:
+    """The feed's clips that another feed also carries, each with the feed to take it: the
+    one that carried it last (then the lowest id). A copy whose GUID is already one of
+    that feed's clips cannot become the clip (GUIDs are unique within a feed)."""
+    theirs = aliased(Clip)
+    rows = session.execute(
+        select(Clip.id, FeedCopy.feed_id, FeedCopy.guid, Feed.outlet_id)
+        .join(FeedCopy, FeedCopy.url == Clip.url)
+        .join(Feed, Feed.id == FeedCopy.feed_id)
+        .where(Clip.feed_id == feed_id, FeedCopy.feed_id != feed_id)
+        .where(
+            ~select(theirs.id)
+            .where(theirs.feed_id == FeedCopy.feed_id, theirs.guid == FeedCopy.guid)
+            .exists()
+        )
+        .order_by(Clip.id, FeedCopy.seen_at.desc(), FeedCopy.feed_id)
+    )
+    heirs: dict[int, _Heir] = {}
+    claimed: set[tuple[int, str]] = set()  # one feed entry becomes at most one clip
+    for clip_id, other, guid, outlet_id in rows:
+        if clip_id not in heirs and (other, guid) not in claimed:
+            heirs[clip_id] = _Heir(other, guid, outlet_id)
+            claimed.add((other, guid))
+    return heirs
+
+
+def _hand_over(session: Session, heirs: dict[int, _Heir]) -> None:
+    """Make each clip its heir feed's, as if stored from that feed's entry (an edit: the
+    clip's version moves on and the audit log has it); the entry is no longer a copy."""
+    for clip_id, heir in heirs.items():
+        clip = session.get(Clip, clip_id)
+        assert clip is not None  # read in this transaction
+        clip.feed_id = heir.feed_id
+        clip.guid = heir.guid
+        if heir.outlet_id is not None:
+            clip.outlet_id = heir.outlet_id
+        session.execute(
+            delete(FeedCopy).where(FeedCopy.feed_id == heir.feed_id, FeedCopy.guid == heir.guid)
+        )
+    session.flush()
+
+
+def _regroup_stories(session: Session, feed_id: int, doomed: ScalarSelect[int]) -> None:
+    """Syndicated copies (other feeds' clips) of a story whose original is about to be
+    deleted: the earliest becomes the original, the others its copies (deleting the
+    original would otherwise leave each copy a story of its own)."""
+    members = session.execute(
+        select(Clip.story_id, Clip.id)
+        .where(Clip.story_id.in_(doomed), Clip.feed_id != feed_id)
+        .order_by(Clip.story_id, Clip.id)
+    ).all()
+    roots: dict[int, int] = {}  # old root -> new root
+    for old_root, clip_id in members:
+        roots.setdefault(old_root, clip_id)
+    if not roots:
+        return
+    for old_root, new_root in roots.items():
+        session.execute(update(Clip).where(Clip.id == new_root).values(story_id=None))
+        session.execute(
+            update(Clip)
+            .where(Clip.story_id == old_root, Clip.id != new_root)
+            .values(story_id=new_root)
+        )
+    record(
+        session,
+        "clips",
+        None,
+        AuditAction.UPDATE,
+        {"story_roots": ",".join(f"{old}>{new}" for old, new in roots.items())},
+    )
+
+
+def _worked_on(session: Session, clips: Select[tuple[int]]) -> int:
+    """How many of ``clips`` the desk has done something with (flagged, assigned, marked
+    as needing a correction, linked to a request, task or event): what removing the feed
+    with its clips would throw away."""
     linked = select(Link.id).where(either_end(EntityType.CLIP, lambda end: end == Clip.id))
     return int(
         session.scalar(
             select(func.count())
             .select_from(Clip)
             .where(
-                Clip.feed_id == feed_id,
+                Clip.id.in_(clips),
                 or_(
                     Clip.flagged == true(),
                     Clip.needs_correction == true(),

@@ -76,7 +76,92 @@ def test_removing_a_feed_with_clips_asks_for_delete_clips(desk: Path, capsys, tm
     code, _out, err = cli(desk, capsys, "feeds", "remove", str(feed["id"]))
     assert code == 2 and "has 1 clip" in err and len(err.splitlines()) == 1
     result = cli_json(desk, capsys, "feeds", "remove", str(feed["id"]), "--delete-clips")
-    assert result == {"removed": feed["id"], "name": "f", "clips_deleted": 1}
+    assert result == {
+        "removed": feed["id"],
+        "name": "f",
+        "clips_deleted": 1,
+        "clips_handed_over": 0,
+    }
+
+
+def _two_feeds_sharing_a_story(desk: Path, capsys, tmp_path: Path) -> tuple[int, int]:
+    """The herald (the harbor story and its own) and the weekly (a copy of the harbor
+    story under its own GUID, and its own), fetched: three clips, one remembered copy."""
+    ids = []
+    for name, items in (
+        ("herald", [("Harbor plan approved", "h-1", "https://h.ex/1"),
+                    ("Library hours cut", "h-2", "https://h.ex/2")]),
+        ("weekly", [("Harbor plan approved", "w-1", "https://h.ex/1?utm_source=weekly"),
+                    ("Bus lanes open", "w-2", "https://w.ex/2")]),
+    ):  # fmt: skip
+        path = tmp_path / f"{name}.xml"
+        path.write_bytes(rss([rss_item(t, guid=g, link=link) for t, g, link in items]))
+        ids.append(cli_json(desk, capsys, "feeds", "add", str(path))["id"])
+        assert cli(desk, capsys, "fetch")[0] == 0
+    return ids[0], ids[1]
+
+
+def test_removing_a_feed_keeps_the_stories_other_feeds_carry(
+    desk: Path, capsys, tmp_path: Path
+) -> None:
+    herald, _weekly = _two_feeds_sharing_a_story(desk, capsys, tmp_path)
+    code, _out, err = cli(desk, capsys, "feeds", "remove", str(herald))
+    assert code == 2
+    assert "has 1 clip (1 more stay with other feeds that carry them)" in err
+    code, out, _err = cli(desk, capsys, "feeds", "remove", str(herald), "--delete-clips")
+    assert (code, out) == (
+        0,
+        f"removed feed {herald}: herald and its 1 clip; 1 clip other feeds carry stays with them\n",
+    )
+    listed = cli_json(desk, capsys, "clips", "list", "--since", "2000-01-01")
+    assert sorted((c["title"], c["feed"]) for c in listed) == [
+        ("Bus lanes open", "weekly"),
+        ("Harbor plan approved", "weekly"),
+    ]
+
+
+def test_two_desks_removing_the_two_feeds_of_one_story_at_once(
+    desk: Path, capsys, tmp_path: Path
+) -> None:
+    """Whichever removal lands first, the story goes with the second (no feed carries it
+    any more), every clip is counted once, and nothing dangles."""
+    import sqlite3
+    import subprocess
+
+    from tests.cli.runner import DESKTERM
+
+    herald, weekly = _two_feeds_sharing_a_story(desk, capsys, tmp_path)
+    procs = [
+        subprocess.Popen(
+            [
+                str(DESKTERM),
+                "--db",
+                str(desk),
+                "--json",
+                "feeds",
+                "remove",
+                str(feed),
+                "--delete-clips",
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for feed in (herald, weekly)
+    ]
+    results = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], results
+    removed = [json.loads(out) for out, _err in results]
+    assert sum(r["clips_deleted"] for r in removed) == 3
+    assert sum(r["clips_handed_over"] for r in removed) in (0, 1)  # 1 if the herald went first
+    with sqlite3.connect(desk) as conn:
+        counts = [
+            conn.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in ("feeds", "clips", "feed_copies")
+        ]
+        conn.execute("insert into clips_fts(clips_fts) values ('integrity-check')")  # raises
+    assert counts == [0, 0, 0]
 
 
 def test_import_export_round_trip(desk: Path, capsys, tmp_path: Path) -> None:

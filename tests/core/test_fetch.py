@@ -542,12 +542,12 @@ def test_a_document_sent_again_with_other_bytes_skips_its_stored_entries(
     assert third.new_clips == 1 and prepared[-1] == ["story-3"]
 
 
-def test_a_feeds_copies_of_other_clips_are_remembered_until_the_clip_goes(
+def test_a_feeds_copies_of_other_clips_are_remembered_and_inherit_the_clip(
     db, feed_server: FeedServer, monkeypatch
 ) -> None:
     """An entry whose link is another feed's clip is not stored, but remembered: a
     re-sent document with only known entries and such copies is not normalised again.
-    Once the clip it copies is removed (with its feed), the entry is read and stored."""
+    When the feed of the clip it copies is removed, the clip becomes this feed's."""
     from deskterm.core import feed_parse
 
     at = NOW - timedelta(hours=2)
@@ -583,13 +583,20 @@ def test_a_feeds_copies_of_other_clips_are_remembered_until_the_clip_goes(
         assert (again.new_clips, normalised) == (0, [])  # every entry known: nothing read
     assert health(db, weekly).last_status == "ok"
 
-    feeds.remove_feed(db, herald, delete_clips=True)
-    feed_server.add("/weekly.xml", weekly_doc.replace(b"<channel>", b"<channel><!-- 4 -->"))
-    assert run(44).new_clips == 1  # the copy is the story's only clip now
-    assert normalised == ["weekly-0", "weekly-1"]
     with db.read() as session:
-        urls = set(session.scalars(select(Clip.url).where(Clip.feed_id == weekly)))
-    assert urls == {"https://news.example/weekly/0", "https://news.example/harbor/0"}
+        shared = session.scalar(select(Clip.id).where(Clip.url == "https://news.example/harbor/0"))
+    removal = feeds.remove_feed(db, herald, delete_clips=True)
+    assert (removal.deleted, removal.handed_over) == (1, 1)  # harbor-1 was the herald's alone
+    feed_server.add("/weekly.xml", weekly_doc.replace(b"<channel>", b"<channel><!-- 4 -->"))
+    assert run(44).new_clips == 0  # the weekly's copy is the story's clip now, read or not
+    assert normalised == []
+    with db.read() as session:
+        rows = set(
+            session.execute(select(Clip.id, Clip.guid, Clip.url).where(Clip.feed_id == weekly))
+        )
+        copies = session.scalar(select(func.count()).select_from(FeedCopy))
+    assert (shared, "weekly-1", "https://news.example/harbor/0") in rows and len(rows) == 2
+    assert copies == 0
 
 
 def test_a_response_that_is_not_http_is_one_plain_line(feed_server: FeedServer) -> None:

@@ -430,7 +430,7 @@ def test_removing_a_feed_with_clips_needs_consent(db, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="has 1 clip"):
         feeds.remove_feed(db, feed_id)
     assert len(clips(db)) == 1
-    assert feeds.remove_feed(db, feed_id, delete_clips=True) == 1
+    assert feeds.remove_feed(db, feed_id, delete_clips=True) == feeds.FeedRemoval(1, 0)
     assert clips(db) == []
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(Feed)) == 0
@@ -452,9 +452,91 @@ def test_removing_a_feed_names_the_clips_the_desk_worked_on_and_leaves_no_link(
     links.add_link(db, "task", card.id, "clip", second.id)
     with pytest.raises(InputError, match=r"has 4 clips, 2 of them flagged, assigned, marked or"):
         feeds.remove_feed(db, feed_id)
-    assert feeds.remove_feed(db, feed_id, delete_clips=True) == 4
+    assert feeds.remove_feed(db, feed_id, delete_clips=True) == feeds.FeedRemoval(4, 0)
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(Link)) == 0  # none dangles
+
+
+def test_removing_a_feed_hands_a_story_another_feed_carries_to_that_feed(
+    db, tmp_path: Path
+) -> None:
+    """The herald and the weekly both carry the harbor story (the weekly's entry was
+    dropped as a copy). Removing the herald keeps the story, with what the desk did with
+    it, as the weekly's clip; only the herald's own story goes."""
+    from db.models import Link
+    from deskterm.core import clips as clip_ops
+    from deskterm.core import links, tasks
+
+    herald = add(db, "herald", tmp_path)
+    weekly = add(db, "weekly", tmp_path)
+    store(db, (herald, rss([item("Harbor plan approved", "h-1", "https://h.example/1"),
+                            item("Library hours cut", "h-2", "https://h.example/2")])))  # fmt: skip
+    store(
+        db, (weekly, rss([item("Harbor plan approved", "w-7", "https://h.example/1?utm_source=w")]))
+    )
+    harbor, library = clips(db)
+    flagged = clip_ops.set_flagged(db, harbor.id, True)
+    card = tasks.create_task(db, title="Answer the harbor story")
+    links.add_link(db, "task", card.id, "clip", harbor.id)
+
+    with pytest.raises(InputError, match=r"has 1 clip \(1 more stay with other feeds that carry"):
+        feeds.remove_feed(db, herald)
+    assert feeds.remove_feed(db, herald, delete_clips=True) == feeds.FeedRemoval(1, 1)
+
+    (kept,) = clips(db)
+    assert (kept.id, kept.feed_id, kept.guid, kept.url) == (
+        harbor.id, weekly, "w-7", "https://h.example/1"
+    )  # fmt: skip
+    assert kept.flagged and kept.version == flagged.version + 1
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Link)) == 1  # the card's link
+        assert session.scalar(select(func.count()).select_from(FeedCopy)) == 0
+        changes = session.scalar(
+            select(AuditLog.changes).where(
+                AuditLog.entity == "clips", AuditLog.entity_id == harbor.id
+            ).order_by(AuditLog.id.desc()).limit(1)
+        )  # fmt: skip
+    assert json.loads(changes)["feed_id"] == [herald, weekly]
+    # the weekly's next fetch knows the entry as its own clip: nothing new
+    again = rss([item("Harbor plan approved", "w-7", "https://h.example/1")])
+    assert store(db, (weekly, again))[0].new_clips == 0
+    assert library.id not in {c.id for c in clips(db)}
+
+
+def test_a_feed_whose_stories_other_feeds_all_carry_goes_without_consent(
+    db, tmp_path: Path
+) -> None:
+    herald, weekly, daily = (add(db, name, tmp_path) for name in ("herald", "weekly", "daily"))
+    store(db, (herald, rss([item("Harbor plan approved", "h-1", "https://h.example/1")])))
+    copy = rss([item("Harbor plan approved", "x-1", "https://h.example/1")])
+    store(db, (daily, copy), now=NOW)
+    store(db, (weekly, copy), now=NOW + timedelta(hours=1))  # carried last: the heir
+    assert feeds.remove_feed(db, herald) == feeds.FeedRemoval(0, 1)
+    (kept,) = clips(db)
+    assert (kept.feed_id, kept.guid) == (weekly, "x-1")
+    with db.read() as session:  # the daily's entry is still a copy of that clip
+        assert list(session.execute(select(FeedCopy.feed_id, FeedCopy.guid))) == [(daily, "x-1")]
+
+
+def test_removing_the_original_of_a_syndicated_story_keeps_its_copies_together(
+    db, tmp_path: Path
+) -> None:
+    herald, weekly, daily = (add(db, name, tmp_path) for name in ("herald", "weekly", "daily"))
+    title = "Harbor plan approved by council"
+    store(db, (herald, rss([item(title, "h-1", "https://h.example/1", at=NOW)])))
+    store(
+        db, (weekly, rss([item(title, "w-1", "https://w.example/1", at=NOW + timedelta(hours=1))]))
+    )
+    store(
+        db, (daily, rss([item(title, "d-1", "https://d.example/1", at=NOW + timedelta(hours=2))]))
+    )
+    original, first_copy, second_copy = clips(db)
+    assert first_copy.story_id == second_copy.story_id == original.id
+    assert feeds.remove_feed(db, herald, delete_clips=True) == feeds.FeedRemoval(1, 0)
+    by_id = {c.id: c for c in clips(db)}
+    assert by_id[first_copy.id].story_id is None  # the earliest copy is the original now
+    assert by_id[second_copy.id].story_id == first_copy.id
+    assert [c.id for c in also_in(db, first_copy.id)] == [second_copy.id]
 
 
 def test_rows_prepared_by_the_parser_match_rows_built_by_the_writer(db, tmp_path: Path) -> None:
