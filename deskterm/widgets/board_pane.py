@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -57,7 +58,12 @@ def _due(task: tasks.TaskRecord, context: PaneContext) -> tuple[str, str]:
 
 
 def story_budget_detail(db, now, tz):  # type: ignore[no-untyped-def]
-    """Build this week's budget (Monday to Sunday in the desk's zone) and save copies."""
+    """Build this week's budget (Monday to Sunday in the desk's zone) and save copies.
+
+    The view reads again whenever another desk changes something; the copies are written
+    only when their text changed. A copy that cannot be saved (a full or read-only disk)
+    is said in the fields; the budget is shown all the same.
+    """
     from deskterm.core.budget import render_html, render_markdown, render_text, story_budget
     from deskterm.core.config import data_dir
     from deskterm.screens.detail import Detail
@@ -65,20 +71,32 @@ def story_budget_detail(db, now, tz):  # type: ignore[no-untyped-def]
     today = now.astimezone(tz).date()
     monday = today - timedelta(days=today.weekday())
     budget = story_budget(db, start=monday, days=7, tz=tz)
-    markdown = render_markdown(budget, tz=tz)
-    folder = data_dir() / "budgets"
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = folder / f"story-budget-{monday.isoformat()}"
-    stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
-    stem.with_suffix(".html").write_text(render_html(budget, tz=tz), encoding="utf-8")
+    stem = data_dir() / "budgets" / f"story-budget-{monday.isoformat()}"
+    copies = (
+        ("Printable", stem.with_suffix(".html"), render_html(budget, tz=tz)),
+        ("Markdown", stem.with_suffix(".md"), render_markdown(budget, tz=tz)),
+    )
+    try:
+        for _label, path, text in copies:
+            _save_if_changed(path, text)
+        fields = [(label, str(path)) for label, path, _text in copies]
+    except OSError as error:
+        fields = [("Not saved", one_line(f"{error.strerror or error}: {error.filename}", 200))]
     return Detail(
         title=f"Story budget, week of {monday:%a %d %b %Y}",
-        fields=[
-            ("Printable", str(stem.with_suffix(".html"))),
-            ("Markdown", str(stem.with_suffix(".md"))),
-        ],
+        fields=fields,
         body=render_text(budget, tz=tz),  # shown literally: no Markdown escapes
     )
+
+
+def _save_if_changed(path: Path, text: str) -> None:
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass  # not there yet, or unreadable: (re)write it
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _short_due(due: str) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from db.engine import Actor, Database
@@ -207,6 +210,33 @@ async def test_b_shows_the_story_budget_and_saves_a_printable_copy(desk_as, desk
         assert "\\" not in body and "**" not in body
     saved = sorted((data_dir() / "budgets").glob("story-budget-*.html"))
     assert saved and "<html" in saved[-1].read_text().lower()
+
+
+def test_the_story_budget_is_saved_once_per_change_and_shown_when_it_cannot_be(
+    desk_db, tmp_path, monkeypatch
+) -> None:
+    """The view reads again on every change another desk makes: the copies are written
+    only when their text changed; a disk that refuses them costs the copies, not the view."""
+    from zoneinfo import ZoneInfo
+
+    from tests.tui.conftest import FIXED_NOW
+
+    monkeypatch.setattr("deskterm.core.config.data_dir", lambda: tmp_path / "data")
+    tz = ZoneInfo("America/New_York")
+    first = board_pane.story_budget_detail(desk_db, FIXED_NOW, tz)
+    html = tmp_path / "data" / "budgets" / Path(dict(first.fields)["Printable"]).name
+    os.utime(html, (1_000_000_000, 1_000_000_000))  # 2001: any write would move it on
+    board_pane.story_budget_detail(desk_db, FIXED_NOW, tz)
+    assert html.stat().st_mtime == 1_000_000_000
+    tasks.create_task(desk_db, title="Statement: new bus lanes", due_at=FIXED_NOW)
+    board_pane.story_budget_detail(desk_db, FIXED_NOW, tz)
+    assert "Statement: new bus lanes" in html.read_text()
+
+    (tmp_path / "ro").write_text("a file where the folder should be")
+    monkeypatch.setattr("deskterm.core.config.data_dir", lambda: tmp_path / "ro")
+    refused = board_pane.story_budget_detail(desk_db, FIXED_NOW, tz)
+    assert [label for label, _value in refused.fields] == ["Not saved"]
+    assert "Statement: new bus lanes" in refused.body
 
 
 async def test_checklist_link_and_comment_from_the_board_show_on_the_card(desk_as, desk_db):
