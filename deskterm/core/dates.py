@@ -22,6 +22,7 @@ Rules worth knowing (the tests pin each one):
   ``2:30am`` on the New York spring-forward day is 3:30am; an ambiguous autumn time is read as
   its first occurrence.
 * Slash dates (``24/11``) are refused: day/month or month/day cannot be told apart.
+* Years outside 1900-2199 are refused (``9999-12-31`` is a typo, and its next day does not exist).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ __all__ = ["format_countdown", "parse_date", "parse_when"]
 
 WHEN_HINT = "try 2026-11-24 15:00, tomorrow 3pm, fri 9am or +2h"
 DATE_HINT = "try 2026-11-24, tomorrow, fri or 24 nov"
+
+#: Years a typed date may name. Beyond them a date is a typo (``9999-12-31``), and the
+#: day after it would not exist (a report of that day, a week from it).
+MIN_YEAR, MAX_YEAR = 1900, 2199
 
 _EOD = time(17, 0)
 _TONIGHT = time(20, 0)
@@ -136,6 +141,7 @@ def parse_when(
         raise InputError(_cant_read(text, "that is out of range", WHEN_HINT), field=field) from None
     except ValueError:  # from dateutil or datetime, after our own checks: never let it escape
         raise InputError(_cant_read(text, "", WHEN_HINT), field=field) from None
+    _check_year(text, result.date(), WHEN_HINT, field)
     if not allow_past and result < now:
         shown = f"{result.astimezone(tz):%a %d %b %Y %H:%M}"
         raise InputError(f"{_quote(text)} ({shown}) is in the past", field=field)
@@ -154,13 +160,21 @@ def parse_date(text: str, *, today: date, field: str | None = None) -> date:
         _refuse_slashes(s)
         if _split(s)[1] is not None:
             raise _Unreadable("a date is wanted here, without a time")
-        return _parse_day(s, today).day
+        day = _parse_day(s, today).day
     except _Unreadable as exc:
         raise InputError(_cant_read(text, exc.reason, DATE_HINT), field=field) from None
     except OverflowError:
         raise InputError(_cant_read(text, "that is out of range", DATE_HINT), field=field) from None
     except ValueError:
         raise InputError(_cant_read(text, "", DATE_HINT), field=field) from None
+    _check_year(text, day, DATE_HINT, field)
+    return day
+
+
+def _check_year(text: str, day: date, hint: str, field: str | None) -> None:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        reason = f"the year must be between {MIN_YEAR} and {MAX_YEAR}"
+        raise InputError(_cant_read(text, reason, hint), field=field)
 
 
 def format_countdown(target: datetime, now: datetime) -> str:

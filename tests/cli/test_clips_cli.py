@@ -175,3 +175,13 @@ def test_eml_to_stdout_from_the_console_script(desk, news, tmp_path):
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     bad = run("--db", str(desk), "clips", "report", "--date", "31 feb", cwd=tmp_path)
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
+
+
+def test_a_far_future_date_is_bad_input_not_an_internal_error(desk, capsys) -> None:
+    """9999-12-31 is a date, but the report of that day (and a week's budget from it)
+    needs the day after it: refused as a typo, in one line, exit 2."""
+    for command in (("clips", "report", "--date"), ("tasks", "budget", "--from")):
+        code, out, err = cli(desk, capsys, *command, "9999-12-31")
+        assert (code, out) == (2, ""), err
+        assert err.startswith('deskterm: can\'t read "9999-12-31" as a date: the year must be')
+        assert len(err.splitlines()) == 1

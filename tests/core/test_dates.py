@@ -250,6 +250,10 @@ def test_plus_one_week_across_autumn_back_keeps_the_wall_clock() -> None:
         ("   ", "nothing was typed"),
         ("+2x", "unit"),
         ("+999999w", "out of range"),
+        ("9999-12-30 12:00", "the year must be between 1900 and 2199"),
+        ("9999-12-31 23:59", "out of range"),  # 10000-01-01 in UTC
+        ("9999-12-31T23:59Z", "between 1900 and 2199"),
+        ("1899-06-01", "between 1900 and 2199"),
         ("now 3pm", "try"),
         ("next blah", "try"),
         ("nov", "try"),
@@ -335,6 +339,8 @@ def test_parse_date_forms(text: str, expected: date) -> None:
         ("now", "try 2026-11-24, tomorrow, fri or 24 nov"),
         ("blah", "try 2026-11-24, tomorrow, fri or 24 nov"),
         ("", "nothing was typed"),
+        ("9999-12-31", "the year must be between 1900 and 2199"),
+        ("+9999w", "between 1900 and 2199"),
     ],
 )
 def test_parse_date_errors(text: str, reason: str) -> None:
