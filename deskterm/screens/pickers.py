@@ -6,6 +6,7 @@ use ``push_screen(screen, callback)``. Everything shown is literal text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from deskterm.core.errors import InputError
 from deskterm.core.text import one_line
 from deskterm.widgets.footer import DeskFooter
 
@@ -90,12 +92,24 @@ class PromptScreen(ModalScreen[str | None]):
     DEFAULT_CSS = MODAL_CSS.format(name="PromptScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, *, label: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        label: str,
+        value: str = "",
+        placeholder: str = "",
+        check: Callable[[str], object] | None = None,
+    ) -> None:
+        """``check(text)`` runs on enter: an ``InputError`` it raises is shown under the
+        field and the dialog stays open with what was typed (empty text is not checked:
+        the caller decides what nothing means)."""
         super().__init__()
         self._title = title
         self._label = label
         self._initial_text = value
         self._placeholder = placeholder
+        self._check = check
         self._confirm_discard = False
 
     def compose(self) -> ComposeResult:
@@ -117,6 +131,12 @@ class PromptScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._check is not None and event.value.strip():
+            try:
+                self._check(event.value)
+            except InputError as error:
+                self.show_error(str(error))
+                return
         self.dismiss(event.value)
 
     @on(Input.Changed)

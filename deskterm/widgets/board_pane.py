@@ -21,6 +21,7 @@ from db.errors import DatabaseError, NotFoundError
 from deskterm.core import tasks
 from deskterm.core.dates import format_countdown
 from deskterm.core.errors import InputError
+from deskterm.core.fields import web_url
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
 from deskterm.widgets.card_column import CardColumn
@@ -436,7 +437,12 @@ class BoardPane(ActionsMixin, Pane):
                 )
 
         self.app.push_screen(
-            PromptScreen("Mark published", label="Link to what went out:", placeholder="https://…"),
+            PromptScreen(
+                "Mark published",
+                label="Link to what went out:",
+                placeholder="https://…",
+                check=lambda text: web_url(text, field="published_url"),
+            ),
             publish,
         )
 
@@ -570,10 +576,10 @@ class BoardPane(ActionsMixin, Pane):
             return
 
         def link(text: str | None) -> None:
-            if not text:
+            if not text or not text.strip():
                 return
             try:
-                target = parse_link_target(text)
+                target = parse_link_target(text)  # the prompt checked it
             except InputError as error:
                 self.notify(one_line(error, 200), severity="warning", markup=False)
                 return
@@ -585,6 +591,7 @@ class BoardPane(ActionsMixin, Pane):
             PromptScreen(
                 "Link this card",
                 label="Request number (M-2026-0007), clip:ID or event:ID",
+                check=parse_link_target,
             ),
             link,
         )

@@ -514,18 +514,21 @@ class RequestsPane(ActionsMixin, Pane):
             return
         app = self.app
 
+        def read(text: str) -> datetime:
+            return parse_when(
+                text,
+                now=app.clock(),  # type: ignore[attr-defined]
+                tz=app.tz,  # type: ignore[attr-defined]
+                field="deadline",
+                allow_past=False,
+            )
+
         def entered(text: str | None) -> None:
-            if not text:
+            if not text or not text.strip():
                 return
             try:
-                deadline = parse_when(
-                    text,
-                    now=app.clock(),
-                    tz=app.tz,
-                    field="deadline",
-                    allow_past=False,  # type: ignore[attr-defined]
-                )
-            except InputError as error:
+                deadline = read(text)  # the prompt checked it (and stayed open on an error)
+            except InputError as error:  # a moment later "now" may have passed it
                 self.notify(one_line(error, 300), severity="warning", markup=False)
                 return
             self._do(
@@ -541,10 +544,13 @@ class RequestsPane(ActionsMixin, Pane):
                 follow=f"request-{request.id}",
             )
 
+        current = request.deadline_at
         self.app.push_screen(
             PromptScreen(
                 f"Deadline for {request.number}",
                 label="When? e.g. today 17:00, fri 9am, +2h, 2026-11-24 15:00",
+                value=f"{current.astimezone(app.tz):%Y-%m-%d %H:%M}" if current else "",  # type: ignore[attr-defined]
+                check=read,
             ),
             entered,
         )

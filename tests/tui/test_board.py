@@ -162,7 +162,12 @@ async def test_review_by_one_desk_and_approval_by_another(desk_as, desk_db):
         assert card(desk_db, "Press release").approved_by == "PS"
         await pilot.press("p")
         await settle(pilot, lambda: isinstance(approver_desk.screen, PromptScreen))
-        await pilot.press(*"https://city.example/news/fares")
+        prompt = approver_desk.screen
+        await pilot.press(*"city.example/news/fares", "enter")  # not a web address: kept
+        await settle(pilot, lambda: "web address" in str(prompt.query_one(".error").render()))
+        assert approver_desk.screen is prompt
+        assert card(desk_db, "Press release").status is TaskStatus.APPROVED
+        await pilot.press("home", *"https://")
         await pilot.press("enter")
         await settle(pilot, lambda: card(desk_db, "Press release").status is TaskStatus.PUBLISHED)
         assert card(desk_db, "Press release").published_url == "https://city.example/news/fares"

@@ -86,15 +86,21 @@ async def test_assign_status_deadline_and_note_from_the_keyboard(desk_app, desk_
         await pick(pilot, app, "drafting")
         await settle(pilot, lambda: pothole(desk_db).status is RequestStatus.DRAFTING)
 
-        await pilot.press("d")
-        await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
-        await pilot.press(*"yesterday", "enter")  # refused: in the past; nothing changes
-        await settle(pilot, lambda: any("past" in str(n.message) for n in app._notifications))
         before = pothole(desk_db).deadline_at
         await pilot.press("d")
         await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
-        await pilot.press(*"tomorrow 9am", "enter")
+        prompt = app.screen
+        field = prompt.query_one(Input)
+        assert field.value == f"{before.astimezone(app.tz):%Y-%m-%d %H:%M}"  # the deadline now
+        await pilot.press(*"yesterday", "enter")  # typed over it; refused: in the past
+        await settle(pilot, lambda: "past" in str(prompt.query_one(".error").render()))
+        assert app.screen is prompt and field.value == "yesterday"  # open, the text kept
+        await pilot.press("home", "ctrl+k", *"next blursday", "enter")
+        await settle(pilot, lambda: "blursday" in str(prompt.query_one(".error").render()))
+        assert app.screen is prompt and pothole(desk_db).deadline_at == before
+        await pilot.press("home", "ctrl+k", *"tomorrow 9am", "enter")
         await settle(pilot, lambda: pothole(desk_db).deadline_at != before)
+        assert app.screen is not prompt
 
         await pilot.press("c")
         await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
