@@ -358,10 +358,8 @@ class BoardPane(ActionsMixin, Pane):
         card = self._card()
         if card is None:
             return
-        if self.wide:
-            self._column_index = max(
-                0, min(len(tasks.BOARD_COLUMNS) - 1, self._column_index + direction)
-            )
+        # The selection goes with the card once it has moved (``present`` finds its
+        # column); a refused move leaves it on the card, so the next key acts on it.
         self._do(
             f"{one_line(card.title, 40)}: moved {'on' if direction > 0 else 'back'}",
             partial(

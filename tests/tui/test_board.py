@@ -132,6 +132,10 @@ async def test_a_refused_move_says_why_and_changes_nothing(desk_as, desk_db):
         await pilot.press("L")  # drafting -> in review needs a reviewer
         await settle(pilot, lambda: any("reviewer" in str(n.message) for n in app._notifications))
         assert card(desk_db, "Press release: transit").status is TaskStatus.DRAFTING
+        await pilot.pause()
+        # the selection stays on the card: the next key acts on it, not on a neighbour
+        assert board._card().title.startswith("Press release: transit")
+        assert board._column_index == tasks.BOARD_COLUMNS.index(TaskStatus.DRAFTING)
 
 
 async def test_review_by_one_desk_and_approval_by_another(desk_as, desk_db):
