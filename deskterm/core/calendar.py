@@ -127,7 +127,7 @@ class EventRecord:
     rdates: tuple[datetime, ...] = ()
     parent_id: int | None = None  # set on an override: the series it changes
     recurrence_id: datetime | None = None  # on an override: the start the series gave it
-    sequence: int = 0  # iCalendar SEQUENCE: bumped when the schedule changes
+    sequence: int = 0  # iCalendar SEQUENCE: bumped by every revision
 
 
 @dataclass(frozen=True)
@@ -591,7 +591,8 @@ def update_event(db: Database, event_id: int, base_version: int, **changes: Any)
 
     Editable: see ``EDITABLE_FIELDS`` (``owner`` takes initials, None clears). The new times,
     zone and rule are checked together with the ones kept. A stale ``base_version`` raises
-    ``db.errors.ConflictError`` and saves nothing. A change of schedule bumps ``sequence``.
+    ``db.errors.ConflictError`` and saves nothing. Any change bumps ``sequence`` (so an
+    older .ics copy of the event, imported again, is refused instead of undoing it).
     To change one date of a series, or a series that has overrides, use
     ``deskterm.core.calendar_edits`` (it keeps the overrides in step).
     """
@@ -607,10 +608,21 @@ def update_event(db: Database, event_id: int, base_version: int, **changes: Any)
         if "owner" in changes:
             values["owner_id"] = resolve_staff_id(session, changes["owner"], field="owner")
         row = load_for_update(session, Event, event_id, base_version)
-        if apply_changes(session, row, values):
+        before = _revised_values(row)
+        apply_changes(session, row, values)
+        if _revised_values(row) != before:
+            # Every revision bumps the iCalendar SEQUENCE, not only a new schedule: an
+            # import applies a copy whose SEQUENCE is not lower than the desk's, so a file
+            # exported before this edit would otherwise undo it when imported again.
             row.sequence = (row.sequence or 0) + 1
         session.flush()
         return to_record(row, staff_initials(session))
+
+
+def _revised_values(row: Event) -> dict[str, Any]:
+    """What an edit can revise (bookkeeping columns left out)."""
+    skip = {"id", "uid", "version", "created_at", "updated_at", "sequence"}
+    return {c.key: getattr(row, c.key) for c in Event.__table__.columns if c.key not in skip}
 
 
 def occurrences(

@@ -848,7 +848,10 @@ def _write(
             session.add(row)
             created += 1
             return row
-        if parsed.sequence < (row.sequence or 0):
+        wanted = {k: v for k, v in values.items() if k not in _OPTIONAL or k in parsed.stated}
+        wanted.pop("sequence")
+        changed = {k: v for k, v in wanted.items() if getattr(row, k) != v}
+        if changed and parsed.sequence < (row.sequence or 0):
             skipped.append(
                 (
                     parsed.label,
@@ -857,9 +860,9 @@ def _write(
                 )
             )
             return row
-        wanted = {k: v for k, v in values.items() if k not in _OPTIONAL or k in parsed.stated}
-        changed = {k: v for k, v in wanted.items() if getattr(row, k) != v}
-        if changed:
+        if parsed.sequence > (row.sequence or 0):
+            changed["sequence"] = parsed.sequence
+        if changed:  # an older copy that would change nothing is simply the same event
             for key, value in changed.items():
                 setattr(row, key, value)
             updated += 1

@@ -503,13 +503,15 @@ def test_all_occurrences_lists_past_the_window_limit_without_repeats(db):
     assert truncated and len(capped) == 100
 
 
-def test_update_event_bumps_sequence_only_for_schedule_changes(db):
+def test_update_event_bumps_sequence_for_every_revision(db):
     series = mondays(db)
     renamed = update_event(db, series.id, series.version, title="Renamed")
-    assert renamed.sequence == 0
+    assert renamed.sequence == 1
     moved = update_event(db, series.id, renamed.version, starts_at=ny(2026, 10, 19, 9, 30))
-    assert moved.sequence == 1
+    assert moved.sequence == 2
     assert moved.rrule == "FREQ=WEEKLY;BYDAY=MO"
+    same = update_event(db, series.id, moved.version, title="Renamed")  # nothing new
+    assert same.sequence == 2
 
 
 # --- the fast path for plain daily/weekly rules agrees with dateutil ----------------------

@@ -304,6 +304,27 @@ def test_sequence_decides_which_copy_wins(db):
     assert get_event(db, series.id).title == "WXYZ Morning Radio (guest host)"
 
 
+def test_an_older_export_imported_again_does_not_undo_a_desk_edit(db):
+    """Export, edit the location on the desk, import the export: the edit stays (every
+    revision bumps SEQUENCE; before, only a new schedule did, and the file's equal
+    SEQUENCE overwrote the location silently). The same file with nothing the desk
+    changed is simply unchanged."""
+    import_ics(db, load("google-mayor-public.ics"), source_name="g.ics")
+    old_export = export_ics(db)
+    ribbon = by_title(db)["Ribbon cutting: Eastside library reopens"]
+    moved = update_event(db, ribbon.id, ribbon.version, location="MOVED: [b]Studio B[/b]")
+    assert moved.sequence == ribbon.sequence + 1
+    result = import_ics(db, old_export, source_name="old.ics")
+    assert (result.updated, result.unchanged) == (0, 5)
+    assert [reason for _, reason in result.skipped] == [
+        f"older than the copy on the desk (SEQUENCE {ribbon.sequence} < {moved.sequence}); "
+        "not applied"
+    ]
+    assert get_event(db, ribbon.id).location == "MOVED: [b]Studio B[/b]"
+    again = import_ics(db, export_ics(db), source_name="new.ics")  # its own copy: the same
+    assert (again.updated, again.unchanged, again.skipped) == (0, 6, ())
+
+
 def test_fields_the_file_does_not_state_stay_as_the_desk_set_them(db):
     import_ics(db, load("google-mayor-public.ics"), source_name="g.ics")
     ribbon = by_title(db)["Ribbon cutting: Eastside library reopens"]
