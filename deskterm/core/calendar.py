@@ -608,19 +608,24 @@ def update_event(db: Database, event_id: int, base_version: int, **changes: Any)
         if "owner" in changes:
             values["owner_id"] = resolve_staff_id(session, changes["owner"], field="owner")
         row = load_for_update(session, Event, event_id, base_version)
-        before = _revised_values(row)
-        apply_changes(session, row, values)
-        if _revised_values(row) != before:
-            # Every revision bumps the iCalendar SEQUENCE, not only a new schedule: an
-            # import applies a copy whose SEQUENCE is not lower than the desk's, so a file
-            # exported before this edit would otherwise undo it when imported again.
-            row.sequence = (row.sequence or 0) + 1
+        revise(session, row, values)
         session.flush()
         return to_record(row, staff_initials(session))
 
 
-def _revised_values(row: Event) -> dict[str, Any]:
-    """What an edit can revise (bookkeeping columns left out)."""
+def revise(session: Session, row: Event, values: dict[str, Any]) -> None:
+    """``apply_changes``, then bump the iCalendar SEQUENCE if anything changed.
+
+    Every revision bumps it, not only a new schedule: an import applies a copy whose
+    SEQUENCE is not lower than the desk's, so a file exported before this edit would
+    otherwise undo it when imported again."""
+    before = _revisable(row)
+    apply_changes(session, row, values)
+    if _revisable(row) != before:
+        row.sequence = (row.sequence or 0) + 1
+
+
+def _revisable(row: Event) -> dict[str, Any]:
     skip = {"id", "uid", "version", "created_at", "updated_at", "sequence"}
     return {c.key: getattr(row, c.key) for c in Event.__table__.columns if c.key not in skip}
 

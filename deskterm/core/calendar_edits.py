@@ -52,6 +52,7 @@ from deskterm.core.calendar import (
     normalise,
     occurrence_end,
     parse_exdates,
+    revise,
     root_uid,
     rule_parts,
     rule_with,
@@ -178,7 +179,7 @@ def cancel_occurrence(
 
 def _edit_one_off(session: Session, row: Event, when: datetime, values: dict[str, Any]) -> Event:
     _require_one_off_start(row, when)  # a one-off event may even become a series here
-    _apply(session, row, _moved(_snapshot(row), row.starts_at, values))
+    revise(session, row, _moved(_snapshot(row), row.starts_at, values))
     return row
 
 
@@ -206,7 +207,7 @@ def _edit_this(session: Session, series: Event, when: datetime, values: dict[str
         apply_changes(session, override, _moved(_snapshot(override), when, values))
         session.add(override)
     else:
-        _apply(session, override, _moved(_snapshot(override), override.starts_at, values))
+        revise(session, override, _moved(_snapshot(override), override.starts_at, values))
     _touch(series)
     return override
 
@@ -284,7 +285,7 @@ def _edit_all(session: Session, series: Event, when: datetime, values: dict[str,
     series_values["rdates"] = [shift(r) for r in parse_exdates(series.rdates or "")]
     if series_values.get("rrule", old.rrule) is None:
         series_values["exdates"], series_values["rdates"] = [], []
-    _apply(session, series, series_values)
+    revise(session, series, series_values)
     if series.rrule is not None and not rule_given and not _produces(series, new_start):
         raise InputError(
             "the series' rule does not repeat on the new date: change the rule as well",
@@ -514,11 +515,6 @@ def _moved(old: _Schedule, start: datetime, values: dict[str, Any]) -> dict[str,
         else:
             out["ends_at"] = out["starts_at"] + (old_end - start)
     return out
-
-
-def _apply(session: Session, row: Event, values: dict[str, Any]) -> None:
-    if apply_changes(session, row, values):
-        row.sequence = (row.sequence or 0) + 1
 
 
 def _touch(series: Event) -> None:

@@ -324,6 +324,15 @@ def test_an_older_export_imported_again_does_not_undo_a_desk_edit(db):
     again = import_ics(db, export_ics(db), source_name="new.ics")  # its own copy: the same
     assert (again.updated, again.unchanged, again.skipped) == (0, 6, ())
 
+    # the desk's event form saves through edit_occurrence: the same holds there
+    current = get_event(db, moved.id)
+    edited = edit_occurrence(
+        db, moved.id, current.starts_at, "this", current.version, notes="Parking: B"
+    )
+    assert edited.sequence == moved.sequence + 1
+    result = import_ics(db, old_export, source_name="old.ics")
+    assert result.updated == 0 and get_event(db, moved.id).notes == "Parking: B"
+
 
 def test_fields_the_file_does_not_state_stay_as_the_desk_set_them(db):
     import_ics(db, load("google-mayor-public.ics"), source_name="g.ics")
