@@ -259,3 +259,22 @@ def test_appearances_report(desk, capsys):
         desk, capsys, "calendar", "appearances", "Chief of Staff", "--from", "2025-03-01"
     )
     assert code == 0 and "is not one of the key leaders" in err
+
+
+def test_add_reads_the_end_from_the_start_as_the_desk_form_does(desk, capsys):
+    """``--end 11:00`` is on the start's day and ``+90m`` counts from the start (both were
+    read from the present moment: refused as ending before the start, or 23 days long)."""
+    for end, expected in (
+        ("+90m", "2026-12-10T16:30:00+00:00"),
+        ("11:00", "2026-12-10T16:00:00+00:00"),
+    ):
+        added = cli_json(
+            desk, capsys, "calendar", "add", "Interview", "--kind", "interview",
+            "--start", "2026-12-10 10:00", "--end", end,
+        )  # fmt: skip
+        assert (added["starts_at"], added["ends_at"]) == ("2026-12-10T15:00:00+00:00", expected)
+    hearings = cli_json(
+        desk, capsys, "calendar", "add", "Hearings", "--kind", "council_meeting", "--all-day",
+        "--start", "2026-12-10", "--end", "fri",
+    )  # fmt: skip
+    assert hearings["ends_at"] == "2026-12-12T05:00:00+00:00"  # through Friday the 11th
