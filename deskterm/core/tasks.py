@@ -575,15 +575,23 @@ def publish_task(
     *,
     published_url: str | None,
     now: datetime | None = None,
+    allow_self_approval: bool = False,
 ) -> TaskRecord:
     """Mark an approved card published, recording the link to what went out.
 
-    Refused unless the card is Approved with a sign-off and every required checklist item is
-    done. ``publish_at`` is set to ``now`` if it was unset. On a card already published this
-    only corrects the link.
+    Refused unless the card is Approved with a sign-off (not by its owner, unless
+    ``allow_self_approval``: the owner may have changed since) and every required checklist
+    item is done. ``publish_at`` is set to ``now`` if it was unset. On a card already
+    published this only corrects the link.
     """
     return move_task(
-        db, task_id, base_version, TaskStatus.PUBLISHED, now=now, published_url=published_url
+        db,
+        task_id,
+        base_version,
+        TaskStatus.PUBLISHED,
+        now=now,
+        published_url=published_url,
+        allow_self_approval=allow_self_approval,
     )
 
 
@@ -742,6 +750,13 @@ def _refusal(
         if task.approved_by is None:
             reason = "this card has no sign-off: it must be approved before it is published"
             return reason, "status"
+        if task.approved_by == task.owner and not allow_self_approval:
+            # the owner changed after the sign-off, to the one who signed it off
+            return (
+                f"{task.owner} signed this card off and now owns it: send it back to review "
+                "for someone else's sign-off",
+                "status",
+            )
         if isinstance(open_required, int):
             count, labels = open_required, ""
         else:

@@ -430,6 +430,7 @@ class BoardPane(ActionsMixin, Pane):
                         card.id,
                         card.version,
                         published_url=link.strip() or None,
+                        allow_self_approval=self._self_approval,
                     ),
                     follow=f"task-{card.id}",
                 )

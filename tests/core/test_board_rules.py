@@ -141,6 +141,30 @@ def test_the_owner_cannot_approve_their_own_card_unless_allowed(db, desks):
     assert (signed.status, signed.approved_by) == (TaskStatus.APPROVED, "EF")
 
 
+def test_an_approver_who_takes_the_card_over_cannot_publish_their_own_sign_off(db, desks):
+    """CD signs off AB's card, then becomes its owner: the sign-off is now the owner's
+    own, so publishing waits for someone else's (unless self-approval is allowed)."""
+    task = approved(db, desks)
+    taken = assign_owner(db, task.id, task.version, "CD")
+    error = refused(
+        lambda: publish_task(desks("CD"), task.id, taken.version, published_url=LINK), db, task.id
+    )
+    assert str(error) == (
+        "CD signed this card off and now owns it: send it back to review for someone else's "
+        "sign-off"
+    )
+    back = move_task(db, task.id, taken.version, "in_review", now=T0)
+    again = approve_task(desks("EF"), task.id, back.version, now=T0)
+    published = publish_task(db, task.id, again.version, published_url=LINK, now=T0)
+    assert (published.status, published.approved_by) == (TaskStatus.PUBLISHED, "EF")
+    other = approved(db, desks)
+    other = assign_owner(db, other.id, other.version, "CD")
+    allowed = publish_task(
+        db, other.id, other.version, published_url=LINK, now=T0, allow_self_approval=True
+    )
+    assert allowed.status is TaskStatus.PUBLISHED
+
+
 def test_staff_without_the_right_to_approve_are_refused(db, desks):
     task = in_review(db)
     for user in ("MR", "AB"):  # AB also owns it: the missing right is the reason given
