@@ -288,6 +288,7 @@ def add_contact(
     do_not_contact = boolean(do_not_contact, field="do_not_contact")
     notes = free_text(notes, field="notes", max_length=MAX_NOTES)
     with db.transaction() as session:
+        _refuse_taken_email(session, email)
         row = Contact(
             name=name,
             outlet_id=resolve_outlet_id(session, outlet_name),
@@ -395,10 +396,32 @@ def update_contact(
     """
     clean = clean_contact_fields(changes)
     with db.transaction() as session:
+        if clean.get("email"):
+            _refuse_taken_email(session, clean["email"], contact_id=contact_id)
         if "outlet" in clean:
             clean["outlet_id"] = resolve_outlet_id(session, clean.pop("outlet"))
         update_versioned(session, Contact, contact_id, base_version, **clean)
         return _load_contact(session, contact_id)
+
+
+def _refuse_taken_email(
+    session: Session, email: str | None, *, contact_id: int | None = None
+) -> None:
+    """One person, one contact: an address (any case) another contact has is refused, as
+    import merges people by it and ``find_contact`` names them by it. Checked inside the
+    write transaction, so two desks adding one address at once cannot both pass."""
+    if not email:
+        return
+    query = select(Contact.id, Contact.name).where(func.lower(Contact.email) == email.lower())
+    if contact_id is not None:
+        query = query.where(Contact.id != contact_id)
+    taken = session.execute(query.order_by(Contact.id).limit(1)).first()
+    if taken is not None:
+        raise InputError(
+            f"{email} is already the address of {taken.name} (contact {taken.id}): "
+            "edit that contact instead",
+            field="email",
+        )
 
 
 # --- finding and searching ------------------------------------------------------------------

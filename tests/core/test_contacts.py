@@ -381,7 +381,12 @@ def test_get_and_find_contact(db: Database, media_list) -> None:
     with pytest.raises(InputError) as excinfo:
         find_contact(db, "nobody@x.example")
     _field_error(excinfo, "contact")
-    add_contact(db, name="Ben Twin", email="bokafor@KPAC.example")
+    with pytest.raises(InputError, match="already the address of"):
+        add_contact(db, name="Ben Twin", email="bokafor@KPAC.example")
+    from db.models import Contact
+
+    with db.transaction() as session:  # a twin from before addresses were kept unique
+        session.add(Contact(name="Ben Twin", email="bokafor@KPAC.example", language="en"))
     with pytest.raises(InputError, match="more than one"):
         find_contact(db, "bokafor@kpac.example")
 
@@ -488,3 +493,60 @@ def test_update_outlet_is_version_checked(db: Database, herald) -> None:
     assert renamed.name == "ALDER DAILY HERALD"  # its own name in another case is fine
     with pytest.raises(InputError):
         update_outlet(db, herald.id, renamed.version, id=5)
+
+
+def test_one_address_is_one_contact(db: Database) -> None:
+    """Import merges people by e-mail and `contacts show` finds them by it: an address
+    another contact has (any case) is refused when adding or editing, at the field."""
+    first = add_contact(db, name="Lucía Mendoza", email="LMendoza@herald.example")
+    with pytest.raises(InputError) as caught:
+        add_contact(db, name="Lucia M.", email="lmendoza@HERALD.example")
+    _field_error(caught, "email")
+    assert str(caught.value) == (
+        "lmendoza@HERALD.example is already the address of Lucía Mendoza (contact "
+        f"{first.id}): edit that contact instead"
+    )
+    other = add_contact(db, name="Tasha Greene", email="tgreene@wxyz.example")
+    with pytest.raises(InputError) as caught:
+        update_contact(db, other.id, other.version, email="lmendoza@herald.example")
+    _field_error(caught, "email")
+    kept = update_contact(db, first.id, first.version, email="lmendoza@herald.example")
+    assert kept.email == "lmendoza@herald.example"  # its own address, in another case
+    assert [c.name for c in list_contacts(db)] == ["Lucía Mendoza", "Tasha Greene"]
+
+
+def test_two_desks_adding_one_address_at_once_add_it_once(db: Database, db_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "from db.engine import Actor, Database\n"
+        "from deskterm.core.contacts import add_contact\n"
+        "from deskterm.core.errors import InputError\n"
+        "db = Database(sys.argv[1], actor=Actor(sys.argv[2], 'host'))\n"
+        "outcomes = []\n"
+        "for i in range(20):\n"
+        "    try:\n"
+        "        add_contact(db, name=f'{sys.argv[2]} {i}', email=f'p{i}@news.example')\n"
+        "        outcomes.append('added')\n"
+        "    except InputError:\n"
+        "        outcomes.append('taken')\n"
+        "print(json.dumps(outcomes))\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(db_path), tag],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in ("A", "B")
+    ]
+    results = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], results
+    a, b = (json.loads(out.strip().splitlines()[-1]) for out, _err in results)
+    assert all(sorted(pair) == ["added", "taken"] for pair in zip(a, b, strict=True))
+    emails = [c.email for c in list_contacts(db, limit=100)]
+    assert sorted(emails) == sorted(f"p{i}@news.example" for i in range(20))
