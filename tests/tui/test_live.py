@@ -6,6 +6,8 @@ import asyncio
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -35,10 +37,16 @@ def impatient_db(path) -> Database:
     return Database(str(path), actor=Actor("PS", "h"), retry=RetryPolicy(50, attempts=1))
 
 
-def hold_exclusive_lock(path) -> sqlite3.Connection:
+@contextmanager
+def exclusive_lock(path) -> Iterator[None]:
+    """Another program holding the shared file's write lock (and readers out) meanwhile."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN EXCLUSIVE")
-    return conn
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.close()
 
 
 def test_live_loop_reports_a_locked_file_and_recovers(desk_db, db_path):
@@ -53,8 +61,7 @@ def test_live_loop_reports_a_locked_file_and_recovers(desk_db, db_path):
         interval=0.05,
     )
     thread = threading.Thread(target=loop.run, args=(stop,))
-    lock = hold_exclusive_lock(db_path)
-    try:
+    with exclusive_lock(db_path):
         thread.start()
         for _ in range(100):
             if troubles:
@@ -62,9 +69,6 @@ def test_live_loop_reports_a_locked_file_and_recovers(desk_db, db_path):
             threading.Event().wait(0.02)
         assert troubles and "locked" in troubles[0]
         assert "\n" not in troubles[0]
-    finally:
-        lock.rollback()
-        lock.close()
     for _ in range(100):
         if troubles[-1] == "":
             break
@@ -104,8 +108,7 @@ async def test_locked_database_shows_a_banner_and_the_desk_stays_usable(settings
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
         bar = app.screen.query_one(StatusBar)
-        lock = hold_exclusive_lock(db_path)
-        try:
+        with exclusive_lock(db_path):
             await until(pilot, lambda: bar.trouble, tries=100)
             assert bar.has_class("-trouble")
             assert "Not synced since" in str(bar.render())
@@ -114,9 +117,6 @@ async def test_locked_database_shows_a_banner_and_the_desk_stays_usable(settings
             table = app.screen.query_one("#news", Pane).table
             await pilot.press("j")  # keys still work while the file is locked
             assert table.cursor_row == 1
-        finally:
-            lock.rollback()
-            lock.close()
         await until(pilot, lambda: not bar.trouble, tries=100)
         assert not bar.has_class("-trouble")
     db.dispose()
@@ -144,17 +144,13 @@ async def test_synced_keeps_up_with_the_clock_while_nothing_changes(settings, de
         assert bar.last_sync == shown(now[0])
         assert f"synced {shown(now[0])}" in str(bar.render())
 
-        lock = hold_exclusive_lock(db_path)
-        try:
+        with exclusive_lock(db_path):
             await until(pilot, lambda: bar.trouble)
             now[0] = FIXED_NOW + timedelta(minutes=52)
             await asyncio.sleep(0.3)  # several polls fail meanwhile
             await pilot.pause()
             assert bar.last_sync == shown(FIXED_NOW + timedelta(minutes=47))
             assert str(bar.render()).startswith(f"⚠ Not synced since {bar.last_sync}: the")
-        finally:
-            lock.rollback()
-            lock.close()
         await until(pilot, lambda: not bar.trouble and bar.last_sync == shown(now[0]))
         assert bar.last_sync == shown(now[0])
     db.dispose()
@@ -169,15 +165,11 @@ async def test_trouble_that_ends_under_another_screen_clears_the_banner(settings
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
         bar = app.screen.query_one(StatusBar)
-        lock = hold_exclusive_lock(db_path)
-        try:
+        with exclusive_lock(db_path):
             await until(pilot, lambda: bar.trouble)
             assert bar.trouble
             await pilot.press("question_mark")
             await until(pilot, lambda: app.screen is not bar.screen)
-        finally:
-            lock.rollback()
-            lock.close()
         await until(pilot, lambda: not bar.trouble)
         assert app.screen is not bar.screen  # help is still open
         await pilot.press("escape")
