@@ -102,8 +102,7 @@ class PromptScreen(ModalScreen[str | None]):
         check: Callable[[str], object] | None = None,
     ) -> None:
         """``check(text)`` runs on enter: an ``InputError`` it raises is shown under the
-        field and the dialog stays open with what was typed (empty text is not checked:
-        the caller decides what nothing means)."""
+        field and the dialog stays open with what was typed."""
         super().__init__()
         self._title = title
         self._label = label
@@ -131,7 +130,7 @@ class PromptScreen(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self._check is not None and event.value.strip():
+        if self._check is not None:
             try:
                 self._check(event.value)
             except InputError as error:

@@ -440,7 +440,7 @@ class BoardPane(ActionsMixin, Pane):
                 "Mark published",
                 label="Link to what went out:",
                 placeholder="https://…",
-                check=lambda text: web_url(text, field="published_url"),
+                check=lambda text: web_url(text, field="published_url"),  # empty: the card's link
             ),
             publish,
         )
@@ -590,7 +590,7 @@ class BoardPane(ActionsMixin, Pane):
             PromptScreen(
                 "Link this card",
                 label="Request number (M-2026-0007), clip:ID or event:ID",
-                check=parse_link_target,
+                check=lambda text: text.strip() and parse_link_target(text),  # empty: no link
             ),
             link,
         )

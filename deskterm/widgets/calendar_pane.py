@@ -630,31 +630,25 @@ class CalendarPane(ActionsMixin, Pane):
             picked,
         )
 
-    async def action_agenda_range(self) -> None:
-        await self._ask_range("", "")
-
-    async def _ask_range(self, typed: str, error: str) -> None:
+    def action_agenda_range(self) -> None:
         from deskterm.screens.pickers import PromptScreen
 
         screen = PromptScreen(
             "Agenda for a range",
             label="From and to: today to +30d, 2026-12-01..2026-12-31, mon, or a number of days",
-            value=typed,
+            check=lambda text: parse_range(text, self._today()),
         )
-        await self.app.push_screen(screen, self._range_answered)
-        if error:
-            screen.show_error(error)
+        self.app.push_screen(screen, self._range_answered)
 
     def _range_answered(self, text: str | None) -> None:
         from deskterm.core.errors import InputError
 
         if text is None:
             return
-        today = self._today()
         try:
-            period = parse_range(text, today)
-        except InputError as error:
-            self.call_later(self._ask_range, text, one_line(error, 200))
+            period = parse_range(text, self._today())  # the prompt checked it
+        except InputError as error:  # past midnight since: "today" moved on
+            self.notify(one_line(error, 200), severity="warning", markup=False)
             return
         if not self._zoomed:
             self._zoom_view = View.AGENDA

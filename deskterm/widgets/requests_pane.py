@@ -550,7 +550,7 @@ class RequestsPane(ActionsMixin, Pane):
                 f"Deadline for {request.number}",
                 label="When? e.g. today 17:00, fri 9am, +2h, 2026-11-24 15:00",
                 value=f"{current.astimezone(app.tz):%Y-%m-%d %H:%M}" if current else "",  # type: ignore[attr-defined]
-                check=read,
+                check=lambda text: text.strip() and read(text),  # empty: no change
             ),
             entered,
         )
