@@ -396,6 +396,17 @@ def _check_rule_repeats(rule: rrule, wall_start: datetime) -> None:
         raise ValueError("the rule never produces a date")
 
 
+def _check_rule_starts(rule: rrule, rule_text: str) -> None:
+    """ValueError if the rule's UNTIL ends it before its first date: such a series would
+    be stored and never appear on the calendar. Run after ``_check_rule_repeats``, so the
+    search is bounded (a rule that repeats stops at its UNTIL or its first date)."""
+    if next(iter(rule), None) is None:
+        until = dict(rule_parts(rule_text)).get("UNTIL", "?")
+        raise ValueError(
+            f"it ends (UNTIL={until}) before its first date: the event would never appear"
+        )
+
+
 def check_schedule(values: dict[str, Any]) -> dict[str, Any]:
     """Check times, zone, all-day and rule together; returns values to store.
 
@@ -434,6 +445,8 @@ def check_schedule(values: dict[str, Any]) -> dict[str, Any]:
         try:
             rule = build_rule(rule_text, wall_start, zone)
             _check_rule_repeats(rule, wall_start)
+            if not rdates:
+                _check_rule_starts(rule, rule_text)
         except (ValueError, TypeError, OverflowError) as error:
             detail = " ".join(str(error).split()) or type(error).__name__
             raise InputError(

@@ -111,6 +111,8 @@ def test_rrule_is_stored_without_its_prefix(db):
         ({"rrule": "FREQ=WEEKLY;COUNT=3;UNTIL=20261231"}, "rrule"),
         ({"rrule": "DTSTART:20261019T090000\nRRULE:FREQ=WEEKLY"}, "rrule"),
         ({"rrule": "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30"}, "rrule"),  # never happens
+        ({"rrule": "FREQ=WEEKLY;UNTIL=20261001"}, "rrule"),  # ends before the start
+        ({"rrule": "FREQ=WEEKLY;UNTIL=20261019T125959Z"}, "rrule"),  # a second before it
         ({"exdates": [datetime(2026, 10, 26, 9, 0)]}, "exdates"),
         ({"leaders": ["Mayor, Deputy"]}, "leaders"),
         ({"owner": "ZZ"}, "owner"),
@@ -123,6 +125,18 @@ def test_create_event_rejects_bad_input_naming_the_field(db, changes, field):
     assert "\n" not in str(caught.value)
     with db.read() as session:
         assert session.scalar(select(Event.id)) is None
+
+
+def test_a_rule_ending_before_its_first_date_is_refused_but_one_ending_at_it_is_kept(db):
+    with pytest.raises(InputError) as caught:
+        weekly_briefing(db, rrule="FREQ=WEEKLY;UNTIL=20261001")
+    assert str(caught.value).endswith(
+        "it ends (UNTIL=20261001) before its first date: the event would never appear"
+    )
+    once = weekly_briefing(db, rrule="FREQ=WEEKLY;UNTIL=20261019T130000Z")  # 09:00 in New York
+    assert [o.start for o in occurrences(db, utc(2026, 10, 1), utc(2026, 12, 1))] == [
+        once.starts_at
+    ]
 
 
 def test_all_day_events_start_at_local_midnight_and_default_to_one_day(db):
