@@ -209,9 +209,14 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
             last = parse_date(args.end, today=first, field="end")
             ends_at = _day_start(last + timedelta(days=1), zone)
     else:
-        starts_at = parse_when(args.start, now=now, tz=zone, field="start")
-        # as in the desk's form: "11:00" is on the start's day, "+90m" counts from the start
-        ends_at = parse_when(args.end, now=starts_at, tz=zone, field="end") if args.end else None
+        # as in the desk's form: "11:00" is on the start's day, "+90m" counts from the start,
+        # and a time the clocks skip is refused (moving one end would change the length)
+        starts_at = parse_when(args.start, now=now, tz=zone, field="start", exact=True)
+        ends_at = (
+            parse_when(args.end, now=starts_at, tz=zone, field="end", exact=True)
+            if args.end
+            else None
+        )
     event = create_event(
         ctx.database(),
         title=args.title,

@@ -108,6 +108,14 @@ class _Unreadable(Exception):
         self.reason = reason
 
 
+class _Skipped(Exception):
+    """Internal: an exact wall time the clocks skip; ``reason`` says which and why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class _Day:
     day: date
@@ -126,15 +134,23 @@ def parse_when(
     field: str | None = None,
     default_time: time = time(17, 0),
     allow_past: bool = True,
+    exact: bool = False,
 ) -> datetime:
     """Read a typed date/time as an aware UTC datetime; raise InputError (one line) if unreadable.
 
     ``now`` must be aware (any zone); words and wall times are read in ``tz``. A date without a
     time gets ``default_time``. With ``allow_past=False`` a result before ``now`` is refused.
+    A wall time the clocks skip (the spring-forward hour) is moved forward by the skip, or,
+    with ``exact=True`` (an event's start and end: moving one end alone would change the
+    event's length, 02:30-03:30 would become 03:30-03:30), refused with the times to use.
     """
     _require_aware(now)
     try:
-        result = _parse_when(_normalise(text), now=now, tz=tz, default_time=default_time)
+        result = _parse_when(
+            _normalise(text), now=now, tz=tz, default_time=default_time, exact=exact
+        )
+    except _Skipped as gap:
+        raise InputError(f"{_quote(text)}: {gap.reason}", field=field) from None
     except _Unreadable as exc:
         raise InputError(_cant_read(text, exc.reason, WHEN_HINT), field=field) from None
     except OverflowError:
@@ -193,7 +209,9 @@ def format_countdown(target: datetime, now: datetime) -> str:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _parse_when(s: str, *, now: datetime, tz: ZoneInfo | tzinfo, default_time: time) -> datetime:
+def _parse_when(
+    s: str, *, now: datetime, tz: ZoneInfo | tzinfo, default_time: time, exact: bool
+) -> datetime:
     local_now = now.astimezone(tz)
     today = local_now.date()
     if not s:
@@ -204,7 +222,7 @@ def _parse_when(s: str, *, now: datetime, tz: ZoneInfo | tzinfo, default_time: t
 
     m = _ISO_DATETIME.fullmatch(s)
     if m:
-        return _iso_datetime(s, m, tz)
+        return _iso_datetime(s, m, tz, exact)
 
     m = _RELATIVE.fullmatch(s)
     if m:
@@ -217,13 +235,13 @@ def _parse_when(s: str, *, now: datetime, tz: ZoneInfo | tzinfo, default_time: t
     day_text, time_text = _split(s)
     at = _parse_time(time_text) if time_text is not None else None
     if day_text is None and at is not None:
-        return _at(today, at, tz)
+        return _at(today, at, tz, exact)
     found = _parse_day(day_text or s, today)
     if at is None:
         at = found.default if found.default is not None else default_time
-    result = _at(found.day, at, tz)
+    result = _at(found.day, at, tz, exact)
     if found.rolls and found.day == today and result < now:
-        result = _at(found.day + timedelta(days=7), at, tz)
+        result = _at(found.day + timedelta(days=7), at, tz, exact)
     return result
 
 
@@ -293,7 +311,7 @@ def _parse_time(token: str) -> time:
     return time(hour, minute, second)
 
 
-def _iso_datetime(s: str, m: re.Match[str], tz: ZoneInfo | tzinfo) -> datetime:
+def _iso_datetime(s: str, m: re.Match[str], tz: ZoneInfo | tzinfo, exact: bool) -> datetime:
     _check_date(int(m["y"]), int(m["mo"]), int(m["d"]))
     hour, minute, second = int(m["h"]), int(m["mi"]), int(m["s"] or 0)
     if hour > 23:
@@ -306,13 +324,22 @@ def _iso_datetime(s: str, m: re.Match[str], tz: ZoneInfo | tzinfo) -> datetime:
         raise _Unreadable("that UTC offset is not valid" if m["off"] else "") from None
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
-    return _at(parsed.date(), parsed.time(), tz)
+    return _at(parsed.date(), parsed.time(), tz, exact)
 
 
-def _at(day: date, at: time, tz: ZoneInfo | tzinfo) -> datetime:
-    """A wall time in ``tz`` as UTC; a time in the spring-forward gap moves forward by the gap."""
+def _at(day: date, at: time, tz: ZoneInfo | tzinfo, exact: bool = False) -> datetime:
+    """A wall time in ``tz`` as UTC; a time in the spring-forward gap moves forward by the gap
+    (``exact``: raises ``_Skipped`` instead)."""
     local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=tz)
-    return resolve_imaginary(local).astimezone(UTC)
+    moved = resolve_imaginary(local)
+    if exact and moved != local:
+        skip = int((moved.replace(tzinfo=None) - local.replace(tzinfo=None)).total_seconds())
+        raise _Skipped(
+            f"{at:%H:%M} does not exist on {day:%a %d %b %Y} in {getattr(tz, 'key', tz)} "
+            f"(the clocks go forward {_span(skip)} then); give a time before or after the "
+            "change"
+        )
+    return moved.astimezone(UTC)
 
 
 def _relative(m: re.Match[str]) -> tuple[int, str]:

@@ -157,9 +157,13 @@ def parse_draft(values: dict[str, str], *, now: datetime, day: date | None = Non
         if day is not None and _TIME_ALONE.match(start_text):
             on = day_start(day, zone)
         starts_at = parse_when(
-            start_text, now=on, tz=zone, field="start", default_time=DEFAULT_START
+            start_text, now=on, tz=zone, field="start", default_time=DEFAULT_START, exact=True
         )
-        ends_at = parse_when(end_text, now=starts_at, tz=zone, field="end") if end_text else None
+        ends_at = (
+            parse_when(end_text, now=starts_at, tz=zone, field="end", exact=True)
+            if end_text
+            else None
+        )
     return EventDraft(
         title=values["title"],
         kind=EventKind(values["kind"]),

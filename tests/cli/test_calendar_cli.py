@@ -108,6 +108,11 @@ def test_bad_input_exits_2_with_one_line(desk, tmp_path):
         *common, "add", "X", "--kind", "tv", "--start", "fri 9am", "--tz", "Mars/Base", cwd=tmp_path
     )
     assert "unknown time zone 'Mars/Base'" in assert_one_line_error(result)
+    result = run(
+        *common, "add", "X", "--kind", "tv", "--start", "2027-03-14 02:30", "--end", "03:30",
+        "--tz", "America/New_York", cwd=tmp_path,
+    )  # fmt: skip
+    assert "02:30 does not exist on Sun 14 Mar 2027" in assert_one_line_error(result)
     result = run(*common, "list", "--from", "2026-11-30", "--to", "2026-11-01", cwd=tmp_path)
     assert assert_one_line_error(result) == "--to is before --from"
     result = run(*common, "list", "--from", "someday", cwd=tmp_path)

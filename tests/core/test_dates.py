@@ -213,6 +213,19 @@ def test_wall_time_in_the_spring_gap_moves_forward(text: str) -> None:
     assert result.astimezone(NY).time() == time(3, 30)
 
 
+@pytest.mark.parametrize("text", ["tomorrow 2:30am", "2026-03-08 02:30", "sun 2:30am"])
+def test_an_exact_wall_time_in_the_spring_gap_is_refused_with_the_reason(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_when(text, now=BEFORE_SPRING, tz=NY, field="start", exact=True)
+    assert caught.value.field == "start"
+    assert str(caught.value).endswith(
+        "02:30 does not exist on Sun 08 Mar 2026 in America/New_York (the clocks go forward "
+        "1h then); give a time before or after the change"
+    )
+    after = parse_when("2026-03-08 03:30", now=BEFORE_SPRING, tz=NY, exact=True)
+    assert after == datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
+
+
 def test_ambiguous_autumn_time_is_the_first_one() -> None:
     result = when("2026-11-01 01:30", now=datetime(2026, 10, 31, 12, 0, tzinfo=NY))
     assert result == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT

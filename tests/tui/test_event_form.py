@@ -55,6 +55,21 @@ def test_a_time_alone_is_on_the_forms_day_and_an_end_follows_the_start():
     )
 
 
+def test_a_time_the_clocks_skip_is_refused_rather_than_making_the_event_zero_length():
+    """02:30-03:30 on the spring-forward day: 02:30 would move to 03:30, the end would stay
+    at 03:30, and the hour-long event would become zero length."""
+    for start, end, field in (
+        ("2027-03-14 02:30", "2027-03-14 03:30", "start"),
+        ("2027-03-14 01:30", "2027-03-14 02:15", "end"),
+    ):
+        with pytest.raises(InputError) as caught:
+            parse_draft(typed(start=start, end=end), now=NOW, day=THURSDAY)
+        assert caught.value.field == field
+        assert "does not exist on Sun 14 Mar 2027 in America/New_York" in str(caught.value)
+    kept = parse_draft(typed(start="2027-03-14 01:30", end="+1h"), now=NOW, day=THURSDAY)
+    assert kept.ends_at - kept.starts_at == timedelta(hours=1)
+
+
 def test_times_are_read_in_the_events_own_zone():
     draft = parse_draft(typed(start="2026-11-26 09:00", zone="Europe/Paris"), now=NOW, day=THURSDAY)
     assert draft.starts_at == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
