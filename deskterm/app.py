@@ -192,6 +192,7 @@ class DeskApp(App[None]):
             gc.set_threshold(young, middle, GC_FULL_EVERY)
             self._gc_frozen = True
             self._check_deadlines()
+            self._check_user()
 
     @on(Changed)
     def _on_changed(self, message: Changed) -> None:
@@ -282,6 +283,25 @@ class DeskApp(App[None]):
                 title=alert.title,
                 severity="error" if alert.overdue else "warning",
                 timeout=20,
+                markup=False,
+            )
+
+    @work(thread=True, exclusive=True, group="user-check")
+    def _check_user(self) -> None:
+        """Say once, after the first paint, when the desk's user is not on the staff list."""
+        from deskterm.core.staff import user_not_on_staff
+
+        try:
+            note = user_not_on_staff(self.db)
+        except Exception:
+            return  # the live loop already shows database trouble in the status bar
+        if note is not None:
+            self.call_from_thread(
+                self.notify,
+                note,
+                title="Not on the staff list",
+                severity="warning",
+                timeout=30,
                 markup=False,
             )
 

@@ -90,6 +90,28 @@ def list_staff(db: Database, *, include_inactive: bool = False) -> list[StaffRec
         return [to_record(row) for row in session.scalars(query)]
 
 
+def user_not_on_staff(db: Database) -> str | None:
+    """A one-line note when the desk's user is not the initials of an active staff member
+    (None when they are, or when the desk has no staff yet). Such a user can read and
+    write, but "mine" finds nothing of theirs and what they take is not put in their name:
+    usually a typo in ``--user`` or a login name where initials were meant."""
+    user = db.actor.user.strip()
+    with db.read() as session:
+        active = list(
+            session.scalars(
+                select(Staff.initials).where(Staff.active.is_(True)).order_by(Staff.initials)
+            )
+        )
+    if not active or user.upper() in active:
+        return None
+    shown = ", ".join(active[:12]) + (", ..." if len(active) > 12 else "")
+    return (
+        f"{user!r} is not on the staff list ({shown}): 'mine' finds nothing of yours and what "
+        "you take is not put in your name. Start deskterm with --user and your initials, or "
+        "set user in the config."
+    )
+
+
 def resolve_staff_id(session: Session, initials: str | None, *, field: str) -> int | None:
     """The id of the staff member with these initials (None for empty); InputError if unknown."""
     if initials is None or not initials.strip():

@@ -7,13 +7,14 @@ import asyncio
 from textual.command import CommandPalette
 from textual.widgets import Static
 
+from db.engine import Actor
 from deskterm.core import requests
 from deskterm.screens.dashboard import DashboardScreen
 from deskterm.screens.detail import DetailScreen
 from deskterm.screens.help import HelpScreen
 from deskterm.screens.reader import ReaderScreen
 from deskterm.widgets.pane import Pane
-from tests.tui.conftest import FIXED_NOW, fixed_clock, other_desk
+from tests.tui.conftest import FIXED_NOW, fixed_clock, other_desk, settle
 
 
 async def wait_loaded(pilot, app) -> None:
@@ -286,3 +287,27 @@ async def test_an_empty_desk_greets_the_user(settings, db):
         assert any("feeds add" in n and "demo" in n for n in notices)
         news = app.screen.query_one("#news", Pane)
         assert news.has_class("-empty")
+
+
+async def test_a_user_not_on_the_staff_list_is_told_once_the_desk_has_loaded(settings, desk_db):
+    from db.engine import Database
+    from deskterm.app import make_app
+
+    def staff_notes(app) -> list[str]:
+        return [str(n.message) for n in app._notifications if "staff list" in str(n.message)]
+
+    for user, told in (("XQ", True), ("ps", False)):
+        db = Database(str(desk_db.path), actor=Actor(user, "test-host"))
+        app = make_app(settings, db, clock=fixed_clock, live=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot, app)
+            if told:
+                await settle(pilot, lambda app=app: bool(staff_notes(app)))
+            else:
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.2)
+            notes = staff_notes(app)
+            assert bool(notes) is told, (user, notes)
+            if told:
+                assert notes[0].startswith("'XQ' is not on the staff list (JL, PS)")
+        db.dispose()
