@@ -1,8 +1,9 @@
 """`deskterm tasks ...`: the team board from the command line.
 
-add, list, show, move, approve, review, comment and budget. Moves follow the board rules of
-``deskterm.core.tasks`` as the ``--user`` (a refused move exits 2 with the reason); dates are
-read with ``parse_when`` in the desk's zone; ``--json`` prints records instead of text.
+add, list, show, move, approve, review, comment, checklist, link and budget. Moves follow the
+board rules of ``deskterm.core.tasks`` as the ``--user`` (a refused move exits 2 with the
+reason); dates are read with ``parse_when`` in the desk's zone; ``--json`` prints records
+instead of text.
 """
 
 from __future__ import annotations
@@ -64,6 +65,26 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("id", type=int)
     p.add_argument("text")
     p.set_defaults(handler=cmd_comment)
+
+    p = actions.add_parser(
+        "checklist", parents=[common], help="add, tick or remove checklist items"
+    )
+    steps = p.add_subparsers(
+        dest="checklist_command", metavar="STEP", required=True, parser_class=type(tasks)
+    )
+    q = steps.add_parser("add", parents=[common], help="add an item to the end of a card's list")
+    q.add_argument("id", type=int, metavar="CARD")
+    q.add_argument("label")
+    q.add_argument("--required", action="store_true", help="must be ticked before publishing")
+    q.set_defaults(handler=cmd_checklist_add)
+    for step, help_text in (
+        ("done", "tick an item"),
+        ("undo", "untick an item"),
+        ("remove", "take an item off its card's list"),
+    ):
+        q = steps.add_parser(step, parents=[common], help=help_text)
+        q.add_argument("item", type=int, metavar="ITEM", help="the item's number (tasks show)")
+        q.set_defaults(handler=cmd_checklist_step)
 
     p = actions.add_parser("link", parents=[common], help="link a card to what it serves")
     p.add_argument("id", type=int)
@@ -219,6 +240,37 @@ def cmd_comment(ctx: CliContext, args: argparse.Namespace) -> int:
 
     comment = add_comment(ctx.database(), args.id, args.text)
     ctx.emit(comment, lambda: ctx.out(f"added comment {comment.id} to task {comment.task_id}"))
+    return 0
+
+
+def cmd_checklist_add(ctx: CliContext, args: argparse.Namespace) -> int:
+    from deskterm.core.tasks import add_checklist_item
+
+    item = add_checklist_item(ctx.database(), args.id, args.label, required=args.required)
+    extra = " (required before publishing)" if item.required else ""
+    ctx.emit(
+        item,
+        lambda: ctx.out(
+            f"added item {item.id} to task {item.task_id}{extra}: {clean_cell(item.label)}"
+        ),
+    )
+    return 0
+
+
+def cmd_checklist_step(ctx: CliContext, args: argparse.Namespace) -> int:
+    """Tick, untick or remove one item (at its current version: a change another desk
+    makes in between is a conflict, not overwritten)."""
+    from deskterm.core.tasks import checklist_item, remove_checklist_item, set_checklist_done
+
+    db = ctx.database()
+    item = checklist_item(db, args.item)
+    if args.checklist_command == "remove":
+        item, what = remove_checklist_item(db, item.id, item.version), "removed"
+    else:
+        item = set_checklist_done(db, item.id, item.version, args.checklist_command == "done")
+        what = "ticked" if item.done else "unticked"
+    line = f"{what} item {item.id} of task {item.task_id}: {clean_cell(item.label)}"
+    ctx.emit(item, lambda: ctx.out(line))
     return 0
 
 

@@ -227,6 +227,14 @@ _NORMALIZERS: dict[str, Any] = {
 }
 
 
+def checklist_label(text: str) -> str:
+    """A checklist item's label as stored; ``InputError`` when empty or too long."""
+    label = line_text(text, field="checklist", max_length=CHECKLIST_LABEL_MAX)
+    if not label:
+        raise InputError("a checklist item needs a label", field="checklist")
+    return label
+
+
 def _checklist(items: Sequence[tuple[str, bool]]) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for item in items:
@@ -236,10 +244,7 @@ def _checklist(items: Sequence[tuple[str, bool]]) -> list[tuple[str, bool]]:
             raise InputError(
                 f"checklist items are (label, required) pairs, not {item!r}", field="checklist"
             ) from None
-        label = line_text(label, field="checklist", max_length=CHECKLIST_LABEL_MAX)
-        if not label:
-            raise InputError("a checklist item needs a label", field="checklist")
-        out.append((label, bool(required)))
+        out.append((checklist_label(label), bool(required)))
     return out
 
 
@@ -671,6 +676,15 @@ def checklist(db: Database, task_id: int) -> list[ChecklistRecord]:
         return [_checklist_record(row, initials) for row in rows]
 
 
+def checklist_item(db: Database, item_id: int) -> ChecklistRecord:
+    """One checklist item; ``NotFoundError`` if there is none with this id."""
+    with db.read() as session:
+        row = session.get(ChecklistItem, item_id)
+        if row is None:
+            raise NotFoundError("checklist_items", item_id)
+        return _checklist_record(row, staff_initials(session))
+
+
 def set_checklist_done(
     db: Database, item_id: int, base_version: int, done: bool, *, now: datetime | None = None
 ) -> ChecklistRecord:
@@ -690,6 +704,57 @@ def set_checklist_done(
                 row.done_at = None
             session.flush()
         return _checklist_record(row, staff_initials(session))
+
+
+def add_checklist_item(
+    db: Database, task_id: int, label: str, *, required: bool = False
+) -> ChecklistRecord:
+    """Add an item at the end of a card's checklist. A ``required`` item must be ticked
+    before the card is published. A published or archived card's checklist is closed."""
+    ((label, required),) = _checklist([(label, boolean(required, field="required"))])
+    with db.transaction() as session:
+        card = session.get(Task, task_id)
+        if card is None:
+            raise NotFoundError("tasks", task_id)
+        if card.status in DONE_STATUSES:
+            raise InputError(
+                f"this card is {STATUS_LABELS[card.status]}: its checklist is closed",
+                field="checklist",
+            )
+        last = session.scalar(
+            select(func.max(ChecklistItem.position)).where(ChecklistItem.task_id == task_id)
+        )
+        row = ChecklistItem(
+            task_id=task_id,
+            label=label,
+            required=required,
+            position=0 if last is None else last + 1,
+        )
+        session.add(row)
+        session.flush()
+        return _checklist_record(row, staff_initials(session))
+
+
+def remove_checklist_item(db: Database, item_id: int, base_version: int) -> ChecklistRecord:
+    """Take an item off its card's checklist; returns what was removed.
+
+    A required item that is not ticked is what stops a card being published, so only a
+    staff member who may approve can remove one (anyone else would sign the card past its
+    own gate)."""
+    with db.transaction() as session:
+        row = load_for_update(session, ChecklistItem, item_id, base_version)
+        if row.required and not row.done:
+            me = _desk_staff(session, db)
+            if me is None or not me.active or not me.can_approve:
+                raise InputError(
+                    f"{row.label!r} is required before publishing: only a staff member who "
+                    "may approve can remove it (tick it instead)",
+                    field="checklist",
+                )
+        removed = _checklist_record(row, staff_initials(session))
+        session.delete(row)
+        session.flush()
+        return removed
 
 
 # --- helpers ------------------------------------------------------------------------------

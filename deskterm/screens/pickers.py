@@ -48,6 +48,7 @@ class PickScreen(ModalScreen[str | None]):
         Binding("j", "down", "Down", show=False),
         Binding("k", "up", "Up", show=False),
     ]
+    HINT = "enter picks · escape cancels"
 
     def __init__(self, title: str, choices: list[Choice], *, current: str | None = None) -> None:
         super().__init__()
@@ -62,7 +63,7 @@ class PickScreen(ModalScreen[str | None]):
                 *(Option(Text(one_line(c.label, 80)), id=c.value) for c in self._choices)
             )
             yield options
-            yield Static(Text("enter picks · escape cancels"), classes="hint")
+            yield Static(Text(self.HINT), classes="hint")
         yield DeskFooter()  # this screen's keys, not the desk's under it
 
     def on_mount(self) -> None:
@@ -84,6 +85,35 @@ class PickScreen(ModalScreen[str | None]):
 
     def action_up(self) -> None:
         self.query_one(OptionList).action_cursor_up()
+
+    def highlighted_value(self) -> str | None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+
+class ChecklistScreen(PickScreen):
+    """A card's checklist: enter ticks or unticks the highlighted item, ``a`` adds one,
+    ``d`` removes one. Dismisses with the item's value (tick), ``ADD``, or ``REMOVE`` + the
+    item's value."""
+
+    DEFAULT_CSS = MODAL_CSS.format(name="ChecklistScreen")
+    BINDINGS = [
+        Binding("a", "add", "Add item"),
+        Binding("d", "remove", "Remove item"),
+    ]
+    HINT = "enter ticks or unticks · a adds · d removes · escape closes"
+    ADD = "+"
+    REMOVE = "-"
+
+    def action_add(self) -> None:
+        self.dismiss(self.ADD)
+
+    def action_remove(self) -> None:
+        value = self.highlighted_value()
+        if value is not None:
+            self.dismiss(self.REMOVE + value)
 
 
 class PromptScreen(ModalScreen[str | None]):

@@ -23,7 +23,7 @@ from deskterm.core.dates import format_countdown
 from deskterm.core.errors import InputError
 from deskterm.core.fields import web_url
 from deskterm.core.text import one_line
-from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
+from deskterm.screens.pickers import ChecklistScreen, Choice, PickScreen, PromptScreen
 from deskterm.widgets.card_column import CardColumn
 from deskterm.widgets.pane import (
     ActionsMixin,
@@ -525,7 +525,8 @@ class BoardPane(ActionsMixin, Pane):
         )
 
     def action_checklist(self) -> None:
-        """Tick or untick one checklist item (required ones gate publication)."""
+        """The card's checklist: tick or untick an item (required ones gate publication),
+        add one, remove one."""
         card = self._card()
         if card is not None:
             self._load_checklist(card)
@@ -539,9 +540,6 @@ class BoardPane(ActionsMixin, Pane):
                 self.notify, one_line(error, 200), severity="error", markup=False
             )
             return
-        if not items:
-            self.app.call_from_thread(self.notify, "This card has no checklist.", markup=False)
-            return
         by_id = {str(item.id): item for item in items}
         choices = [
             Choice(
@@ -550,21 +548,72 @@ class BoardPane(ActionsMixin, Pane):
             )
             for i in items
         ]
+        follow = f"task-{card.id}"
 
         def picked(value: str | None) -> None:
             if value is None:
+                return
+            if value == ChecklistScreen.ADD:
+                self._ask_new_item(card)
+                return
+            if value.startswith(ChecklistScreen.REMOVE):
+                item = by_id[value.removeprefix(ChecklistScreen.REMOVE)]
+                self._do(
+                    f"removed from the checklist: {item.label}",
+                    partial(tasks.remove_checklist_item, self._db, item.id, item.version),
+                    follow=follow,
+                )
                 return
             item = by_id[value]
             self._do(
                 f"{'unticked' if item.done else 'ticked'}: {item.label}",
                 partial(tasks.set_checklist_done, self._db, item.id, item.version, not item.done),
-                follow=f"task-{card.id}",
+                follow=follow,
             )
 
-        self.app.call_from_thread(
-            self.app.push_screen,
-            PickScreen(f"Checklist: {one_line(card.title, 40)} (enter ticks or unticks)", choices),
-            picked,
+        title = f"Checklist: {one_line(card.title, 40)}" + ("" if items else " (empty)")
+        self.app.call_from_thread(self.app.push_screen, ChecklistScreen(title, choices), picked)
+
+    def _ask_new_item(self, card: tasks.TaskRecord) -> None:
+        """Type the new item's label, then say whether it gates publication."""
+
+        def typed(label: str | None) -> None:
+            if label is None:
+                return
+
+            def required(answer: str | None) -> None:
+                if answer is None:
+                    return
+                self._do(
+                    f"added to the checklist: {tasks.checklist_label(label)}",
+                    partial(
+                        tasks.add_checklist_item,
+                        self._db,
+                        card.id,
+                        label,
+                        required=answer == "required",
+                    ),
+                    follow=f"task-{card.id}",
+                )
+
+            self.app.push_screen(
+                PickScreen(
+                    "Must it be ticked before publishing?",
+                    [
+                        Choice("optional", "Optional: a reminder"),
+                        Choice("required", "Required: the card cannot be published until ticked"),
+                    ],
+                ),
+                required,
+            )
+
+        self.app.push_screen(
+            PromptScreen(
+                f"New checklist item: {one_line(card.title, 40)}",
+                label="What must be done",
+                check=tasks.checklist_label,
+            ),
+            typed,
         )
 
     def action_link(self) -> None:

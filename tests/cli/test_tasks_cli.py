@@ -128,6 +128,39 @@ def test_self_approval_follows_the_settings(desk, capsys, tmp_path):
     assert (moved["status"], moved["approved_by"]) == ("approved", "CD")
 
 
+def test_checklist_items_are_added_ticked_and_removed_from_the_command_line(desk, capsys):
+    cli(desk, capsys, "tasks", "add", "Statement", "--owner", "AB")
+    code, out, _ = cli(
+        desk, capsys, "tasks", "checklist", "add", "1", "Legal [b]review[/b]", "--required"
+    )
+    assert (code, out) == (
+        0,
+        "added item 1 to task 1 (required before publishing): Legal [b]review[/b]\n",
+    )
+    added = cli_json(desk, capsys, "tasks", "checklist", "add", "1", "Spanish version")
+    assert (added["id"], added["required"], added["done"]) == (2, False, False)
+    code, _, err = cli(desk, capsys, "tasks", "checklist", "remove", "1", user="AB")
+    assert code == 2 and "only a staff member who may approve can remove it" in err
+    code, out, _ = cli(desk, capsys, "tasks", "checklist", "done", "1", user="AB")
+    assert (code, out) == (0, "ticked item 1 of task 1: Legal [b]review[/b]\n")
+    shown = cli_json(desk, capsys, "tasks", "show", "1")
+    assert [(i["label"], i["done"], i["done_by"]) for i in shown["checklist"]] == [
+        ("Legal [b]review[/b]", True, "AB"),
+        ("Spanish version", False, None),
+    ]
+    assert cli_json(desk, capsys, "tasks", "checklist", "undo", "1")["done"] is False
+    code, out, _ = cli(desk, capsys, "tasks", "checklist", "remove", "2", user="AB")
+    assert (code, out) == (0, "removed item 2 of task 1: Spanish version\n")
+    for args in (
+        ("tasks", "checklist", "add", "1", "  "),
+        ("tasks", "checklist", "add", "9", "Anything"),
+        ("tasks", "checklist", "done", "99"),
+        ("tasks", "checklist", "remove", "x"),
+    ):
+        code, _, err = cli(desk, capsys, *args)
+        assert code == 2 and len(err.splitlines()) == 1, (args, err)
+
+
 def test_bad_input_exits_2_with_one_line(desk, capsys):
     for args in (
         ("tasks", "add", "x", "--due", "someday"),

@@ -21,22 +21,26 @@ from deskterm.core.staff import StaffRecord, add_staff
 from deskterm.core.tasks import (
     BOARD_COLUMNS,
     TaskRecord,
+    add_checklist_item,
     add_comment,
     approve_task,
     assign_owner,
     check_move,
     checklist,
+    checklist_item,
     create_task,
     current_staff,
     get_task,
     list_comments,
     move_task,
     publish_task,
+    remove_checklist_item,
     send_for_review,
     set_checklist_done,
     step_task,
     update_task,
 )
+from tests.core.cards import seed_card
 
 T0 = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 LINK = "https://city.example/news/budget"
@@ -560,3 +564,47 @@ def test_checklist_items_are_ticked_with_versions(db, desks):
     )
     changes = json.loads(audit_rows(db, "checklist_items", item.id)[-1].changes)
     assert changes["done"] == [True, False]
+
+
+def test_checklist_items_are_added_at_the_end_ticked_and_removed(db, desks):
+    task = create_task(db, title="Statement", checklist=[("Facts checked", True)])
+    pio = desks("AB")
+    legal = add_checklist_item(pio, task.id, "  Legal   review ", required=True)
+    spanish = add_checklist_item(pio, task.id, "Spanish [i]version[/i]")
+    assert [(i.label, i.required) for i in checklist(db, task.id)] == [
+        ("Facts checked", True),
+        ("Legal review", True),
+        ("Spanish [i]version[/i]", False),  # kept as typed
+    ]
+    assert checklist_item(db, legal.id) == legal
+    with pytest.raises(InputError) as refused:
+        add_checklist_item(pio, task.id, "   ")
+    assert refused.value.field == "checklist"
+    with pytest.raises(NotFoundError):
+        add_checklist_item(pio, 999, "Anything")
+    # an optional item goes for anyone; a required one that is not ticked only for an approver
+    remove_checklist_item(pio, spanish.id, spanish.version)
+    with pytest.raises(InputError) as refused:
+        remove_checklist_item(pio, legal.id, legal.version)
+    assert "only a staff member who may approve can remove it" in str(refused.value)
+    ticked = set_checklist_done(pio, legal.id, legal.version, True, now=T0)
+    remove_checklist_item(pio, ticked.id, ticked.version)  # done: no longer a gate
+    facts = checklist(db, task.id)[0]
+    with pytest.raises(ConflictError):
+        remove_checklist_item(desks("CD"), facts.id, facts.version - 1)
+    remove_checklist_item(desks("CD"), facts.id, facts.version)
+    assert checklist(db, task.id) == []
+    with db.read() as session:
+        removed = session.scalars(
+            select(AuditLog.entity_id).where(
+                AuditLog.entity == "checklist_items", AuditLog.action == AuditAction.DELETE
+            )
+        ).all()
+    assert sorted(removed) == sorted([spanish.id, legal.id, facts.id])
+
+
+def test_a_published_cards_checklist_is_closed(db):
+    card = seed_card(db, status="published", title="Out already")
+    with pytest.raises(InputError) as refused:
+        add_checklist_item(db, card.id, "Late thought")
+    assert str(refused.value) == "this card is Published: its checklist is closed"

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from db.models import (
     AuditLog,
+    ChecklistItem,
     Clip,
     Contact,
     Event,
@@ -154,6 +155,23 @@ def test_two_desks_moving_and_commenting_on_one_card(db, db_path, tmp_path):
     run_two_desks(db_path, "task_comments", tmp_path)
     assert count(db, TaskComment) == 2 * PER_DESK
     assert len(tasks.list_comments(db, 1)) == 2 * PER_DESK
+    assert check(db).ok
+
+
+def test_two_desks_adding_checklist_items_to_one_card_keep_every_one_in_order(
+    db, db_path, tmp_path
+):
+    tasks.create_task(db, title="Shared card")
+    run_two_desks(db_path, "checklist_items", tmp_path)
+    items = tasks.checklist(db, 1)
+    assert len(items) == 2 * PER_DESK
+    for tag in ("A", "B"):  # each desk's items in the order it added them
+        mine = [i.label for i in items if i.label.startswith(tag)]
+        assert mine == [f"{tag} item {n}" for n in range(PER_DESK)]
+    with db.read() as session:
+        positions = list(session.scalars(select(ChecklistItem.position).order_by(ChecklistItem.id)))
+    assert len(set(positions)) == 2 * PER_DESK  # no two items share a place
+    assert sum(i.done for i in items) == PER_DESK and all(i.done == i.required for i in items)
     assert check(db).ok
 
 

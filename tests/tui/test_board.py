@@ -17,6 +17,7 @@ from deskterm.widgets import board_pane
 from deskterm.widgets.board_pane import BoardPane
 from tests.tui.conftest import fixed_clock, settle
 from tests.tui.test_desk import wait_loaded
+from tests.tui.test_footer import footer_keys
 
 
 @pytest.fixture
@@ -288,3 +289,35 @@ async def test_checklist_link_and_comment_from_the_board_show_on_the_card(desk_a
         assert "[x] Facts checked (required)" in shown
         assert f"request: {number}" in shown
         assert "Checked with [Water] dept" in shown  # literal brackets
+
+
+async def test_checklist_items_are_added_and_removed_from_the_board(desk_as, desk_db):
+    from deskterm.screens.pickers import ChecklistScreen
+
+    created = tasks.create_task(
+        desk_db, title="Fact sheet: fares", kind="other", status="drafting", owner="JL"
+    )
+    app = desk_as("PS")
+    async with app.run_test(size=(120, 40)) as pilot:
+        board = await open_board(pilot, app)
+        await select_card(pilot, board, "Fact sheet")
+        await pilot.press("x")  # an empty checklist opens too: items are added there
+        await settle(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.pause()
+        assert {"Add item", "Remove item"} <= {d for _k, d, _off in footer_keys(app)}
+        await pilot.press("a")
+        await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("enter")  # nothing typed: refused under the field, still open
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*"Legal [b]review[/b]", "enter")
+        await settle(pilot, lambda: type(app.screen) is PickScreen)
+        await pilot.press("j", "enter")  # required
+        await settle(pilot, lambda: len(tasks.checklist(desk_db, created.id)) == 1)
+        (item,) = tasks.checklist(desk_db, created.id)
+        assert (item.label, item.required, item.done) == ("Legal [b]review[/b]", True, False)
+        await select_card(pilot, board, "Fact sheet")
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("d")  # PS may approve: a required item may go
+        await settle(pilot, lambda: tasks.checklist(desk_db, created.id) == [])

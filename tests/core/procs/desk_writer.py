@@ -60,6 +60,10 @@ def main() -> None:
                     conflicts += 1
         elif operation == "task_comments":
             tasks.add_comment(db, 1, f"{tag} comment {i}", now=NOW)
+        elif operation == "checklist_items":  # added, then every other one ticked
+            item = tasks.add_checklist_item(db, 1, f"{tag} item {i}", required=i % 2 == 0)
+            if i % 2 == 0:
+                tasks.set_checklist_done(db, item.id, item.version, True)
         elif operation == "events":
             calendar.create_event(
                 db,
