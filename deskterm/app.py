@@ -226,11 +226,13 @@ class DeskApp(App[None]):
         status = self.status_bar
         if status is not None:
             status.others = others
-        for screen in self.screen_stack:  # "being edited by" marks (the Requests pane)
+        for screen in self.screen_stack:  # "being edited by" marks (Requests, its form)
             if isinstance(screen, DashboardScreen):
                 for pane in screen.panes:
                     if hasattr(pane, "presence_changed"):
                         pane.presence_changed(message.desks)
+            elif hasattr(screen, "presence_changed"):
+                screen.presence_changed(message.desks)
 
     @on(Trouble)
     def _on_trouble(self, message: Trouble) -> None:

@@ -406,12 +406,18 @@ class RequestFormScreen(EditsRequest, ModalScreen[RequestRecord | None]):
             others = editors(self._db, "requests").get(self.record.id, ())
         except Exception:
             return
-        if others:
-            text = f"✎ {', '.join(others)} is editing this request too: saving checks first"
-            self.app.call_from_thread(self._show_others, text)
+        self.app.call_from_thread(self._show_others, others)
 
-    def _show_others(self, text: str) -> None:
-        self.query_one("#others", Static).update(Text(one_line(text, 200)))
+    def presence_changed(self, desks) -> None:  # type: ignore[no-untyped-def]
+        """The live loop read who is on the desk: the banner follows (another desk that
+        saved and closed its form, or left, no longer shows as editing)."""
+        from deskterm.core.editing import editors_from_desks
+
+        self._show_others(editors_from_desks(self._db, desks, "requests").get(self.record.id, ()))
+
+    def _show_others(self, others: tuple[str, ...]) -> None:
+        text = f"✎ {', '.join(others)} is editing this request too: saving checks first"
+        self.query_one("#others", Static).update(Text(one_line(text, 200) if others else ""))
 
     # values -----------------------------------------------------------------------------
     def typed(self) -> dict[str, str]:

@@ -372,6 +372,39 @@ async def test_being_edited_by_another_desk_is_marked(desk_app, desk_db, db_path
         jl.dispose()
 
 
+async def test_the_forms_editing_banner_follows_the_other_desk(desk_app, desk_db, db_path):
+    """'✎ JL is editing this request too' goes once JL saved and closed (it stayed)."""
+    from textual.widgets import Static
+
+    from db.presence import active_desks
+    from deskterm.app import DeskApp
+
+    jl = other_desk(db_path, "JL")
+    record = pothole(desk_db)
+    app = desk_app()
+
+    def banner() -> str:
+        return str(app.screen.query_one("#others", Static).render())
+
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(pilot, app)
+            start_editing(jl, "requests", record.id)
+            await pilot.press("2")
+            await select(pilot, app, "Pothole")
+            await pilot.press("e")
+            await settle(pilot, lambda: isinstance(app.screen, RequestFormScreen))
+            await settle(pilot, lambda: "✎ JL is editing this request too" in banner())
+            stop_editing(jl)  # JL saved and closed the form
+            app.post_message(DeskApp.PresenceChanged(active_desks(desk_db)))
+            await settle(pilot, lambda: "✎" not in banner())
+            start_editing(jl, "requests", record.id)  # and opened it again
+            app.post_message(DeskApp.PresenceChanged(active_desks(desk_db)))
+            await settle(pilot, lambda: "✎ JL is editing" in banner())
+    finally:
+        jl.dispose()
+
+
 async def _conflict(pilot, app, desk_db, db_path):
     """Open the editor, let JL save in between, then save mine: the conflict view opens."""
     record = pothole(desk_db)
