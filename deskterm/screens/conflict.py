@@ -52,7 +52,7 @@ def shown(value: Any, tz: tzinfo) -> str:
 def conflict_table(rows: list[FieldChange], theirs: Any, tz: tzinfo) -> Table:
     """Field | theirs | mine | what ``m`` leaves: literal text only."""
     table = Table(expand=True, show_lines=True, padding=(0, 1))
-    table.add_column(Text("Field"), no_wrap=True, ratio=1)
+    table.add_column(Text("Field"), ratio=1, min_width=9)  # a long label wraps, never cut
     table.add_column(Text(f"Theirs (v{theirs.version}, saved)"), ratio=3)
     table.add_column(Text("Mine (your edit)"), ratio=3)
     table.add_column(Text("after m"), no_wrap=True)
