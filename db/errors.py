@@ -19,14 +19,17 @@ class ConflictError(DatabaseError):
         base_version: int,
         current_version: int,
         current: dict[str, Any] | None = None,
+        label: str | None = None,
     ) -> None:
         self.entity = entity
         self.entity_id = entity_id
         self.base_version = base_version
         self.current_version = current_version
         self.current = current or {}
+        #: the record as people know it (``M-2026-0006``, ``card “Budget presser”``)
+        self.label = label or f"{entity} {entity_id}"
         super().__init__(
-            f"{entity} {entity_id} was changed by someone else "
+            f"{self.label} was changed by someone else "
             f"(you loaded version {base_version}, it is now version {current_version}); "
             "nothing was saved"
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -58,7 +59,15 @@ def str_enum(enum_cls: type[StrEnum], name: str) -> Enum:
 
 
 class Versioned:
-    """Mixin: optimistic-concurrency version plus creation/update times."""
+    """Mixin: optimistic-concurrency version plus creation/update times.
+
+    ``describe()`` names a row the way people know it, for one-line messages (a conflict
+    says which card, not "tasks 12"): ``NOUN`` is what they call a row of the table and
+    ``NAMED_BY`` the column they know it by (without one: the id)."""
+
+    NOUN: ClassVar[str] = ""  # "" = the table's name
+    NAMED_BY: ClassVar[str | None] = None
+    NAME_LIMIT: ClassVar[int] = 60
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
@@ -66,9 +75,20 @@ class Versioned:
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
     )
 
+    def describe(self) -> str:
+        noun = self.NOUN or getattr(self, "__tablename__", type(self).__name__)
+        name = getattr(self, self.NAMED_BY) if self.NAMED_BY else None
+        if not name:
+            return f"{noun} {getattr(self, 'id', '?')}"
+        name = " ".join(str(name).split())  # one line; callers escape what they show
+        if len(name) > self.NAME_LIMIT:
+            name = name[: self.NAME_LIMIT - 1] + "…"
+        return f"{noun} “{name}”"
+
 
 class Staff(Versioned, Base):
     __tablename__ = "staff"
+    NOUN, NAMED_BY = "staff", "initials"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initials: Mapped[str] = mapped_column(String(8), unique=True)
@@ -83,6 +103,7 @@ class Staff(Versioned, Base):
 
 class Outlet(Versioned, Base):
     __tablename__ = "outlets"
+    NOUN, NAMED_BY = "outlet", "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -97,6 +118,7 @@ class Outlet(Versioned, Base):
 
 class Contact(Versioned, Base):
     __tablename__ = "contacts"
+    NOUN, NAMED_BY = "contact", "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -119,6 +141,7 @@ class Topic(Versioned, Base):
     """A watch rule: clips matching ``query`` are tagged with the topic."""
 
     __tablename__ = "topics"
+    NOUN, NAMED_BY = "topic", "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -133,6 +156,7 @@ class Topic(Versioned, Base):
 
 class Feed(Versioned, Base):
     __tablename__ = "feeds"
+    NOUN, NAMED_BY = "feed", "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -162,6 +186,7 @@ class Clip(Versioned, Base):
     """One story from a feed. ``story_id`` groups syndicated copies under the original."""
 
     __tablename__ = "clips"
+    NOUN, NAMED_BY = "clip", "title"
     __table_args__ = (
         UniqueConstraint("feed_id", "guid"),
         Index("ix_clips_published", "published_at"),
@@ -303,9 +328,13 @@ class Request(Versioned, Base):
 
     __mapper_args__ = {"version_id_col": Versioned.version}
 
+    def describe(self) -> str:
+        return self.number  # the tracking number people quote: M-2026-0006
+
 
 class RequestNote(Versioned, Base):
     __tablename__ = "request_notes"
+    NOUN = "request note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
@@ -320,6 +349,7 @@ class RequestNote(Versioned, Base):
 
 class ResponseTemplate(Versioned, Base):
     __tablename__ = "response_templates"
+    NOUN, NAMED_BY = "template", "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -333,6 +363,7 @@ class Task(Versioned, Base):
     """A card on the team board."""
 
     __tablename__ = "tasks"
+    NOUN, NAMED_BY = "card", "title"
     __table_args__ = (
         Index("ix_tasks_status_due", "status", "due_at"),
         Index("ix_tasks_publish_at", "publish_at"),
@@ -366,6 +397,7 @@ class Task(Versioned, Base):
 
 class ChecklistItem(Versioned, Base):
     __tablename__ = "checklist_items"
+    NOUN, NAMED_BY = "checklist item", "label"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
@@ -381,6 +413,7 @@ class ChecklistItem(Versioned, Base):
 
 class TaskComment(Versioned, Base):
     __tablename__ = "task_comments"
+    NOUN = "comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
@@ -394,6 +427,7 @@ class Event(Versioned, Base):
     """A calendar entry: ``rrule`` makes a series, ``parent_id`` overrides one occurrence."""
 
     __tablename__ = "events"
+    NOUN, NAMED_BY = "event", "title"
     __table_args__ = (
         Index("ix_events_starts", "starts_at"),
         Index("ix_events_recurring", "rrule", sqlite_where=text("rrule IS NOT NULL")),

@@ -36,6 +36,7 @@ def load_for_update(session: Session, model: type[T], entity_id: int, base_versi
             base_version,
             current,
             snapshot(obj),
+            label=obj.describe() if hasattr(obj, "describe") else None,
         )
     return obj
 

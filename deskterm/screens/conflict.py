@@ -1,17 +1,20 @@
-"""The conflict view: someone saved a request while you were editing it.
+"""The conflict view: someone saved a record while you were editing it.
 
 Theirs (what is saved now) and mine (your edit) side by side, per changed field: first the
 fields your edit changes, then those only they changed. ``r`` reloads theirs into the editor
 (your edit is dropped), ``m`` applies your changes on top of theirs (saved again with their
 version as the base, so only the fields you changed are written; anything else they changed
 stays), ``escape`` goes back to the editor with your edit kept. Never a silent overwrite: if
-the request moves on again before ``m`` lands, the view shows the newer version.
+the record moves on again before ``m`` lands, the view shows the newer version.
+
+One view for every editor: the request editors compare parsed values (``for_request``), the
+forms built on ``FormScreen`` compare the form's text (``deskterm.core.form_edit``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from enum import Enum
 from typing import Any
 
@@ -46,10 +49,10 @@ def shown(value: Any, tz: tzinfo) -> str:
     return visible(str(value), keep_newlines=True)
 
 
-def conflict_table(rows: list[FieldChange], theirs: RequestRecord, tz: tzinfo) -> Table:
+def conflict_table(rows: list[FieldChange], theirs: Any, tz: tzinfo) -> Table:
     """Field | theirs | mine | what ``m`` leaves: literal text only."""
     table = Table(expand=True, show_lines=True, padding=(0, 1))
-    table.add_column(Text("Field"), no_wrap=True, ratio=1)
+    table.add_column(Text("Field"), ratio=1, min_width=9)  # a long label wraps, never cut
     table.add_column(Text(f"Theirs (v{theirs.version}, saved)"), ratio=3)
     table.add_column(Text("Mine (your edit)"), ratio=3)
     table.add_column(Text("after m"), no_wrap=True)
@@ -67,7 +70,13 @@ def conflict_table(rows: list[FieldChange], theirs: RequestRecord, tz: tzinfo) -
 
 
 class ConflictScreen(ModalScreen[object]):
-    """Dismisses with "reload", with the saved record (mine applied), or None (escape)."""
+    """Dismisses with "reload", with the saved record (mine applied), or None (escape).
+
+    ``base`` is the record as the editor loaded it and ``theirs`` as it is saved now (each
+    with a ``version``); ``mine`` the edit. ``compare(base, theirs, mine)`` lists the
+    changed fields, ``apply(theirs, mine)`` saves mine on top of theirs (``ConflictError``
+    if it moved on again), ``load()`` reads the record anew and ``name(record)`` says which
+    record it is the way people know it. ``apply`` and ``load`` run in a worker."""
 
     DEFAULT_CSS = """
     ConflictScreen { align: center middle; }
@@ -87,6 +96,32 @@ class ConflictScreen(ModalScreen[object]):
 
     def __init__(
         self,
+        base: Any,
+        theirs: Any,
+        mine: Mapping[str, Any],
+        *,
+        compare: Callable[[Any, Any, Mapping[str, Any]], list[FieldChange]],
+        apply: Callable[[Any, Mapping[str, Any]], object],
+        load: Callable[[], Any],
+        name: Callable[[Any], str],
+        tz: tzinfo = UTC,
+        on_theirs: Callable[[Any], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self._base = base
+        self.theirs = theirs
+        self._mine = dict(mine)
+        self._compare = compare
+        self._apply = apply
+        self._load = load
+        self._name = name
+        self._tz = tz
+        self._on_theirs = on_theirs
+        self._busy = False
+
+    @classmethod
+    def for_request(
+        cls,
         base: RequestRecord,
         theirs: RequestRecord,
         mine: Mapping[str, Any],
@@ -95,23 +130,27 @@ class ConflictScreen(ModalScreen[object]):
         tz: tzinfo,
         apply: Callable[[int, Mapping[str, Any]], RequestRecord],
         on_theirs: Callable[[RequestRecord], None] | None = None,
-    ) -> None:
-        super().__init__()
-        self._base = base
-        self.theirs = theirs
-        self._mine = dict(mine)
-        self._db = db
-        self._tz = tz
-        self._apply = apply
-        self._on_theirs = on_theirs
-        self._busy = False
+    ) -> ConflictScreen:
+        """A request's conflict: ``mine`` are the parsed changes ``apply(base_version,
+        changes)`` (``update_request``) takes."""
+        return cls(
+            base,
+            theirs,
+            mine,
+            compare=compare_edit,
+            apply=lambda record, changes: apply(record.version, changes),
+            load=lambda: get_request(db, theirs.id),
+            name=lambda record: record.number,
+            tz=tz,
+            on_theirs=on_theirs,
+        )
 
     def rows(self) -> list[FieldChange]:
-        return compare_edit(self._base, self.theirs, self._mine)
+        return self._compare(self._base, self.theirs, self._mine)
 
     def _heading(self) -> str:
         return (
-            f"{self.theirs.number} was saved by someone else while you edited it "
+            f"{self._name(self.theirs)} was saved by someone else while you edited it "
             f"(you opened v{self._base.version}, it is now v{self.theirs.version})"
         )
 
@@ -131,7 +170,7 @@ class ConflictScreen(ModalScreen[object]):
             )
         yield DeskFooter()  # this screen's keys, not the desk's under it
 
-    def _show_theirs(self, theirs: RequestRecord) -> None:
+    def _show_theirs(self, theirs: Any) -> None:
         self.theirs = theirs
         if self._on_theirs is not None:
             self._on_theirs(theirs)
@@ -153,15 +192,15 @@ class ConflictScreen(ModalScreen[object]):
             return
         self._busy = True
         self.query_one("#error", Static).update(Text("saving…"))
-        self._save(self.theirs.version)
+        self._save(self.theirs)
 
     @work(thread=True, exclusive=True, group="apply")
-    def _save(self, base_version: int) -> None:
+    def _save(self, theirs: Any) -> None:
         try:
-            saved = self._apply(base_version, self._mine)
+            saved = self._apply(theirs, self._mine)
         except ConflictError:
             try:
-                newer = get_request(self._db, self.theirs.id)
+                newer = self._load()
             except Exception as error:
                 self.app.call_from_thread(self._error, str(error))
                 return

@@ -3,16 +3,16 @@
 Opened with ``C`` or from the palette. Typing in the search box filters as you type (every
 word must match); ``down``/``enter`` go to the list, ``/`` back to the search. ``o`` switches
 between reporters and outlets; ``enter`` opens a reporter with their requests (or an outlet
-with its reporters); ``n`` adds, ``e`` edits (version-checked: a stale save says so and
-keeps what was typed), ``D`` toggles do-not-contact, ``c`` stamps "contacted now".
-Moving past the last (or first) row loads the next (or previous) window by key: the screen
-never holds more than ``WINDOW`` rows. Every database call runs in a worker.
+with its reporters); ``n`` adds, ``e`` edits (version-checked: a stale save opens the
+conflict view, what was typed is kept), ``D`` toggles do-not-contact, ``c`` stamps
+"contacted now". Moving past the last (or first) row loads the next (or previous) window by
+key: the screen never holds more than ``WINDOW`` rows. Every database call runs in a worker.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,17 +20,19 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Input, Label, Select, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Input, Static, TextArea
 from textual.worker import get_current_worker
 
 from db.enums import OutletType
 from deskterm.core import contacts
 from deskterm.core.contacts import ContactRecord, Cursor, OutletRecord
+from deskterm.core.form_edit import Edit, Loaded, changed
 from deskterm.core.text import one_line
 from deskterm.screens.form import Field, FormScreen
 from deskterm.widgets.footer import DeskFooter
@@ -115,56 +117,28 @@ class MediaForm(FormScreen):
     DEFAULT_CSS = """
     MediaForm TextArea { height: 6; }
     """
+    HINT = "ctrl+s saves (enter too, outside the notes) · escape cancels"
 
     def __init__(
         self,
         *,
         heading: str,
         fields: Sequence[Field],
-        save: Callable[[dict[str, str]], object],
+        save: Callable[[dict[str, str]], object] | None = None,
+        edit: Edit | None = None,
         text_areas: Sequence[str] = ("notes",),
         suggesters: dict[str, Suggester] | None = None,
     ) -> None:
-        super().__init__(heading=heading, fields=fields, save=save)
+        super().__init__(heading=heading, fields=fields, save=save, edit=edit)
         self._text_areas = frozenset(text_areas)
         self._suggesters = suggesters or {}
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll() as box:
-            box.border_title = Text(one_line(self._heading, 60))
-            for spec in self._fields:
-                yield Label(Text(spec.label))
-                if spec.options:
-                    yield Select(
-                        list(spec.options), value=spec.value, allow_blank=False, id=spec.name
-                    )
-                elif spec.name in self._text_areas:
-                    yield TextArea(spec.value, id=spec.name, soft_wrap=True)
-                else:
-                    yield Input(
-                        value=spec.value, id=spec.name, suggester=self._suggesters.get(spec.name)
-                    )
-                yield Static(Text(""), classes="error", id=f"{spec.name}-error")
-            yield Static(Text(""), classes="error", id="form-error")
-            yield Static(
-                Text("ctrl+s saves (enter too, outside the notes) · escape cancels"),
-                classes="hint",
-            )
-
-    def values(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for spec in self._fields:
-            widget = self.query_one(f"#{spec.name}")
-            if isinstance(widget, TextArea):
-                out[spec.name] = widget.text
-            else:
-                value = widget.value  # type: ignore[attr-defined]
-                out[spec.name] = str(value) if value is not None else ""
-        return out
-
-    @on(TextArea.Changed)
-    def _notes_changed(self) -> None:
-        self._confirm_discard = False
+    def field_widget(self, spec: Field, value: str) -> Widget:
+        if spec.options:
+            return super().field_widget(spec, value)
+        if spec.name in self._text_areas:
+            return TextArea(value, id=spec.name, soft_wrap=True)
+        return Input(value=value, id=spec.name, suggester=self._suggesters.get(spec.name))
 
 
 # --- rows -------------------------------------------------------------------------------------
@@ -242,10 +216,28 @@ def _typed(values: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def _changed(values: dict[str, str], fields: Sequence[Field]) -> dict[str, Any]:
-    """Only what the user changed: an edit never rewrites a field it did not touch."""
-    initial = {spec.name: spec.value for spec in fields}
-    return _typed({key: value for key, value in values.items() if value != initial[key]})
+def media_edit(
+    db: Any,
+    record: ContactRecord | OutletRecord,
+    fields: Callable[[Any], list[Field]],
+    get: Callable[[Any, int], Any],
+    update: Callable[..., Any],
+) -> Edit:
+    """Editing a stored reporter or outlet: only the fields whose text changed are saved, on
+    the version loaded; a stale save opens the conflict view."""
+    noun = "contact" if isinstance(record, ContactRecord) else "outlet"
+
+    def loaded(current: Any) -> Loaded:
+        texts = {spec.name: spec.value for spec in fields(current)}
+        return Loaded(current, current.version, f"{noun} “{current.name}”", texts)
+
+    def write(base: Loaded, typed: Mapping[str, str]) -> object:
+        changes = _typed(changed(base, typed))
+        if not changes:
+            return base.record
+        return update(db, base.record.id, base.version, **changes)
+
+    return Edit(loaded(record), lambda: loaded(get(db, record.id)), write)
 
 
 # --- the screen -------------------------------------------------------------------------------
@@ -517,49 +509,46 @@ class ContactsScreen(Screen[None]):
 
     def _open_reporter_form(self, current: ContactRecord | None) -> None:
         db = self.db
-        fields = _reporter_fields(current)
+        suggesters: dict[str, Suggester] = {"outlet": DbSuggester(self._suggest_outlets)}
         if current is None:
 
             def save(values: dict[str, str]) -> object:
                 return contacts.add_contact(db, **_typed(values))
 
-            heading = "New reporter"
+            form = MediaForm(
+                heading="New reporter",
+                fields=_reporter_fields(None),
+                save=save,
+                suggesters=suggesters,
+            )
         else:
-
-            def save(values: dict[str, str]) -> object:
-                changes = _changed(values, fields)
-                if not changes:
-                    return current
-                return contacts.update_contact(db, current.id, current.version, **changes)
-
-            heading = f"Edit {current.name}"
-        form = MediaForm(
-            heading=heading,
-            fields=fields,
-            save=save,
-            suggesters={"outlet": DbSuggester(self._suggest_outlets)},
-        )
+            edit = media_edit(
+                db, current, _reporter_fields, contacts.get_contact, contacts.update_contact
+            )
+            form = MediaForm(
+                heading=f"Edit {current.name}",
+                fields=_reporter_fields(current),
+                edit=edit,
+                suggesters=suggesters,
+            )
         self.app.push_screen(form, self._saved)
 
     def _open_outlet_form(self, current: OutletRecord | None) -> None:
         db = self.db
-        fields = _outlet_fields(current)
         if current is None:
 
             def save(values: dict[str, str]) -> object:
                 return contacts.add_outlet(db, **values)
 
-            heading = "New outlet"
+            form = MediaForm(heading="New outlet", fields=_outlet_fields(None), save=save)
         else:
-
-            def save(values: dict[str, str]) -> object:
-                changes = _changed(values, fields)
-                if not changes:
-                    return current
-                return contacts.update_outlet(db, current.id, current.version, **changes)
-
-            heading = f"Edit {current.name}"
-        self.app.push_screen(MediaForm(heading=heading, fields=fields, save=save), self._saved)
+            edit = media_edit(
+                db, current, _outlet_fields, contacts.get_outlet, contacts.update_outlet
+            )
+            form = MediaForm(
+                heading=f"Edit {current.name}", fields=_outlet_fields(current), edit=edit
+            )
+        self.app.push_screen(form, self._saved)
 
     def _saved(self, record: object) -> None:
         if isinstance(record, ContactRecord):

@@ -12,17 +12,20 @@ value such as ``FREQ=WEEKLY;BYDAY=MO,WE``; the calendar checks it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from db.engine import Database
 from db.enums import EventKind, EventStatus
-from deskterm.core.calendar import EventRecord, zone_named
+from deskterm.core.calendar import EventRecord, get_event, zone_named
+from deskterm.core.calendar_edits import edit_occurrence
 from deskterm.core.calendar_views import day_start
 from deskterm.core.dates import parse_date, parse_when
 from deskterm.core.fields import split_list
+from deskterm.core.form_edit import Edit, Loaded
 from deskterm.screens.form import Field, FormScreen
 
 REPEAT_WORDS: dict[str, str | None] = {
@@ -231,19 +234,77 @@ def new_draft(
     )
 
 
+@dataclass(frozen=True)
+class EventTarget:
+    """What an edit of one event (or one occurrence of a series) is made on: the series
+    (whose version the save checks), the row holding the occurrence (the series, a one-off
+    event or an override of one date) and the occurrence's start as ``edit_occurrence``
+    takes it, with the form's draft of it all."""
+
+    series: EventRecord
+    here: EventRecord
+    start: datetime
+    draft: EventDraft
+
+
+def event_target(
+    series: EventRecord, here: EventRecord, start: datetime, scope: str | None
+) -> EventTarget:
+    """The occurrence starting ``start`` as the editor shows it: its own times, and for an
+    edit of the following dates or the whole series the series' repeat rule."""
+    if here.id != series.id or not series.rrule:
+        start = here.starts_at  # a one-off or an override: its own (maybe moved) start
+    draft = draft_from_record(here, start=start)
+    if scope in ("following", "all"):
+        draft = replace(draft, rrule=series.rrule)
+    return EventTarget(series, here, start, draft)
+
+
+def event_edit(
+    db: Database, target: EventTarget, scope: str | None, *, now: Callable[[], datetime]
+) -> Edit:
+    """Editing a stored event: the changed fields, in ``scope``, on the series' version."""
+
+    def loaded(current: EventTarget) -> Loaded:
+        name = f"event “{current.here.title}”"
+        return Loaded(current, current.series.version, name, draft_texts(current.draft))
+
+    def load() -> Loaded:
+        series = get_event(db, target.series.id)
+        here = series if target.here.id == series.id else get_event(db, target.here.id)
+        return loaded(event_target(series, here, target.start, scope))
+
+    def write(base: Loaded, typed: Mapping[str, str]) -> object:
+        current: EventTarget = base.record
+        day = current.draft.starts_at.astimezone(zone_named(current.draft.timezone)).date()
+        draft = parse_draft({**base.texts, **typed}, now=now(), day=day)
+        changes = draft.changes_from(current.draft)
+        if not changes:
+            return current.here  # nothing changed: the form just closes
+        # A one-off event takes the same call (its scope does not matter); a moved start
+        # without a new end keeps the event's length.
+        return edit_occurrence(
+            db, current.here.id, current.start, scope or "all", base.version, **changes
+        )
+
+    return Edit(loaded(target), load, write)
+
+
 def event_form(
     *,
     heading: str,
     initial: EventDraft,
     now: Callable[[], datetime],
-    save: Callable[[EventDraft], object],
+    save: Callable[[EventDraft], object] | None = None,
+    edit: Edit | None = None,
     series_fields: bool = True,
     end_text: str | None = None,
 ) -> FormScreen:
-    """The editor, filled with ``initial``. ``save`` gets the parsed draft in a worker; what
-    it raises shows at the field it names. ``series_fields=False`` leaves out Repeat (one
-    occurrence of a series is edited as that occurrence). ``end_text`` replaces the end as
-    shown (a new event offers ``+1h``: it follows the start wherever it is moved)."""
+    """The editor, filled with ``initial``: a new event (``save`` gets the parsed draft in a
+    worker) or a stored one (``edit``, see ``event_edit``); what either raises shows at the
+    field it names. ``series_fields=False`` leaves out Repeat (one occurrence of a series is
+    edited as that occurrence). ``end_text`` replaces the end as shown (a new event offers
+    ``+1h``: it follows the start wherever it is moved)."""
     texts = draft_texts(initial)
     if end_text is not None:
         texts["end"] = end_text
@@ -293,6 +354,9 @@ def event_form(
             )
         )
 
+    if edit is not None:
+        return FormScreen(heading=heading, fields=specs, edit=edit)
+    assert save is not None
     day = initial.starts_at.astimezone(zone_named(initial.timezone)).date()
 
     def parse_and_save(values: dict[str, str]) -> object:

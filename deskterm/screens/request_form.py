@@ -41,7 +41,7 @@ from deskterm.core.requests import (
     update_request,
 )
 from deskterm.core.text import one_line
-from deskterm.screens.form import FormScreen
+from deskterm.screens.form import FormScreen, reveal
 from deskterm.widgets.footer import DeskFooter
 
 # --- who is editing what ---------------------------------------------------------------------
@@ -473,14 +473,22 @@ class RequestFormScreen(EditsRequest, ModalScreen[RequestRecord | None]):
         target = aliases.get(field, field) if field else None
         message = one_line(error, 200)
         if target not in keys:
-            self.query_one("#form-error", Static).update(Text(message))
+            self._form_error(message)
             return
         spec = next(s for s in SPECS if s.key == target)
         label = self.query_one(f"#{target}-label", Static)
         label.update(Text(f"{FIELD_LABELS[spec.key]}  ✗ {message}"))
         label.add_class("-invalid")
         self._errors[target] = message
-        self.query_one(f"#{target}").focus()
+        field = self.query_one(f"#{target}")
+        field.focus(scroll_visible=False)
+        reveal(field, label)  # the label above the field is its error line
+
+    def _form_error(self, message: str) -> None:
+        """Under the form (below the fold of a tall one): scrolled into view."""
+        line = self.query_one("#form-error", Static)
+        line.update(Text(message))
+        reveal(line)
 
     # saving -----------------------------------------------------------------------------
     @on(Input.Submitted)
@@ -546,12 +554,10 @@ class RequestFormScreen(EditsRequest, ModalScreen[RequestRecord | None]):
                     markup=False,
                 )
             else:
-                self.query_one("#form-error", Static).update(
-                    Text("not saved: your edit is still here (ctrl+s tries again)")
-                )
+                self._form_error("not saved: your edit is still here (ctrl+s tries again)")
 
         self._latest = theirs
-        screen = ConflictScreen(
+        screen = ConflictScreen.for_request(
             base,
             theirs,
             changes,
@@ -572,8 +578,6 @@ class RequestFormScreen(EditsRequest, ModalScreen[RequestRecord | None]):
         )
         if changed and not self._confirm_discard:
             self._confirm_discard = True
-            self.query_one("#form-error", Static).update(
-                Text("press escape again to discard what you typed")
-            )
+            self._form_error("press escape again to discard what you typed")
             return
         self.dismiss(None)

@@ -233,7 +233,7 @@ class RespondScreen(EditsRequest, ModalScreen[RequestRecord | None]):
             self._latest = record
 
         self.app.push_screen(
-            ConflictScreen(
+            ConflictScreen.for_request(
                 base,
                 theirs,
                 changes,

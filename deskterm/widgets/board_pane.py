@@ -490,36 +490,26 @@ class BoardPane(ActionsMixin, Pane):
         )
 
     def action_edit_card(self) -> None:
-        from deskterm.screens.task_form import task_form
+        from deskterm.screens.task_form import card_edit, task_form
 
         card = self._card()
         if card is None:
             return
         app = self.app
 
-        def save(draft) -> tasks.TaskRecord:  # type: ignore[no-untyped-def]
-            return tasks.update_task(
-                self._db,
-                card.id,
-                card.version,
-                title=draft.title,
-                kind=draft.kind,
-                owner=draft.owner,
-                due_at=draft.due_at,
-            )
-
         def saved(result: object) -> None:
             if isinstance(result, tasks.TaskRecord):
                 self._done("card saved", f"task-{result.id}")
 
+        clock, tz = app.clock, app.tz  # type: ignore[attr-defined]
         app.push_screen(
             task_form(
                 heading="Edit card",
                 status=card.status,
-                now=app.clock,  # type: ignore[attr-defined]
-                tz=app.tz,
-                save=save,
-                task=card,  # type: ignore[attr-defined]
+                now=clock,
+                tz=tz,
+                task=card,
+                edit=card_edit(self._db, card, now=clock, tz=tz),  # changed fields, versioned
             ),
             saved,
         )

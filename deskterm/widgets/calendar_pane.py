@@ -747,24 +747,12 @@ class CalendarPane(ActionsMixin, Pane):
         self, occurrence: Occurrence, series: EventRecord, here: EventRecord, scope: str | None
     ) -> None:
         """The editor, filled with this occurrence as it is (its own times, and for a
-        series edit the series' repeat rule); only what is changed is saved."""
-        from deskterm.core.calendar_edits import edit_occurrence
-        from deskterm.screens.event_form import draft_from_record, event_form
+        series edit the series' repeat rule); only what is changed is saved, and a save
+        another desk beat opens the conflict view."""
+        from deskterm.screens.event_form import event_edit, event_form, event_target
 
-        db = self._db
-        initial = draft_from_record(here, start=occurrence.start)
-        if scope in ("following", "all"):
-            initial = replace(initial, rrule=series.rrule)
-
-        def save(draft) -> EventRecord:  # type: ignore[no-untyped-def]
-            changes = draft.changes_from(initial)
-            if not changes:
-                return here  # nothing changed: the form just closes
-            # A one-off event takes the same call (its scope does not matter); a moved
-            # start without a new end keeps the event's length.
-            return edit_occurrence(
-                db, occurrence.event_id, occurrence.start, scope or "all", series.version, **changes
-            )
+        target = event_target(series, here, occurrence.start, scope)
+        edit = event_edit(self._db, target, scope, now=self.app.clock)  # type: ignore[attr-defined]
 
         def saved(result: object) -> None:
             if isinstance(result, EventRecord):
@@ -783,9 +771,9 @@ class CalendarPane(ActionsMixin, Pane):
         self.app.push_screen(
             event_form(
                 heading=heading,
-                initial=initial,
+                initial=target.draft,
                 now=self.app.clock,  # type: ignore[attr-defined]
-                save=save,
+                edit=edit,
                 series_fields=scope != "this",
             ),
             saved,

@@ -25,6 +25,7 @@ from db.models import (
 )
 from db.schema import check
 from deskterm.core import clips, feeds, requests, tasks
+from tests.core.procs.rounds import run_rounds
 
 WRITER = Path(__file__).parent / "procs" / "desk_writer.py"
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,43 +197,12 @@ def test_two_desks_assigning_one_request_one_wins_one_sees_the_conflict(db, db_p
     )
     sync = tmp_path / "sync"
     sync.mkdir()
-    procs = {
-        tag: subprocess.Popen(
-            [
-                sys.executable,
-                str(ASSIGNER),
-                str(db_path),
-                tag,
-                str(ASSIGN_ROUNDS),
-                str(created.version),
-                str(sync),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for tag in ("A", "B")
-    }
-    import time
-
-    def wait_for(path: Path) -> None:
-        deadline = time.monotonic() + 60
-        while not path.exists():
-            assert time.monotonic() < deadline, f"no {path.name}"
-            time.sleep(0.002)
-
-    for round_no in range(ASSIGN_ROUNDS):
-        for tag in procs:
-            wait_for(sync / f"ready-{round_no}-{tag}")
-        (sync / f"go-{round_no}").touch()
-        for tag in procs:
-            wait_for(sync / f"done-{round_no}-{tag}")
-    outcomes = {}
-    for tag, proc in procs.items():
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        outcomes[tag] = json.loads(out.strip().splitlines()[-1])
+    outcomes = run_rounds(
+        ASSIGNER,
+        lambda tag: [str(db_path), tag, str(ASSIGN_ROUNDS), str(created.version), str(sync)],
+        ASSIGN_ROUNDS,
+        sync,
+    )
 
     winners = []
     for round_no in range(ASSIGN_ROUNDS):

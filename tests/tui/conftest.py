@@ -10,13 +10,14 @@ import pytest
 
 from db.engine import Actor, Database
 from deskterm.app import DeskApp, make_app
-from deskterm.core import calendar, clips, feeds, requests, tasks
+from deskterm.core import calendar, clips, contacts, feeds, requests, tasks
 from deskterm.core.config import Settings, load_settings
 from deskterm.core.staff import add_staff
 
 # Tuesday 24 Nov 2026, 10:00 in New York.
 FIXED_NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 HOSTILE_TITLE = "[bold]Budget[/bold] vote \x1b[31mtonight [link=http://x]click[/link]"
+HOSTILE_NAME = "[bold red]Mallory[/] [link=http://evil.example]click[/link] \u202eevil"
 
 
 def fixed_clock() -> datetime:
@@ -88,6 +89,33 @@ def fill_small_desk(db: Database, now: datetime = FIXED_NOW) -> None:
 def desk_db(db: Database) -> Database:
     fill_small_desk(db)
     return db
+
+
+@pytest.fixture
+def media_db(desk_db: Database) -> Database:
+    """The small desk with a media list: two outlets, three reporters (one hostile name)."""
+    contacts.add_outlet(desk_db, name="KPAC News", type="tv")
+    contacts.add_outlet(desk_db, name="La Voz del Puerto", type="community", language="es")
+    contacts.add_contact(
+        desk_db,
+        name="Dana Whitfield",
+        outlet="KPAC News",
+        beat="City Hall",
+        email="dana@kpac.example",
+        notes="Prefers email.\nCalls back fast.",
+    )
+    contacts.add_contact(
+        desk_db, name="Mateo Díaz", outlet="La Voz del Puerto", beat="comunidad", language="es"
+    )
+    contacts.add_contact(desk_db, name=HOSTILE_NAME, email="m@evil.example")
+    requests.create_request(
+        desk_db,
+        kind="media",
+        subject="Budget hearing [quote]",
+        requester="Dana Whitfield",
+        now=FIXED_NOW,
+    )
+    return desk_db
 
 
 @pytest.fixture

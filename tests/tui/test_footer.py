@@ -73,3 +73,33 @@ async def test_a_modal_form_shows_its_own_keys_not_the_desks_under_it(desk_app) 
         await settle(pilot, lambda: isinstance(app.screen, PickScreen))
         await settle(pilot, lambda: bool(footer_keys(app)))
         assert [d for _k, d, _x in footer_keys(app)] == ["Cancel"]
+
+
+async def test_the_contact_form_shows_its_keys_not_the_media_lists(desk_app, desk_db) -> None:
+    """Over the media list, the reporter form's footer names save and cancel, not the list's
+    keys ("n New", "o Outlets ⇄ reporters" would type into the form)."""
+    from deskterm.core import contacts
+    from deskterm.screens.contacts import ContactsScreen, MediaForm
+    from tests.tui.conftest import settle
+
+    contacts.add_contact(desk_db, name="Dana Whitfield", email="dana@kpac.example")
+    list_only = {"New", "Edit", "Outlets ⇄ reporters", "Do not contact", "Search", "Close"}
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("C")
+        await settle(pilot, lambda: isinstance(app.screen, ContactsScreen))
+        media = app.screen
+        await settle(pilot, lambda: bool(media.table.rows_shown) and bool(footer_keys(app)))
+        assert list_only & {d for _k, d, _x in footer_keys(app)}
+        for keys in (("down", "e"), ("n",)):  # edit a reporter, then a new one
+            await pilot.press(*keys)
+            await settle(pilot, lambda: isinstance(app.screen, MediaForm))
+            await settle(
+                pilot, lambda: bool(app.screen.query(DeskFooter)) and bool(footer_keys(app))
+            )
+            shown = {(k, d) for k, d, _x in footer_keys(app)}
+            assert {("ctrl+s", "Save"), ("escape", "Cancel")} <= shown
+            assert not list_only & {d for _k, d in shown}
+            await pilot.press("escape")
+            await settle(pilot, lambda: app.screen is media)

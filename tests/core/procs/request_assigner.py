@@ -11,22 +11,15 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
+
+from rounds import wait_for  # tests/core/procs/rounds.py (this script's folder)
 
 from db.engine import Actor, Database
 from db.errors import ConflictError
 from deskterm.core import requests
 
 PICKS = {"A": ("AB", "EF"), "B": ("CD", "GH")}  # never the initials the request already has
-
-
-def wait_for(path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {path.name}")
-        time.sleep(0.002)
 
 
 def main() -> None:
