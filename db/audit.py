@@ -19,6 +19,7 @@ from db.base import utcnow
 from db.enums import AuditAction
 from db.errors import ReadOnlySessionError
 from db.models import AuditLog, Presence
+from db.search_text import DERIVED
 
 ACTOR_KEY = "deskterm_actor"
 NOT_AUDITED = (AuditLog, Presence)
@@ -38,7 +39,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def _column_keys(obj: object) -> list[str]:
-    return [attr.key for attr in inspect(obj).mapper.column_attrs]
+    """The columns a change is told by: not those derived from others (search text)."""
+    return [
+        attr.key
+        for attr in inspect(obj).mapper.column_attrs
+        if not attr.columns[0].info.get(DERIVED)
+    ]
 
 
 def _insert_changes(obj: object) -> dict[str, Any]:

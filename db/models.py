@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from db import search_text
 from db.base import Base, UTCDateTime, utcnow
 from db.enums import (
     Accuracy,
@@ -43,6 +44,19 @@ from db.enums import (
     TaskKind,
     TaskStatus,
 )
+
+
+def folded(table: str, column: str) -> Mapped[str]:
+    """A stored, folded copy of searched fields (``db.search_text``): kept in step on every
+    write, never edited, left out of audit rows, and not loaded with the row (only the
+    searches' WHERE clauses read it)."""
+    return mapped_column(
+        Text,
+        default=search_text.core_default(table, column),
+        server_default=text("''"),
+        deferred=True,
+        info={search_text.DERIVED: True},
+    )
 
 
 def str_enum(enum_cls: type[StrEnum], name: str) -> Enum:
@@ -112,6 +126,8 @@ class Outlet(Versioned, Base):
     reach: Mapped[int | None] = mapped_column(Integer)
     website: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str] = mapped_column(Text, default="")
+    search_name: Mapped[str] = folded("outlets", "search_name")
+    search_text: Mapped[str] = folded("outlets", "search_text")
 
     __mapper_args__ = {"version_id_col": Versioned.version}
 
@@ -131,6 +147,8 @@ class Contact(Versioned, Base):
     do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     last_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    search_name: Mapped[str] = folded("contacts", "search_name")
+    search_text: Mapped[str] = folded("contacts", "search_text")
 
     outlet: Mapped[Outlet | None] = relationship(lazy="raise")
 
@@ -325,6 +343,7 @@ class Request(Versioned, Base):
     statutory_days: Mapped[int | None] = mapped_column(Integer)
     clock_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clock_paused_business_days: Mapped[int] = mapped_column(Integer, default=0)
+    search_text: Mapped[str] = folded("requests", "search_text")
 
     __mapper_args__ = {"version_id_col": Versioned.version}
 
@@ -537,3 +556,6 @@ EDITABLE_MODELS: tuple[type[Base], ...] = (
     TaskComment,
     Event,
 )
+
+for _model in (Outlet, Contact, Request):
+    search_text.install(_model)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
+from db import search_text
 from db.engine import Database
 from db.errors import (
     DatabaseUnavailableError,
@@ -24,7 +25,7 @@ from db.errors import (
     SchemaTooNewError,
 )
 
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD = KNOWN_REVISIONS[-1]
 
 
@@ -174,7 +175,8 @@ class CheckResult:
 
 
 def check(db: Database) -> CheckResult:
-    """SQLite's integrity_check and foreign_key_check, and the search index against the clips."""
+    """SQLite's integrity_check and foreign_key_check, the search index against the clips, and
+    the folded search text against the fields it is made of (``db.search_text``)."""
     if not db.is_sqlite:
         return CheckResult(["ok"], [])
     with db.engine.connect() as conn:
@@ -190,6 +192,9 @@ def check(db: Database) -> CheckResult:
             except Exception as error:  # SQLITE_CORRUPT_VTAB: the index disagrees with clips
                 message = f"search index out of step with the clips ({error}); rebuild it"
                 integrity = [*(i for i in integrity if i != "ok"), message]
+        stale = search_text.out_of_step(conn)
+        if stale:
+            integrity = [*(i for i in integrity if i != "ok"), *stale]
         fks = [
             f"{table} row {rowid} -> {parent}"
             for table, rowid, parent, _fk in conn.exec_driver_sql("PRAGMA foreign_key_check")

@@ -14,13 +14,18 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from db.errors import ConflictError, NotFoundError
+from db.search_text import DERIVED
 
 T = TypeVar("T")
 
 
 def snapshot(obj: object) -> dict[str, Any]:
-    """The row's column values as a plain dict (for conflict views)."""
-    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+    """The row's column values as a plain dict (for conflict views); not the derived ones."""
+    return {
+        attr.key: getattr(obj, attr.key)
+        for attr in inspect(obj).mapper.column_attrs
+        if not attr.columns[0].info.get(DERIVED)
+    }
 
 
 def load_for_update(session: Session, model: type[T], entity_id: int, base_version: int) -> T:

@@ -62,7 +62,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_export)
 
     p = actions.add_parser("list", parents=[common], help="reporters by name")
-    p.add_argument("--search", metavar="TEXT", help="words to find in name, email, outlet, beat")
+    p.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="words to find in name, email, outlet, beat, social (any case or accents)",
+    )
     p.add_argument("--outlet", metavar="NAME", help="one outlet's reporters")
     p.add_argument("--limit", type=int, default=LIST_DEFAULT, metavar="N")
     p.set_defaults(handler=cmd_list)
@@ -88,7 +92,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         dest="outlets_command", metavar="ACTION", required=True, parser_class=type(contacts)
     )
     p = outlet_actions.add_parser("list", parents=[common], help="outlets by name")
-    p.add_argument("--search", metavar="TEXT")
+    p.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="words to find in name, type, language, website (any case or accents)",
+    )
     p.add_argument("--type", metavar="TYPE", help="e.g. tv or community_ethnic")
     p.add_argument("--limit", type=int, default=LIST_DEFAULT, metavar="N")
     p.set_defaults(handler=cmd_outlets_list)

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from deskterm.core.requests import RequestRecord
 
 LIST_DEFAULT = 100
+SEARCH_HELP = (
+    "words to find in the number, subject, requester or outlet (every word, in any order, "
+    'any case or accents; "a phrase" as written)'
+)
 EXPORT_PAGE = 500
 SOON_SECONDS = 30 * 60  # due within 30 minutes: marked "!"
 
@@ -69,6 +73,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--assignee", metavar="INITIALS", help="open requests of one person ('-': nobody)"
     )
     p.add_argument("--outlet-type", metavar="TYPE", help="open requests from one type of outlet")
+    p.add_argument("--search", metavar="TEXT", help=SEARCH_HELP)
     p.add_argument("--limit", type=int, default=LIST_DEFAULT, metavar="N")
     p.set_defaults(handler=cmd_list)
 
@@ -167,11 +172,14 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
             kind=args.kind,
             assignee=args.assignee,
             outlet_type=args.outlet_type,
+            text=args.search,
         )
     else:
         if args.assignee is not None or args.outlet_type is not None:
             raise InputError("--assignee and --outlet-type filter open requests, not --status")
-        found = list_requests(db, status=args.status, kind=args.kind, limit=args.limit)
+        found = list_requests(
+            db, status=args.status, kind=args.kind, limit=args.limit, text=args.search
+        )
     tz, now = ctx.settings.tz(), datetime.now(UTC)
     ctx.emit(
         found,

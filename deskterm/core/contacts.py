@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -32,6 +32,7 @@ from deskterm.core.fields import (
     list_limit,
     web_url,
 )
+from deskterm.core.matching import every_word
 
 if TYPE_CHECKING:
     from deskterm.core.requests import RequestRecord
@@ -313,20 +314,9 @@ def list_contacts(
     after_name: tuple[str, int] | None = None,
 ) -> list[ContactRecord]:
     """Contacts by (name, id), ``limit`` at a time; pass the last row's (name, id) as
-    ``after_name`` for the next window. ``text`` matches name, outlet, beat or email
-    (case-insensitive substring)."""
+    ``after_name`` for the next window. ``text`` as in ``search_contacts``."""
     limit = list_limit(limit)
-    query = _contact_select()
-    if text is not None and text.strip():
-        needle = text.strip()
-        query = query.where(
-            or_(
-                Contact.name.icontains(needle, autoescape=True),
-                Outlet.name.icontains(needle, autoescape=True),
-                Contact.beat.icontains(needle, autoescape=True),
-                Contact.email.icontains(needle, autoescape=True),
-            )
-        )
+    query = _contact_select().where(*_contact_words(text))
     if after_name is not None:
         last_name, last_id = after_name
         query = query.where(
@@ -430,13 +420,10 @@ Cursor = tuple[str, int]
 """A keyset position in a list ordered by (name, id): the last (or first) row's name and id."""
 
 
-def _words(text: str | None) -> list[str]:
-    return text.split() if text else []
-
-
-def _every_word(words: list[str], *columns: Any) -> list[ColumnElement[bool]]:
-    """One condition per word: the word appears (any case, literally) in one of the columns."""
-    return [or_(*(column.icontains(word, autoescape=True) for column in columns)) for word in words]
+def _contact_words(text: str | None) -> list[ColumnElement[bool]]:
+    """Every typed word in the reporter's name, email, beat or social handle, or in their
+    outlet's name (``deskterm.core.matching``: any case, any accents, any order)."""
+    return every_word(text, Contact.search_text, Outlet.search_name)
 
 
 def _window(
@@ -496,15 +483,12 @@ def search_contacts(
     outlet: str | None = None,
 ) -> list[ContactRecord]:
     """Reporters by (name, id), a window of ``limit``: every word of ``text`` must appear
-    (any case, literally) in the name, email, outlet, beat or social handle. ``outlet``
+    (any case, any accents, any order) in the name, email, outlet, beat or social handle; a
+    "quoted phrase" as written. ``outlet``
     keeps one outlet's reporters (named in any case; InputError if unknown). Pass the last
     row as ``after`` for the next window, or the first row as ``before`` for the previous."""
     limit = list_limit(limit)
-    query = _contact_select().where(
-        *_every_word(
-            _words(text), Contact.name, Contact.email, Outlet.name, Contact.beat, Contact.social
-        )
-    )
+    query = _contact_select().where(*_contact_words(text))
     query = _window(
         query.order_by(Contact.name, Contact.id), Contact.name, Contact.id, after, before
     )
@@ -581,19 +565,12 @@ def search_outlets(
     after: Cursor | None = None,
     before: Cursor | None = None,
 ) -> list[OutletRecord]:
-    """Outlets by (name, id), a window of ``limit``: every word of ``text`` must appear in
-    the name, type, language or website; ``type`` keeps one type (aliases as
-    ``parse_outlet_type``). ``after``/``before`` page as in ``search_contacts``."""
+    """Outlets by (name, id), a window of ``limit``: every word of ``text`` must appear (any
+    case, any accents, any order) in the name, type, language or website; ``type`` keeps
+    one type (aliases as ``parse_outlet_type``). ``after``/``before`` page as in
+    ``search_contacts``."""
     limit = list_limit(limit)
-    query = select(Outlet).where(
-        *_every_word(
-            _words(text),
-            Outlet.name,
-            cast(Outlet.type, String),  # the stored value, e.g. community_ethnic
-            Outlet.language,
-            Outlet.website,
-        )
-    )
+    query = select(Outlet).where(*every_word(text, Outlet.search_text))
     if type is not None and str(type).strip():
         query = query.where(Outlet.type == parse_outlet_type(type))
     query = _window(query.order_by(Outlet.name, Outlet.id), Outlet.name, Outlet.id, after, before)

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Select, cast, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -44,6 +44,7 @@ from db.enums import (
 )
 from db.errors import NotFoundError
 from db.models import Contact, Outlet, Request, RequestNote, Staff, Topic
+from db.search_text import DERIVED
 from db.versioning import load_for_update, update_versioned
 from deskterm.core.errors import InputError
 from deskterm.core.fields import (
@@ -58,6 +59,7 @@ from deskterm.core.fields import (
     parse_choice,
     web_url,
 )
+from deskterm.core.matching import every_word
 from deskterm.core.records import children, require
 from deskterm.core.staff import resolve_staff_id, staff_initials
 
@@ -527,21 +529,24 @@ def create_request(
 # --- reading ---------------------------------------------------------------------------------
 
 
+def _with_linked_names(query: Select[Any]) -> Select[Any]:
+    return query.outerjoin(Contact, Request.contact_id == Contact.id).outerjoin(
+        Outlet, Request.outlet_id == Outlet.id
+    )
+
+
 def _rows_query() -> Select[Any]:
     """Requests with their linked contact's and outlet's names, in one statement.
 
     Plain columns rather than ORM objects: a record only needs the values, and building
     200 records from rows costs about a third of loading 200 entities into a session.
     """
-    return (
+    return _with_linked_names(
         select(
-            *Request.__table__.columns,
+            *(c for c in Request.__table__.columns if not c.info.get(DERIVED)),
             Contact.name.label("linked_contact_name"),
             Outlet.name.label("linked_outlet_name"),
-        )
-        .select_from(Request)
-        .outerjoin(Contact, Request.contact_id == Contact.id)
-        .outerjoin(Outlet, Request.outlet_id == Outlet.id)
+        ).select_from(Request)
     )
 
 
@@ -638,6 +643,15 @@ class RequestFilter:
         )
 
 
+def _text_filter(text: str | None) -> list[ColumnElement[bool]]:
+    """Every typed word in the request's number, subject, requester or outlet as typed, or in
+    the name of the contact or outlet it is linked to (which the desk shows instead):
+    ``deskterm.core.matching`` (any case, any accents, any order)."""
+    return every_word(
+        text, Request.search_text, Contact.search_name, Outlet.search_name, field="text"
+    )
+
+
 def list_open_requests(
     db: Database,
     *,
@@ -651,11 +665,12 @@ def list_open_requests(
 ) -> list[RequestRecord]:
     """Open requests, most urgent first: by deadline (overdue first), then undated by receipt.
 
-    Filters, all in the one SQL statement: ``text`` matches (any case) the subject,
-    requester, outlet or number; ``kind``; ``assignee`` (initials, or ``UNASSIGNED`` for
-    nobody); ``outlet_type`` (of the linked outlet); ``status`` picks one status instead of
-    every open one (a closed, declined or responded status lists newest first instead).
-    ``now`` is accepted for symmetry with the panes' clock; the order does not depend on it.
+    Filters, all in the one SQL statement: ``text``: every typed word is in the subject,
+    requester, outlet or number (any case, any accents, any order: ``_text_filter``);
+    ``kind``; ``assignee`` (initials, or ``UNASSIGNED`` for nobody); ``outlet_type`` (of the
+    linked outlet); ``status`` picks one status instead of every open one (a closed,
+    declined or responded status lists newest first instead). ``now`` is accepted for
+    symmetry with the panes' clock; the order does not depend on it.
     """
     del now  # ordering by deadline already puts the overdue ones first
     # The window's ids are picked first (on the index alone when no filter needs the
@@ -677,31 +692,14 @@ def list_open_requests(
     window = window.order_by(*order)
     if kind is not None:
         window = window.where(Request.kind == parse_choice(RequestKind, kind, field="kind"))
-    needle = " ".join(text.split()) if text else ""
-    if outlet_type is not None or needle:
-        window = window.outerjoin(Contact, Request.contact_id == Contact.id).outerjoin(
-            Outlet, Request.outlet_id == Outlet.id
-        )
+    words = _text_filter(text)
+    if outlet_type is not None or words:
+        window = _with_linked_names(window)
     if outlet_type is not None:
         window = window.where(
             Outlet.type == parse_choice(OutletType, outlet_type, field="outlet_type")
         )
-    if needle:
-        window = window.where(
-            or_(
-                *(
-                    column.icontains(needle, autoescape=True)
-                    for column in (
-                        Request.subject,
-                        Request.requester_name,
-                        Contact.name,
-                        Request.outlet_name,
-                        Outlet.name,
-                        Request.number,
-                    )
-                )
-            )
-        )
+    window = window.where(*words)
     with db.read() as session:
         if assignee is not None and assignee.strip() == UNASSIGNED:
             window = window.where(Request.assignee_id.is_(None))
@@ -720,9 +718,16 @@ def list_requests(
     kind: RequestKind | str | None = None,
     limit: int = 200,
     before_id: int | None = None,
+    text: str | None = None,
 ) -> list[RequestRecord]:
-    """Requests newest first; pass the last id seen as ``before_id`` for the next page."""
-    query = _rows_query().order_by(Request.id.desc()).limit(list_limit(limit))
+    """Requests newest first; pass the last id seen as ``before_id`` for the next page.
+    ``text`` as in ``list_open_requests``."""
+    query = (
+        _rows_query()
+        .where(*_text_filter(text))
+        .order_by(Request.id.desc())
+        .limit(list_limit(limit))
+    )
     if status is not None:
         query = query.where(Request.status == parse_choice(RequestStatus, status, field="status"))
     if kind is not None:

@@ -169,3 +169,13 @@ def test_add_list_show_with_history(desk, capsys):
     assert "210,000" in out
     code, _, err = cli(desk, capsys, "contacts", "list", "--limit", "0")
     assert code == 2 and "limit" in err
+
+
+def test_list_search_any_case_any_accents_any_order(desk, capsys, tmp_path):
+    text = "name,outlet,beat\nÉlodie Núñez,Zürcher Tagblatt,Straße\nSam Lee,Eastside Blog,schools\n"
+    cli(desk, capsys, "contacts", "import", str(press_list(tmp_path, text)))
+    found = cli_json(desk, capsys, "contacts", "list", "--search", "zurcher STRASSE nunez")
+    assert [c["name"] for c in found] == ["Élodie Núñez"]
+    assert cli_json(desk, capsys, "contacts", "list", "--search", "nunez schools") == []
+    outlets = cli_json(desk, capsys, "contacts", "outlets", "list", "--search", "ZÜRCHER")
+    assert [o["name"] for o in outlets] == ["Zürcher Tagblatt"]

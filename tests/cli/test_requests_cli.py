@@ -301,3 +301,27 @@ def test_export_writes_formula_like_text_as_text(desk, capsys):
     row = next(csv.DictReader(io.StringIO(out, newline="")))
     assert row["subject"] == "'=1+1"
     assert row["requester"] == "'@SUM(A1:A9)"
+
+
+def test_list_search_finds_every_word_in_any_case_and_without_accents(desk, capsys):
+    for who, outlet, subject in (
+        ("Élodie Núñez", "Parks Weekly", "What is the budget for benches?"),
+        ("Sam Ortiz", "", "Budget for the parks"),
+        ("Rita Ames", "", "Budget hearing"),
+    ):
+        code, _, err = cli(
+            desk, capsys, "requests", "add", "--kind", "media", "--from", who,
+            *(["--outlet", outlet] if outlet else []), "--subject", subject,
+        )  # fmt: skip
+        assert code == 0, err
+    found = cli_json(desk, capsys, "requests", "list", "--search", "parks BUDGET")
+    assert sorted(r["subject"] for r in found) == [
+        "Budget for the parks",
+        "What is the budget for benches?",
+    ]
+    found = cli_json(desk, capsys, "requests", "list", "--search", "NUNEZ budget")
+    assert [r["requester"] for r in found] == ["Élodie Núñez"]
+    # the newest-first list of one status searches the same way
+    new = cli_json(desk, capsys, "requests", "list", "--status", "new", "--search", "elodie")
+    assert [r["requester"] for r in new] == ["Élodie Núñez"]
+    assert cli_json(desk, capsys, "requests", "list", "--search", "budget parks zoo") == []

@@ -58,6 +58,17 @@ def count(db, model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
+def shared_request(db, requester: str = "Someone") -> requests.RequestRecord:
+    """The one request both desks work on."""
+    return requests.create_request(
+        db,
+        kind="media",
+        subject="Shared",
+        requester=requester,
+        now=datetime(2026, 11, 24, 15, tzinfo=UTC),
+    )
+
+
 def seed_feed_and_clips(db) -> None:
     feed = feeds.add_feed(db, url="https://news.example/rss")
     for i in range(5):
@@ -107,13 +118,7 @@ def test_tracking_numbers_stay_unique_across_desks(db, db_path, tmp_path):
 
 
 def test_two_desks_editing_one_request_never_lose_an_edit(db, db_path, tmp_path):
-    requests.create_request(
-        db,
-        kind="media",
-        subject="Shared",
-        requester="Someone",
-        now=datetime(2026, 11, 24, 15, tzinfo=UTC),
-    )
+    shared_request(db)
     results = run_two_desks(db_path, "request_edits", tmp_path)
     final = requests.get_request(db, 1)
     edits = [part for part in final.questions.split(";") if part]
@@ -123,14 +128,31 @@ def test_two_desks_editing_one_request_never_lose_an_edit(db, db_path, tmp_path)
     print("conflicts seen:", [r["conflicts"] for r in results])
 
 
+def test_two_desks_editing_searched_fields_keep_the_search_text_in_step(db, db_path, tmp_path):
+    """Both desks rename the request's subject and its reporter at once, in accented words:
+    afterwards the last names written are what a search finds (any case, no accents), the
+    first ones are not, and every row's folded text agrees with its fields."""
+    from deskterm.core import contacts
+
+    contacts.add_contact(db, name="Élodie Núñez")
+    shared_request(db, requester="Élodie Núñez")
+    run_two_desks(db_path, "search_edits", tmp_path)
+    final = requests.get_request(db, 1)
+    assert final.version == 1 + 2 * PER_DESK
+    subject_word = final.subject.split()[1].upper()  # e.g. "B39"
+    name_word = final.requester.split()[1].lower()
+    found = requests.list_open_requests(db, text=f"STRASSE {subject_word} elodie {name_word}")
+    assert [r.id for r in found] == [1]
+    assert requests.list_open_requests(db, text="shared") == []  # the first subject
+    assert [c.name for c in contacts.search_contacts(db, f"ELODIE {name_word}")] == [
+        final.requester
+    ]
+    assert contacts.search_contacts(db, "nunez") == []  # the reporter's first name
+    assert check(db).ok
+
+
 def test_two_desks_adding_notes_and_flipping_read_flags(db, db_path, tmp_path):
-    requests.create_request(
-        db,
-        kind="media",
-        subject="Shared",
-        requester="Someone",
-        now=datetime(2026, 11, 24, 15, tzinfo=UTC),
-    )
+    shared_request(db)
     run_two_desks(db_path, "notes", tmp_path)
     assert count(db, RequestNote) == 2 * PER_DESK
     seed_feed_and_clips(db)
@@ -188,13 +210,7 @@ def test_two_desks_assigning_one_request_one_wins_one_sees_the_conflict(db, db_p
 
     for initials in ("AB", "CD", "EF", "GH"):
         add_staff(db, initials=initials, name=f"Staff {initials}", role="pio")
-    created = requests.create_request(
-        db,
-        kind="media",
-        subject="Shared",
-        requester="Someone",
-        now=datetime(2026, 11, 24, 15, tzinfo=UTC),
-    )
+    created = shared_request(db)
     sync = tmp_path / "sync"
     sync.mkdir()
     outcomes = run_rounds(

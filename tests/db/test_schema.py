@@ -334,8 +334,8 @@ def test_check_reports_a_planted_foreign_key_violation(db: Database, raw) -> Non
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute(
         "INSERT INTO contacts (name, outlet_id, beat, language, do_not_contact, notes, version,"
-        " created_at, updated_at) VALUES ('Ghost', 999, '', 'en', 0, '', 1,"
-        " '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+        " created_at, updated_at, search_name, search_text) VALUES ('Ghost', 999, '', 'en', 0,"
+        " '', 1, '2024-01-01 00:00:00', '2024-01-01 00:00:00', 'ghost', 'ghost')"
     )
     result = check(db)
     assert not result.ok
@@ -366,10 +366,20 @@ def test_check_reports_a_search_index_out_of_step_with_the_clips(db: Database, r
     assert "search index" in result.integrity[-1]
 
 
+def downgrade_to(db: Database, revision: str) -> None:
+    """Take the schema back to an older revision (as a desk of that release left it)."""
+    from alembic import command
+
+    config = Config()
+    config.set_main_option("script_location", "db:migrations")
+    with db.engine.connect() as conn, conn.begin():
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+
+
 def test_0006_keeps_when_already_flagged_clips_were_flagged(db: Database, db_path: Path) -> None:
     """Clips flagged before the desk kept flagged_at get their last change's time, so the
     clip report of that day still lists them; the others stay NULL."""
-    from alembic import command
 
     from deskterm.core import clips, feeds
 
@@ -377,11 +387,7 @@ def test_0006_keeps_when_already_flagged_clips_were_flagged(db: Database, db_pat
     for guid in ("a", "b"):
         clips.add_clip(db, feed_id=feed.id, guid=guid, title=f"Story {guid}", url=None,
                        published_at=datetime(2026, 11, 23, 20, 0, tzinfo=UTC))  # fmt: skip
-    config = Config()
-    config.set_main_option("script_location", "db:migrations")
-    with db.engine.connect() as conn, conn.begin():
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0005")
+    downgrade_to(db, "0005")
     raw = sqlite3.connect(db_path, isolation_level=None)
     try:
         assert "flagged_at" not in {r[1] for r in raw.execute("PRAGMA table_info(clips)")}
@@ -402,3 +408,52 @@ def test_0006_keeps_when_already_flagged_clips_were_flagged(db: Database, db_pat
     assert rows == [("a", "2026-11-24 12:00:00.000000"), ("b", None)]
     assert "ix_clips_flagged_at" in indexes
     assert check(db).ok
+
+
+def test_0007_fills_in_the_search_text_of_rows_stored_before_it(
+    db: Database, db_path: Path
+) -> None:
+    """A desk at 0006 (no folded columns) is upgraded: its requests, reporters and outlets
+    are found by the typed words at once, in any case and without accents."""
+
+    from deskterm.core import contacts, requests
+
+    contacts.add_outlet(db, name="Zürcher Tagblatt", type="print", website="https://zt.example")
+    contacts.add_contact(db, name="Élodie Núñez", outlet="Zürcher Tagblatt", beat="Straße")
+    requests.create_request(
+        db, kind="media", subject="Budget der Parks", requester="Élodie Núñez", outlet="Zürcher"
+    )
+    downgrade_to(db, "0006")
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        for table in ("requests", "contacts", "outlets"):
+            columns = {r[1] for r in raw.execute(f"PRAGMA table_info({table})")}
+            assert not columns & {"search_text", "search_name"}, table
+        # more rows than one batch of the fill, written as an older desk would
+        raw.executemany(
+            "INSERT INTO contacts (name, beat, language, do_not_contact, notes, version,"
+            " created_at, updated_at) VALUES (?, '', 'en', 0, '', 1, '2026-01-01 00:00:00',"
+            " '2026-01-01 00:00:00')",
+            [(f"Reporter {i} Ñandú",) for i in range(1500)],
+        )
+    finally:
+        raw.close()
+    db.dispose()
+
+    before, backup_path = upgrade(db)
+
+    assert before.revision == "0006"
+    assert backup_path is not None and backup_path.exists()
+    assert schema_status(db).state is SchemaState.CURRENT
+    assert [r.subject for r in requests.list_open_requests(db, text="PARKS elodie nunez")] == [
+        "Budget der Parks"
+    ]
+    assert [c.name for c in contacts.search_contacts(db, "strasse ELODIE zurcher")] == [
+        "Élodie Núñez"
+    ]
+    assert [o.name for o in contacts.search_outlets(db, "zurcher zt.example")] == [
+        "Zürcher Tagblatt"
+    ]
+    found = contacts.search_contacts(db, "REPORTER 1499 nandu")
+    assert [c.name for c in found] == ["Reporter 1499 Ñandú"]  # in the second batch
+    assert check(db).ok  # every row's folded text agrees with its fields

@@ -339,6 +339,35 @@ async def test_filters_by_kind_status_and_assignee_show_in_the_title(desk_app, d
         assert answered.startswith("responded") and "‼" not in answered  # answered, not late
 
 
+async def test_the_filter_finds_an_accented_name_typed_plainly_and_words_in_any_order(
+    desk_app, desk_db
+):
+    requests.create_request(
+        desk_db,
+        kind="media",
+        subject="Presupuesto de parques",
+        requester="Élodie Núñez",
+        outlet="Diário Popular",
+        now=FIXED_NOW,
+    )
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await settle(pilot, lambda: len(row_texts(app, "requests")) == 3)
+        await pilot.press("2", "slash", *"nunez")
+        await settle(pilot, lambda: len(row_texts(app, "requests")) == 1)
+        assert "Élodie Núñez" in row_texts(app, "requests")[0]
+        assert "filter: nunez" in title(app)
+
+        await pilot.press(*["backspace"] * 5, *"parques diario")  # the outlet, then the subject
+        await settle(pilot, lambda: "parques diario" in title(app))
+        await settle(pilot, lambda: len(row_texts(app, "requests")) == 1)
+        assert "Presupuesto de parques" in row_texts(app, "requests")[0]
+
+        await pilot.press(*" elm")  # a word no row has with the others: nothing
+        await settle(pilot, lambda: row_texts(app, "requests") == [])
+
+
 async def test_being_edited_by_another_desk_is_marked(desk_app, desk_db, db_path):
     from db.presence import active_desks
     from deskterm.app import DeskApp

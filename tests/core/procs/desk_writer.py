@@ -45,6 +45,25 @@ def main() -> None:
                     break
                 except ConflictError:
                     conflicts += 1
+        elif operation == "search_edits":
+            # the request's subject and its linked reporter's name, in accented words that
+            # the other desk's searches must find as they are now (db.search_text)
+            while True:
+                current = requests.get_request(db, 1)
+                try:
+                    requests.update_request(
+                        db, 1, current.version, subject=f"Straße {tag}{i} Ausschuss"
+                    )
+                    break
+                except ConflictError:
+                    conflicts += 1
+            while True:
+                reporter = contacts.get_contact(db, 1)
+                try:
+                    contacts.update_contact(db, 1, reporter.version, name=f"Élodie {tag}{i}")
+                    break
+                except ConflictError:
+                    conflicts += 1
         elif operation == "notes":
             requests.add_note(db, 1, kind="internal", body=f"{tag} note {i}")
         elif operation == "tasks":

@@ -1,0 +1,71 @@
+"""db.search_text and deskterm.core.matching: how text is folded for searching and how typed
+text becomes words; ``out_of_step`` finds rows a write left behind."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from db.engine import Database
+from db.schema import check
+from db.search_text import derived_values, fold
+from deskterm.core import contacts
+from deskterm.core.errors import InputError
+from deskterm.core.matching import MAX_WORDS, search_words
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("ÉLODIE", "élodie"),
+        ("elodie", "Élodie"),
+        ("Nunez", "Núñez"),
+        ("NÚÑEZ", "nunez"),
+        ("strasse", "Straße"),
+        ("STRASSE", "straße"),
+        ("ΣΟΦΊΑ", "σοφία"),  # Greek capitals and the final sigma
+        ("lukasz", "Łukasz"),
+        ("soren", "Søren"),
+        ("ﬁnance", "Finance"),  # a ligature typed from a PDF
+    ],
+)
+def test_fold_makes_both_spellings_one(typed: str, stored: str) -> None:
+    assert fold(typed) == fold(stored)
+
+
+def test_typed_words_and_phrases() -> None:
+    assert search_words('  Núñez  "Parks   Weekly"  nunez ') == ["nunez", "parks weekly"]
+    assert search_words("“budget parks”") == ["budget parks"]  # typographic quotes too
+    assert search_words('"parks wee') == ["parks wee"]  # an unfinished quote while typing
+    assert search_words("") == search_words(None) == search_words('""') == []
+
+
+def test_a_pasted_page_is_refused_in_one_line() -> None:
+    with pytest.raises(InputError) as caught:
+        search_words(" ".join(f"w{i}" for i in range(MAX_WORDS + 1)), field="text")
+    assert caught.value.field == "text"
+    assert "\n" not in str(caught.value)
+
+
+def test_fields_are_joined_so_a_phrase_never_spans_two() -> None:
+    values = {"name": "Parks", "email": None, "beat": "Weekly", "social": ""}
+    assert derived_values("contacts", values) == {
+        "search_name": "parks",
+        "search_text": "parks\nweekly",
+    }
+
+
+def test_check_finds_a_row_written_around_the_hooks(db: Database, db_path: Path) -> None:
+    contacts.add_contact(db, name="Élodie Núñez")
+    assert check(db).ok
+    raw = sqlite3.connect(db_path)
+    try:
+        raw.execute("UPDATE contacts SET name = 'Someone Else'")  # not through deskterm
+        raw.commit()
+    finally:
+        raw.close()
+    result = check(db)
+    assert not result.ok
+    assert result.integrity == ["search text of 1 contacts out of step (ids 1)"]
