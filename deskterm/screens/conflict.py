@@ -114,7 +114,7 @@ class ConflictScreen(ModalScreen[object]):
         self._compare = compare
         self._apply = apply
         self._load = load
-        self._name = name
+        self._describe = name
         self._tz = tz
         self._on_theirs = on_theirs
         self._busy = False
@@ -150,7 +150,7 @@ class ConflictScreen(ModalScreen[object]):
 
     def _heading(self) -> str:
         return (
-            f"{self._name(self.theirs)} was saved by someone else while you edited it "
+            f"{self._describe(self.theirs)} was saved by someone else while you edited it "
             f"(you opened v{self._base.version}, it is now v{self.theirs.version})"
         )
 
