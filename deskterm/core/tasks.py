@@ -27,13 +27,13 @@ status, let alone the whole table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -165,6 +165,67 @@ class BoardColumn:
     status: TaskStatus
     count: int
     cards: tuple[TaskRecord, ...]
+
+
+Cursor = tuple[datetime | None, int]
+"""A card's place in the board's order: its ``(due_at, id)``."""
+
+
+@dataclass(frozen=True)
+class CardFilter:
+    """What narrows the board, all of it in SQL.
+
+    ``text`` is the pane's filter: found (any case, literally, as one piece) in the title, in
+    the owner's initials or in the kind's name (``press_release``). ``owner`` keeps one staff
+    member's cards (initials). ``due_by`` keeps the open cards due at or before it (the
+    overdue ones too): not undated cards, nothing published. Case is folded by the database:
+    SQLite folds ASCII letters only, so "élan" does not find "Élan" there (PostgreSQL folds
+    all); initials and kinds are matched with ``str.casefold``.
+    """
+
+    text: str = ""
+    owner: str | None = None
+    due_by: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WindowAt:
+    """Where a column's window is read, by key; at most ``limit`` cards.
+
+    * nothing given: from the column's first card;
+    * ``after``: the cards after that place (exclusive), the next window going down;
+    * ``before``: the cards before it (exclusive), the window above;
+    * ``around``: the card at that place (or where it would be) with at most ``lead`` cards
+      before it and the rest after it; where the column ends on one side, more from the
+      other, so that the window is full whenever the column has ``limit`` cards.
+      A window kept through a reload is read ``around`` its first card with ``lead=0``;
+    * ``last``: the column's last ``limit`` cards.
+    """
+
+    limit: int = 100
+    after: Cursor | None = None
+    before: Cursor | None = None
+    around: Cursor | None = None
+    lead: int = 0
+    last: bool = False
+
+
+@dataclass(frozen=True)
+class ColumnWindow:
+    """Consecutive cards of one column (in the board's order) and where they are in it."""
+
+    status: TaskStatus
+    count: int  # the column's cards that match the filter
+    offset: int  # how many of them come before ``cards[0]``
+    cards: tuple[TaskRecord, ...]
+
+    @property
+    def more_before(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def more_after(self) -> bool:
+        return self.offset + len(self.cards) < self.count
 
 
 def to_record(row: Task, initials: dict[int, str]) -> TaskRecord:
@@ -321,24 +382,26 @@ def get_task(db: Database, task_id: int) -> TaskRecord:
         return to_record(row, staff_initials(session))
 
 
-def board(db: Database, *, per_column: int = 5, owner: str | None = None) -> list[BoardColumn]:
+def board(
+    db: Database,
+    *,
+    per_column: int = 5,
+    owner: str | None = None,
+    text: str = "",
+    due_by: datetime | None = None,
+) -> list[BoardColumn]:
     """The board's columns (archived is not one): each column's count and its soonest cards.
 
-    One grouped query counts every column; each non-empty column then reads at most
-    ``per_column`` cards along ``ix_tasks_status_due`` (a second, undated read only when the
-    dated cards do not fill the column).
+    ``owner``, ``text`` and ``due_by`` narrow it as ``CardFilter`` says; the counts are then
+    of the cards that match. One grouped query counts every column; each non-empty column
+    then reads at most ``per_column`` cards along ``ix_tasks_status_due`` (a second, undated
+    read only when the dated cards do not fill the column).
     """
     per_column = list_limit(per_column, field="per_column", minimum=0)
+    wanted = CardFilter(text=text, owner=owner, due_by=due_by)
     with db.read() as session:
-        filters = []
-        if owner is not None:
-            filters.append(Task.owner_id == resolve_staff_id(session, owner, field="owner"))
-        counted = session.execute(
-            select(Task.status, func.count())
-            .where(Task.status.in_(BOARD_COLUMNS), *filters)
-            .group_by(Task.status)
-        )
-        counts = {TaskStatus(status): int(count) for status, count in counted}
+        filters = _filter_conditions(session, wanted)
+        counts = _column_counts(session, filters)
         initials = staff_initials(session) if counts and per_column else {}
         columns = []
         for status in BOARD_COLUMNS:
@@ -352,6 +415,49 @@ def board(db: Database, *, per_column: int = 5, owner: str | None = None) -> lis
                 BoardColumn(status, count, tuple(to_record(row, initials) for row in rows))
             )
         return columns
+
+
+def column_windows(
+    db: Database,
+    wanted: Mapping[TaskStatus | str, WindowAt],
+    *,
+    card_filter: CardFilter | None = None,
+) -> dict[TaskStatus, ColumnWindow]:
+    """Windows of board columns in the board's order, read by key, never by ``OFFSET``.
+
+    ``wanted`` says where each column's window is read (``WindowAt``); every column is
+    counted (and each window placed in it) under ``card_filter``, all in one read
+    transaction, so the counts and the windows agree. A column of 5,000 cards costs the same
+    as one of 50: each read walks ``ix_tasks_status_due`` from the key it starts at and
+    stops after ``limit`` rows; an offset is a count along the same index.
+    """
+    card_filter = card_filter or CardFilter()
+    places = {parse_status(status): at for status, at in wanted.items()}
+    with db.read() as session:
+        filters = _filter_conditions(session, card_filter)
+        counts = _column_counts(session, filters)
+        initials: dict[int, str] | None = None
+        found: dict[TaskStatus, ColumnWindow] = {}
+        for status, at in places.items():
+            count = counts.get(status, 0)
+            rows, offset = _window(session, [Task.status == status, *filters], at, count)
+            if rows and initials is None:
+                initials = staff_initials(session)
+            cards = tuple(to_record(row, initials or {}) for row in rows)
+            found[status] = ColumnWindow(status, count, offset, cards)
+        return found
+
+
+def column_window(
+    db: Database,
+    status: TaskStatus | str,
+    at: WindowAt | None = None,
+    *,
+    card_filter: CardFilter | None = None,
+) -> ColumnWindow:
+    """One column's window (see ``column_windows``); from its first card when ``at`` is None."""
+    status = parse_status(status)
+    return column_windows(db, {status: at or WindowAt()}, card_filter=card_filter)[status]
 
 
 def list_tasks(
@@ -949,25 +1055,137 @@ def _cursor(after: tuple[datetime | None, int] | None) -> tuple[datetime | None,
 
 
 def _due_order(
-    session: Session, filters: list[Any], after: tuple[datetime | None, int] | None, limit: int
+    session: Session,
+    filters: list[Any],
+    after: Cursor | None,
+    limit: int,
+    *,
+    backward: bool = False,
 ) -> list[Task]:
-    """Up to ``limit`` tasks matching ``filters`` in (due_at nulls last, id) order after ``after``.
+    """Up to ``limit`` tasks matching ``filters`` in (due_at nulls last, id) order after
+    ``after`` (from the first when None); ``backward``: the ones before it (from the last
+    when None), nearest first.
 
     Two reads instead of one ``ORDER BY due_at IS NULL, ...``: each follows the
-    ``(status, due_at, id)`` index order, so SQLite stops after ``limit`` rows instead of
-    sorting every match.
+    ``(status, due_at, id)`` index order (backwards too), so SQLite stops after ``limit`` rows
+    instead of sorting every match.
     """
     rows: list[Task] = []
-    if after is None or after[0] is not None:
-        dated: Select[tuple[Task]] = select(Task).where(*filters, Task.due_at.is_not(None))
-        if after is not None:
-            due, last_id = after
-            # The >= bound is a range the index can seek to; the OR then drops the ties before.
-            dated = dated.where(Task.due_at >= due, or_(Task.due_at > due, Task.id > last_id))
-        rows.extend(session.scalars(dated.order_by(Task.due_at, Task.id).limit(limit)))
-    if len(rows) < limit:
-        undated = select(Task).where(*filters, Task.due_at.is_(None))
-        if after is not None and after[0] is None:
-            undated = undated.where(Task.id > after[1])
-        rows.extend(session.scalars(undated.order_by(Task.id).limit(limit - len(rows))))
+    for dated in (False, True) if backward else (True, False):
+        if len(rows) >= limit:
+            break
+        query = _part(filters, after, dated=dated, backward=backward)
+        if query is not None:
+            rows.extend(session.scalars(query.limit(limit - len(rows))))
     return rows
+
+
+def _part(
+    filters: list[Any], cursor: Cursor | None, *, dated: bool, backward: bool
+) -> Select[tuple[Task]] | None:
+    """The dated or the undated cards beyond ``cursor`` (past it, or before it going
+    ``backward``) in index order; None when all of that part lies behind the cursor."""
+    query = select(Task).where(
+        *filters, Task.due_at.is_not(None) if dated else Task.due_at.is_(None)
+    )
+    if cursor is not None:
+        due, key = cursor
+        if dated and due is not None:
+            # The range bound is what the index seeks to; the OR then drops the ties behind.
+            if backward:
+                query = query.where(Task.due_at <= due, or_(Task.due_at < due, Task.id < key))
+            else:
+                query = query.where(Task.due_at >= due, or_(Task.due_at > due, Task.id > key))
+        elif not dated and due is None:
+            query = query.where(Task.id < key if backward else Task.id > key)
+        elif dated != backward:
+            return None  # dated past an undated card, or undated before a dated one
+    order = (Task.due_at, Task.id) if dated else (Task.id,)
+    return query.order_by(*(column.desc() for column in order) if backward else order)
+
+
+def _count_before(session: Session, filters: list[Any], cursor: Cursor) -> int:
+    """How many cards matching ``filters`` come before ``cursor`` in the board's order."""
+    due, key = cursor
+    if due is None:
+        before: ColumnElement[bool] = or_(Task.due_at.is_not(None), Task.id < key)
+    else:  # the range is what the index seeks to, as in ``_part``
+        before = and_(Task.due_at <= due, or_(Task.due_at < due, Task.id < key))
+    return int(session.scalar(select(func.count()).select_from(Task).where(*filters, before)) or 0)
+
+
+def _window(
+    session: Session, filters: list[Any], at: WindowAt, count: int
+) -> tuple[list[Task], int]:
+    """The rows ``at`` asks for, in the board's order, and how many come before the first."""
+    limit = list_limit(at.limit)
+    places = [at.after, at.before, at.around, at.last or None]
+    if sum(place is not None for place in places) > 1:
+        raise InputError("a window starts after, before, around or at the last card", field="at")
+    after, before, around = _cursor(at.after), _cursor(at.before), _cursor(at.around)
+    lead = list_limit(at.lead, field="lead", minimum=0, maximum=limit - 1)
+    if count == 0:
+        return [], 0
+    if at.last:
+        rows = _due_order(session, filters, None, limit, backward=True)[::-1]
+        return rows, count - len(rows)
+    if before is not None:
+        rows = _due_order(session, filters, before, limit, backward=True)[::-1]
+        reached_first = len(rows) < limit
+    elif around is not None:
+        due, key = around
+        # The card itself and those after it: the ones after the place one id before it.
+        following = _due_order(session, filters, (due, key - 1), limit - lead)
+        room = limit - len(following)
+        leading = _due_order(session, filters, around, room, backward=True) if room else []
+        reached_first = len(leading) < room
+        if reached_first and following and len(following) == limit - lead:
+            last = following[-1]  # near the first card: the rest of the window after it
+            more = limit - len(leading) - len(following)
+            following += _due_order(session, filters, (last.due_at, last.id), more)
+        rows = leading[::-1] + following
+    else:
+        rows = _due_order(session, filters, after, limit)
+        reached_first = after is None
+        if not rows:  # nothing after it: the window is past the end
+            return [], count
+    if reached_first or not rows:
+        return rows, 0
+    return rows, _count_before(session, filters, (rows[0].due_at, rows[0].id))
+
+
+def _filter_conditions(session: Session, card_filter: CardFilter) -> list[Any]:
+    """``CardFilter`` as SQL conditions (the owner's initials looked up first)."""
+    conditions: list[Any] = []
+    if card_filter.owner is not None:
+        owner_id = resolve_staff_id(session, card_filter.owner, field="owner")
+        conditions.append(Task.owner_id == owner_id)
+    due_by = aware_or_none(card_filter.due_by, field="due_by")
+    if due_by is not None:
+        conditions += [Task.due_at <= due_by, Task.status.not_in(DONE_STATUSES)]
+    needle = (card_filter.text or "").strip()
+    if needle:
+        folded = needle.casefold()
+        kinds = [kind for kind in TaskKind if folded in kind.value.casefold()]
+        owners = [
+            key
+            for key, initials in staff_initials(session).items()
+            if folded in initials.casefold()
+        ]
+        found: list[ColumnElement[bool]] = [Task.title.icontains(needle, autoescape=True)]
+        if kinds:
+            found.append(Task.kind.in_(kinds))
+        if owners:
+            found.append(Task.owner_id.in_(owners))
+        conditions.append(or_(*found))
+    return conditions
+
+
+def _column_counts(session: Session, filters: list[Any]) -> dict[TaskStatus, int]:
+    """Each board column's cards matching ``filters``: one grouped query."""
+    counted = session.execute(
+        select(Task.status, func.count())
+        .where(Task.status.in_(BOARD_COLUMNS), *filters)
+        .group_by(Task.status)
+    )
+    return {TaskStatus(status): int(count) for status, count in counted}

@@ -4,13 +4,14 @@ approval; every refusal is explained in one line."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -24,19 +25,19 @@ from deskterm.core.errors import InputError
 from deskterm.core.fields import web_url
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import ChecklistScreen, Choice, PickScreen, PromptScreen
-from deskterm.widgets.card_column import CardColumn
+from deskterm.widgets.card_column import AFTER, BEFORE, LAST, PAGE, CardColumn
 from deskterm.widgets.pane import (
     ActionsMixin,
     FilterInput,
     Pane,
     PaneContext,
     focus_at_once,
-    text_matches,
 )
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 
 COMPACT_CARDS = 4  # per column in the dashboard's list
-WIDE_CARDS = 60  # per column on the full board (a window, never the whole column)
+FILTERED_CARDS = 60  # per column in the dashboard's list while a filter is on
+FOLLOW_LEAD = PAGE // 2  # cards read before a card just moved, so that it keeps its line
 WIDE_MIN_WIDTH = 100
 NEW_CARD_COLUMNS = (TaskStatus.BACKLOG, TaskStatus.DRAFTING)
 
@@ -100,6 +101,45 @@ def _save_if_changed(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class ColumnHead:
+    """A full board column's header row: its window, and the filter it was read with."""
+
+    window: tasks.ColumnWindow
+    card_filter: tasks.CardFilter
+    key: tuple[str, bool, bool]  # the pane's filter text, mine, due soon
+
+
+def _heading(window: tasks.ColumnWindow) -> str:
+    return f"{_label(window.status)} · {window.count}"
+
+
+def _place(task: tasks.TaskRecord) -> tasks.Cursor:
+    return task.due_at, task.id
+
+
+def _card_row(task: tasks.TaskRecord, context: PaneContext) -> Row:
+    """A card in the compact list: due, title, kind, owner."""
+    due, style = _due(task, context)
+    return Row(
+        key=f"task-{task.id}",
+        cells=(
+            cell(due, style),
+            cell(task.title),
+            cell(task.kind.value.replace("_", " "), "dim"),
+            cell(task.owner or "—"),
+        ),
+        item=task,
+    )
+
+
+def _column_row(task: tasks.TaskRecord, context: PaneContext) -> Row:
+    """A card in a full board column: a short countdown, title, owner."""
+    due, style = _due(task, context)
+    cells = (cell(_short_due(due), style), cell(task.title), cell(task.owner or "—"))
+    return Row(key=f"task-{task.id}", cells=cells, item=task)
+
+
 def _short_due(due: str) -> str:
     """The same countdown in at most 5 characters for the narrow board columns."""
     if not due:
@@ -146,6 +186,10 @@ class BoardPane(ActionsMixin, Pane):
         self._due_soon = False
         self._column_index = 0
         self._shown_rows: list[Row] = []
+        # the full board: where each column is read again, what it was filled with
+        self._places: dict[TaskStatus, tasks.WindowAt] = {}
+        self._heads: dict[TaskStatus, ColumnHead] = {}
+        self._shown_key: tuple[str, bool, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield FilterInput(placeholder="filter… title, owner, kind", classes="filter")
@@ -162,9 +206,18 @@ class BoardPane(ActionsMixin, Pane):
     def wide(self) -> bool:
         return self.has_class("-wide")
 
+    @property
+    def one_column(self) -> bool:
+        """The full board in a zoomed pane too narrow for five columns: one at a time."""
+        return self.has_class("-one-column")
+
     def on_resize(self) -> None:
         was_wide = self.wide
-        self.set_class(self.size.width >= WIDE_MIN_WIDTH, "-wide")
+        roomy = self.size.width >= WIDE_MIN_WIDTH
+        self.set_class(roomy or self.has_class("-maximized"), "-wide")
+        if self.one_column != (self.wide and not roomy):
+            self.set_class(self.wide and not roomy, "-one-column")
+            self._show_current()
         if self.wide != was_wide:
             had_focus = self.has_focus_within
             self.reload()
@@ -182,8 +235,25 @@ class BoardPane(ActionsMixin, Pane):
 
     def on_descendant_focus(self, event) -> None:  # type: ignore[no-untyped-def]
         tables = self.column_tables()
-        if event.widget in tables:
+        if event.widget in tables and tables.index(event.widget) != self._column_index:
             self._column_index = tables.index(event.widget)
+            self._show_current()
+
+    def _show_current(self) -> None:
+        """Mark the current column (the only one shown in one-column mode), and head the
+        columns: one at a time, the heading points to the neighbours (h, l)."""
+        last = len(tasks.BOARD_COLUMNS) - 1
+        for index, (status, column) in enumerate(
+            zip(tasks.BOARD_COLUMNS, self.column_tables(), strict=True)
+        ):
+            column.set_class(index == self._column_index, "-current")
+            head = self._heads.get(status)
+            if head is not None:
+                title = _heading(head.window)
+                if self.one_column:
+                    title = f"{'← ' if index else ''}{title}{' →' if index < last else ''}"
+                if str(column.border_title) != title:  # a changed title repaints the column
+                    column.border_title = Text(title)
 
     def selected_item(self) -> Any:
         if self.wide:
@@ -192,67 +262,117 @@ class BoardPane(ActionsMixin, Pane):
         return super().selected_item()
 
     # loading ----------------------------------------------------------------------------
+    def reload(self) -> None:
+        self._places = self._window_places()  # read on the UI thread, used by the worker
+        super().reload()
+
+    def _filter_key(self) -> tuple[str, bool, bool]:
+        return self._filter_text, self._mine, self._due_soon
+
+    def _window_places(self) -> dict[TaskStatus, tasks.WindowAt]:
+        """Where each column of the full board is read again: where its window is now
+        (the rows in view and around the cursor), or from its first card when the filter
+        changed since it was filled."""
+        places: dict[TaskStatus, tasks.WindowAt] = {}
+        kept = self.wide and self._filter_key() == self._shown_key
+        for status, column in zip(tasks.BOARD_COLUMNS, self.column_tables(), strict=True):
+            place = column.reload_place() if kept else None
+            if place is None:
+                places[status] = tasks.WindowAt(limit=PAGE)
+            else:
+                row, limit = place
+                places[status] = tasks.WindowAt(limit=limit, around=_place(row.item), lead=0)
+        return places
+
+    def _apply_filter(self, text: str) -> None:
+        if self.wide and self._filter_text and not text.strip():
+            # cleared: the full columns open where the card found is, not at their tops
+            card = self.selected_item()
+            if isinstance(card, tasks.TaskRecord):
+                self._follow = f"task-{card.id}"
+        super()._apply_filter(text)
+
+    def _card_filter(self, context: PaneContext) -> tasks.CardFilter:
+        return tasks.CardFilter(
+            text=context.text,
+            owner=self.app.settings.user if self._mine else None,  # type: ignore[attr-defined]
+            due_by=context.now + timedelta(hours=24) if self._due_soon else None,
+        )
+
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
-        wide = self.wide or bool(context.text) or self._due_soon
-        per_column = WIDE_CARDS if wide else COMPACT_CARDS
-        owner = self.app.settings.user if self._mine else None  # type: ignore[attr-defined]
-        columns = tasks.board(context.db, per_column=per_column, owner=owner)
-        moved = None if wide else self._moved_card(context)
-        rows: list[Row] = []
-        total = 0
-        soon = context.now + timedelta(hours=24)
-        # With a filter on, a column counts the cards it shows, not all it holds: a header
-        # saying "DRAFTING · 1" over an empty column reads as a card gone missing.
-        filtering = bool(context.text) or self._due_soon
-        for column in columns:
-            header = len(rows)
-            shown = 0
-            cards = list(column.cards)
-            if moved and moved.status == column.status and moved.id not in {c.id for c in cards}:
-                cards.append(moved)  # moved past the soonest few: shown where it went
-            for task in cards:
-                if not text_matches(context.text, task.title, task.owner, task.kind.value):
-                    continue
-                if self._due_soon and (
-                    task.due_at is None or task.due_at > soon or task.status in DONE
-                ):
-                    continue
-                shown += 1
-                due, style = _due(task, context)
-                rows.append(
-                    Row(
-                        key=f"task-{task.id}",
-                        cells=(
-                            cell(due, style),
-                            cell(task.title),
-                            cell(task.kind.value.replace("_", " "), "dim"),
-                            cell(task.owner or "—"),
-                        ),
-                        item=task,
-                    )
-                )
-            count = shown if filtering else column.count
-            total += count
-            rows.insert(
-                header,
-                Row(
-                    key=f"column-{column.status.value}",
-                    cells=(
-                        cell(""),
-                        cell(f"{_label(column.status)} · {count}", "bold"),
-                        cell(""),
-                        cell(""),
-                    ),
-                    item=column.status,
-                ),
-            )
+        card_filter = self._card_filter(context)
+        if self.wide:
+            rows, total = self._load_wide(context, card_filter)
+        else:
+            rows, total = self._load_compact(context, card_filter)
         filters = [name for on_, name in ((self._mine, "mine"), (self._due_soon, "due 24h")) if on_]
         summary = f"{total} cards" + (f" · {', '.join(filters)}" if filters else "")
         return rows, summary
 
+    def _load_wide(
+        self, context: PaneContext, card_filter: tasks.CardFilter
+    ) -> tuple[list[Row], int]:
+        """Each column's window (one read): a header row carrying the window, then its cards.
+        A card just moved or edited is read around, so that its column shows it."""
+        places = dict(self._places)
+        moved = self._moved_card(context)
+        if moved is not None and moved.status in places:
+            places[moved.status] = tasks.WindowAt(
+                limit=PAGE, around=_place(moved), lead=FOLLOW_LEAD
+            )
+        windows = tasks.column_windows(context.db, places, card_filter=card_filter)
+        key = (context.text, self._mine, self._due_soon)
+        rows: list[Row] = []
+        for status in tasks.BOARD_COLUMNS:
+            window = windows[status]
+            head = ColumnHead(window, card_filter, key)
+            rows.append(Row(f"column-{status.value}", (cell(_heading(window)),), head))
+            rows.extend(_column_row(task, context) for task in window.cards)
+        return rows, sum(window.count for window in windows.values())
+
+    def _load_compact(
+        self, context: PaneContext, card_filter: tasks.CardFilter
+    ) -> tuple[list[Row], int]:
+        filtering = bool(card_filter.text) or card_filter.due_by is not None
+        columns = tasks.board(
+            context.db,
+            per_column=FILTERED_CARDS if filtering else COMPACT_CARDS,
+            owner=card_filter.owner,
+            text=card_filter.text,
+            due_by=card_filter.due_by,
+        )
+        moved = self._moved_card(context)
+        rows: list[Row] = []
+        for column in columns:
+            # The counts are of the cards that match: "DRAFTING · 1" over an empty column
+            # would read as a card gone missing.
+            rows.append(
+                Row(
+                    key=f"column-{column.status.value}",
+                    cells=(
+                        cell(""),
+                        cell(f"{_label(column.status)} · {column.count}", "bold"),
+                        cell(""),
+                        cell(""),
+                    ),
+                    item=column.status,
+                )
+            )
+            cards = list(column.cards)
+            if (
+                moved
+                and not filtering  # (a filtered list shows what matches, in SQL)
+                and moved.status == column.status
+                and moved.id not in {c.id for c in cards}
+            ):
+                cards.append(moved)  # moved past the soonest few: shown where it went
+            rows.extend(_card_row(task, context) for task in cards)
+        return rows, sum(column.count for column in columns)
+
     def _moved_card(self, context: PaneContext) -> tasks.TaskRecord | None:
-        """The card just moved or edited (``_follow``), read again: the dashboard's list
-        shows it even when it is not among its new column's soonest few."""
+        """The card just moved or edited (``_follow``), read again: its column shows it,
+        even when it is not among the compact list's soonest few or the full board's
+        window."""
         follow = self._follow
         if not follow or not follow.startswith("task-"):
             return None
@@ -262,10 +382,12 @@ class BoardPane(ActionsMixin, Pane):
             return None
 
     def present(self, rows: list[Row]) -> None:
-        self._shown_rows = rows
+        if bool(rows) and isinstance(rows[0].item, ColumnHead) != self.wide:
+            return  # read for the other layout (zoomed meanwhile): the resize's reload follows
         follow = self._follow
         self._follow = None
         if not self.wide:
+            self._shown_rows = rows
             self.table.show(rows)
             if follow:
                 keys = [row.key for row in rows]
@@ -276,30 +398,90 @@ class BoardPane(ActionsMixin, Pane):
                     headers = [i for i, r in enumerate(rows) if isinstance(r.item, TaskStatus)]
                     self.table.move_cursor(row=max((i for i in headers if i <= here), default=0))
             return
-        by_status: dict[TaskStatus, list[Row]] = {status: [] for status in tasks.BOARD_COLUMNS}
-        counts: dict[TaskStatus, str] = {}
-        current: TaskStatus | None = None
+        by_status: dict[TaskStatus, tuple[ColumnHead, list[Row]]] = {}
         for row in rows:
-            if isinstance(row.item, TaskStatus):
-                current = row.item
-                counts[current] = row.cells[1].plain
-            elif current is not None:
-                due, title, _kind, who = row.cells
-                short = cell(_short_due(due.plain), str(due.style))
-                by_status[current].append(Row(row.key, (short, title, who), row.item))
+            if isinstance(row.item, ColumnHead):
+                cards: list[Row] = []
+                by_status[row.item.window.status] = (row.item, cards)
+            else:
+                cards.append(row)
         for index, (status, table) in enumerate(
             zip(tasks.BOARD_COLUMNS, self.column_tables(), strict=True)
         ):
-            title = counts.get(status, _label(status))
-            if str(table.border_title) != title:  # a changed title repaints the column
-                table.border_title = Text(title)
-            table.show(by_status[status])
-            keys = [row.key for row in by_status[status]]
+            head, cards = by_status[status]
+            self._heads[status] = head
+            keys = [row.key for row in cards]
+            table.show(
+                cards,
+                offset=head.window.offset,
+                total=head.window.count,
+                select=follow if follow in keys else None,
+            )
             if follow in keys:
                 self._column_index = index
-                table.move_cursor(row=keys.index(follow))
                 if self.has_focus_within:
                     table.focus()
+        self._shown_key = by_status[tasks.BOARD_COLUMNS[0]][0].key
+        self._show_current()
+
+    # paging the full board's columns ----------------------------------------------------
+    @on(CardColumn.WantRows)
+    def _want_rows(self, message: CardColumn.WantRows) -> None:
+        """A column of the full board wants the cards beyond its window: read by key from
+        the card at that end (``g``/``G``: the column's first or last window)."""
+        message.stop()
+        column = message.column
+        status = tasks.BOARD_COLUMNS[self.column_tables().index(column)]
+        head = self._heads.get(status)
+        if head is None or not self.wide:
+            column.abandon(message.where, message.epoch)
+            return
+        held = column.rows_shown
+        if message.where == AFTER and held:
+            at = tasks.WindowAt(limit=PAGE, after=_place(held[-1].item))
+        elif message.where == BEFORE and held:
+            at = tasks.WindowAt(limit=PAGE, before=_place(held[0].item))
+        else:
+            at = tasks.WindowAt(limit=PAGE, last=message.where == LAST)
+        context = self._make_context(self._filter_text)
+        self._load_page(column, status, at, head.card_filter, context, message)
+
+    @work(thread=True, group="board-page")
+    def _load_page(
+        self,
+        column: CardColumn,
+        status: TaskStatus,
+        at: tasks.WindowAt,
+        card_filter: tasks.CardFilter,
+        context: PaneContext,
+        asked: CardColumn.WantRows,
+    ) -> None:
+        try:
+            window = tasks.column_window(self._db, status, at, card_filter=card_filter)
+        except Exception as error:  # said once, asked again when the cursor moves on
+            self.app.call_from_thread(column.abandon, asked.where, asked.epoch)
+            self.app.call_from_thread(
+                self.notify, f"Board: could not load ({one_line(error, 200)})",
+                severity="error", markup=False,
+            )  # fmt: skip
+            return
+        rows = [_column_row(task, context) for task in window.cards]
+        self.app.call_from_thread(self._page_loaded, column, window, rows, asked)
+
+    def _page_loaded(
+        self,
+        column: CardColumn,
+        window: tasks.ColumnWindow,
+        rows: list[Row],
+        asked: CardColumn.WantRows,
+    ) -> None:
+        head = self._heads.get(window.status)
+        if asked.epoch == column.epoch and head is not None and head.window.count != window.count:
+            self._heads[window.status] = replace(head, window=window)
+            self._show_current()  # the count changed since the window was read
+        column.take(
+            rows, where=asked.where, offset=window.offset, total=window.count, epoch=asked.epoch
+        )
 
     # navigation -------------------------------------------------------------------------
     def action_column(self, delta: int) -> None:
@@ -307,7 +489,8 @@ class BoardPane(ActionsMixin, Pane):
             self._column_index = max(
                 0, min(len(tasks.BOARD_COLUMNS) - 1, self._column_index + delta)
             )
-            self.column_tables()[self._column_index].focus()
+            self._show_current()
+            focus_at_once(self.column_tables()[self._column_index])
             return
         headers = [i for i, row in enumerate(self._shown_rows) if isinstance(row.item, TaskStatus)]
         here = self.table.cursor_row

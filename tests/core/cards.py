@@ -27,3 +27,24 @@ def seed_card(db: Database, *, status: TaskStatus | str, **fields: Any) -> TaskR
         with db.transaction() as session:
             session.execute(update(Task).where(Task.id == card.id).values(status=status.value))
     return get_task(db, card.id)
+
+
+def seed_cards(db: Database, cards: list[dict[str, Any]]) -> list[TaskRecord]:
+    """Many cards at once, in one transaction (audited as any write), placed directly in
+    their columns; each dict holds ``title``, ``status`` and any other column, with
+    ``owner`` as initials. Returns them in the order given."""
+    from deskterm.core.staff import staff_initials
+    from deskterm.core.tasks import to_record
+
+    with db.transaction() as session:
+        ids = {initials: key for key, initials in staff_initials(session).items()}
+        rows = []
+        for fields in cards:
+            values = dict(fields)
+            owner = values.pop("owner", None)
+            values["status"] = TaskStatus(str(values["status"]).lower())
+            rows.append(Task(owner_id=ids[owner] if owner else None, **values))
+        session.add_all(rows)
+        session.flush()
+        initials = staff_initials(session)
+        return [to_record(row, initials) for row in rows]
