@@ -306,7 +306,9 @@ class BoardPane(ActionsMixin, Pane):
         else:
             rows, total = self._load_compact(context, card_filter)
         filters = [name for on_, name in ((self._mine, "mine"), (self._due_soon, "due 24h")) if on_]
-        summary = f"{total} cards" + (f" · {', '.join(filters)}" if filters else "")
+        summary = f"{total} card{'' if total == 1 else 's'}" + (
+            f" · {', '.join(filters)}" if filters else ""
+        )
         return rows, summary
 
     def _load_wide(

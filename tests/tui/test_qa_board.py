@@ -47,7 +47,7 @@ async def test_due_in_24h_counts_the_cards_it_shows(desk_app, desk_db):
             r.item.title for r in board.table.rows_shown if isinstance(r.item, tasks.TaskRecord)
         ]
         assert titles == ["Press release: transit fares"]
-        assert "1 cards" in str(board.border_title)
+        assert "1 card ·" in str(board.border_title)
 
         await pilot.press("D")  # off again: full counts come back
         await settle(pilot, lambda: headers(board).get("DRAFTING") == "DRAFTING · 2")
