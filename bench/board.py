@@ -34,9 +34,21 @@ neither ``AR`` nor ``JC`` (so ``AR`` may approve them without self-approval) and
 - **L/H** (informational): the whole user path on the zoomed board: ``L``/``H`` pressed with
   Pilot on the selected card (the pane runs ``step_task`` in a worker, notifies, reloads)
   until the first frame that shows the move; 10 (``--quick``) or 40 presses.
-- **Board query**: ``tasks.board(db, per_column=N)`` alone, with the ``N`` the zoomed pane
-  passed during the redraws (recorded by wrapping ``board``) and with the dashboard's
-  ``COMPACT_CARDS``.
+- **Scroll** (a 5,000-card column): after the parts above, untimed direct SQL moves archived
+  cards into Drafting until it holds ``SCROLL_CARDS``. The desk is opened again (200x60,
+  zoomed, ``l`` to Drafting) and each key is timed from the press to the first frame composed
+  once the column shows what the key asked for: ``j`` (300 with ``--quick``, else 1,000
+  presses, a press every ``SCROLL_GAP_S``; the cards met must be the column's own, in order,
+  each once), ``pagedown`` (40), then ``G`` (the column's last card, its last window read
+  backwards from the end) and ``g`` (the first), 10 each. A key pressed past the held rows
+  waits for the page it asked for: that wait is in its time. Also recorded: the most rows
+  the column held, and the page query alone (``tasks.column_window`` after the column's
+  first undated card, most of the column before it, and the last window), and the ``/``
+  filter's query over every column with the counts, for a word in one title (set on one
+  card of the column), one in about 20 titles, and one in none.
+- **Board query**: ``tasks.board(db, per_column=N)`` alone, with the ``N`` the compact pane
+  uses (``COMPACT_CARDS``), and ``tasks.column_windows`` with the windows the zoomed pane
+  read during the redraws (recorded by wrapping both).
 
 ``python -m bench.board [--quick]`` runs this part alone.
 """
@@ -68,6 +80,8 @@ REVIEWER = "JC"
 SIZE = (200, 60)
 FRAME_TIMEOUT_S = 5.0
 DEPTH_MAX = 3  # backlog -> drafting -> in_review -> approved; never published
+SCROLL_CARDS = 5_000  # cards in the column scrolled through
+SCROLL_GAP_S = 0.005  # between two timed presses (after the frame of the first)
 
 Log = Callable[[str], None]
 
@@ -100,8 +114,8 @@ class BoardFigures:
     redraws: Sample = field(default_factory=Sample)
     stages: dict[str, list[float]] = field(default_factory=dict)
     keys: Sample = field(default_factory=Sample)  # L/H pressed -> frame showing the move
-    queries: dict[int, Sample] = field(default_factory=dict)  # per_column -> tasks.board alone
-    per_column: int | None = None  # what the zoomed pane asked for
+    queries: dict[str, Sample] = field(default_factory=dict)  # query alone, by what it reads
+    per_column: int | None = None  # the most cards a column window of the zoomed pane read
     pane_queries: list[tuple[int | None, float]] = field(default_factory=list)  # (per_column, ms)
     shown_rows: int = 0
     verified: int = 0  # redraws whose frame showed the destination column's new count
@@ -111,6 +125,10 @@ class BoardFigures:
     seconds: float = 0.0
     error: str = ""  # the whole part could not run
     notes: list[str] = field(default_factory=list)
+    scroll: dict[str, Sample] = field(default_factory=dict)  # key -> key to frame (ms)
+    scroll_column: int = 0  # cards in the scrolled column
+    scroll_held: int = 0  # the most rows the column held meanwhile
+    scroll_checked: str = ""  # what the j run met, against the column's order
 
 
 # --- set-up ---------------------------------------------------------------------------------
@@ -248,12 +266,18 @@ def measure_moves(
 # --- redraw ---------------------------------------------------------------------------------
 
 
-def shown_state(pane: Any) -> tuple[Any, ...]:
-    """What the pane shows: every table's rows and every border title inside it."""
+def _tables(pane: Any) -> list[Any]:
+    """The widgets in the pane that show rows (the desk's tables and board columns, or a
+    ``DataTable``)."""
     from textual.widgets import DataTable
 
+    return [w for w in pane.query("*") if hasattr(w, "rows_shown") or isinstance(w, DataTable)]
+
+
+def shown_state(pane: Any) -> tuple[Any, ...]:
+    """What the pane shows: every table's rows and every border title inside it."""
     parts: list[Any] = []
-    for table in pane.query(DataTable):
+    for table in _tables(pane):
         rows = getattr(table, "rows_shown", None)
         if rows is not None:
             parts.append(tuple(tuple(c.plain for c in row.cells) for row in rows))
@@ -291,10 +315,8 @@ def _shows_count(pane: Any, status: str, counts: dict[str, int]) -> bool:
 
 
 def _shown_rows(pane: Any) -> tuple[int, int]:
-    from textual.widgets import DataTable
-
-    tables = list(pane.query(DataTable))
-    return sum(t.row_count for t in tables), len(tables)
+    tables = [t for t in _tables(pane) if t.display and t.parent.display]
+    return sum(len(getattr(t, "rows_shown", ())) or t.row_count for t in tables), len(tables)
 
 
 class FrameWatch:
@@ -305,6 +327,7 @@ class FrameWatch:
         self.pane = pane
         self.marks: dict[str, float] = {}
         self.before: tuple[Any, ...] | None = None
+        self.until: Callable[[], bool] | None = None
         self.done: asyncio.Event | None = None
         self._display = app._display
         self._load = pane.load
@@ -320,7 +343,10 @@ class FrameWatch:
             done = self.done
             if renderable is None or done is None or done.is_set():
                 return
-            if shown_state(self.pane) == self.before:
+            if self.until is not None:
+                if not self.until():
+                    return
+            elif shown_state(self.pane) == self.before:
                 return
             checking = clock() - composed  # the harness's own check: not the desk's time
             if self.app.is_headless and hasattr(renderable, "render_segments"):
@@ -353,8 +379,10 @@ class FrameWatch:
         for name in ("load", "present"):
             self.pane.__dict__.pop(name, None)
 
-    def arm(self) -> asyncio.Event:
-        self.before = shown_state(self.pane)
+    def arm(self, until: Callable[[], bool] | None = None) -> asyncio.Event:
+        """Wait for the first frame that shows something new (or once ``until()`` holds)."""
+        self.until = until
+        self.before = None if until is not None else shown_state(self.pane)
         self.marks.clear()
         self.done = asyncio.Event()
         return self.done
@@ -456,7 +484,7 @@ async def _drive(
                         )
             figures.shown_rows, figures.tables_in_pane = _shown_rows(pane)
             if figures.pane_queries:
-                figures.per_column = figures.pane_queries[-1][0]
+                figures.per_column = max(q[0] or 0 for q in figures.pane_queries) or None
             log(
                 f"  redraws: {len(figures.redraws.values)}, "
                 f"median {figures.redraws.median or 0:.1f} ms, "
@@ -501,55 +529,230 @@ def measure_redraws(
     from db.engine import Actor, Database
     from deskterm.app import make_app
     from deskterm.core import tasks
-    from deskterm.core.config import load_settings
-    from deskterm.widgets import board_pane
 
-    config = workdir / "config.toml"
-    config.write_text(f'user = "{ACTOR}"\ntheme = "textual-dark"\n')
-    settings = load_settings(
-        db=str(path), user=ACTOR, env={"DESKTERM_TZ": "America/New_York"}, config_path=config
-    )
+    settings = _settings(path, workdir)
     db = Database(str(path), actor=Actor(ACTOR, "deskbench"))
 
-    # Record what the pane asks the board for (per_column) and how long its queries take.
-    original_board = tasks.board
+    # Record what the pane reads (the most cards a column window holds) and how long its
+    # queries take: the compact list's tasks.board, the full board's tasks.column_windows.
+    originals = {"board": tasks.board, "column_windows": tasks.column_windows}
 
-    def recorded_board(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return original_board(*args, **kwargs)
-        finally:
-            figures.pane_queries.append(
-                (kwargs.get("per_column"), (time.perf_counter() - started) * 1000)
-            )
+    def recorded(name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                if name == "board":
+                    per_column = kwargs.get("per_column")
+                else:
+                    wanted = args[1] if len(args) > 1 else kwargs["wanted"]
+                    per_column = max(at.limit for at in wanted.values())
+                figures.pane_queries.append((per_column, (time.perf_counter() - started) * 1000))
 
-    patched = [mod for mod in (tasks, board_pane) if getattr(mod, "board", None) is original_board]
-    for mod in patched:
-        mod.board = recorded_board
+        return call
+
+    for name in originals:
+        setattr(tasks, name, recorded(name))
     try:
         app = make_app(settings, db, clock=lambda: now, live=False)
         asyncio.run(_drive(app, db, cards, now, n, keys_n, figures, log))
     finally:
-        for mod in patched:
-            mod.board = original_board
+        for name, original in originals.items():
+            setattr(tasks, name, original)
         db.dispose()
 
 
-# --- board query ----------------------------------------------------------------------------
+def _settings(path: Path, workdir: Path) -> Any:
+    from deskterm.core.config import load_settings
+
+    config = workdir / "config.toml"
+    config.write_text(f'user = "{ACTOR}"\ntheme = "textual-dark"\n')
+    return load_settings(
+        db=str(path), user=ACTOR, env={"DESKTERM_TZ": "America/New_York"}, config_path=config
+    )
 
 
-def measure_query(db: Any, per_column: int, n: int, figures: BoardFigures, log: Log) -> None:
-    from deskterm.core.tasks import board
+# --- scrolling a long column ----------------------------------------------------------------
 
+
+def _fill_column(path: Path, status: str, count: int) -> int:
+    """Archived cards moved into ``status`` until it holds ``count`` (direct SQL, untimed)."""
+    conn = sqlite3.connect(path)
+    try:
+        have = conn.execute("SELECT count(*) FROM tasks WHERE status = ?", (status,)).fetchone()[0]
+        conn.execute(
+            "UPDATE tasks SET status = ? WHERE id IN (SELECT id FROM tasks "
+            "WHERE status = 'archived' ORDER BY id LIMIT ?)",
+            (status, max(count - have, 0)),
+        )
+        # one card with a word no other title has, for the filter's query
+        conn.execute(
+            "UPDATE tasks SET title = 'Statement: ferry terminal lease' WHERE id = "
+            "(SELECT max(id) FROM tasks WHERE status = ?)",
+            (status,),
+        )
+        conn.commit()
+        return int(
+            conn.execute("SELECT count(*) FROM tasks WHERE status = ?", (status,)).fetchone()[0]
+        )
+    finally:
+        conn.close()
+
+
+async def _scroll(app: Any, db: Any, presses: int, figures: BoardFigures, log: Log) -> None:
+    from deskterm.core import tasks
+
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(500):
+            await pilot.pause()
+            if all(p.loaded_once for p in app.screen.query("Pane")):
+                break
+            await asyncio.sleep(0.01)
+        await pilot.press("3", "z")
+        pane = app.screen.query_one("#board")
+        for _ in range(300):
+            await pilot.pause()
+            if pane.wide and any(c.rows_shown for c in pane.column_tables()):
+                break
+            await asyncio.sleep(0.01)
+        await pilot.press("l")  # to Drafting
+        column = pane.column_tables()[1]
+        await pilot.pause()
+        if app.focused is not column:
+            raise RuntimeError("the Drafting column did not take the focus")
+        total = column.total
+        watch = FrameWatch(app, pane)
+        watch.install()
+        clock = time.perf_counter
+        held = 0
+        try:
+
+            async def timed(key: str, name: str, until: Callable[[], bool]) -> None:
+                nonlocal held
+                watch.arm(until)
+                started = clock()
+                await pilot.press(key)
+                took = await watch.wait(started)
+                sample = figures.scroll.setdefault(name, Sample())
+                if took is None:
+                    sample.failures.append(f"{key}: no frame within {FRAME_TIMEOUT_S:g} s")
+                else:
+                    sample.values.append(took)
+                await pilot.pause()
+                held = max(held, len(column.rows_shown))
+                await asyncio.sleep(SCROLL_GAP_S)
+
+            met = [column.selected().item.id]
+            for _ in range(presses):
+                wanted = column.position + 1
+                await timed("j", "j", lambda w=wanted: column.position == w)
+                met.append(column.selected().item.id)
+            expected: list[int] = []
+            after = None
+            while len(expected) < len(met):  # the column's order, read by key a page at a time
+                page = tasks.column_window(db, "drafting", tasks.WindowAt(limit=500, after=after))
+                if not page.cards:
+                    break
+                expected += [card.id for card in page.cards]
+                after = (page.cards[-1].due_at, page.cards[-1].id)
+            expected = expected[: len(met)]
+            differ = [i for i, (a, b) in enumerate(zip(met, expected, strict=False)) if a != b]
+            figures.scroll_checked = (
+                f"the {len(met)} cards met with j are the column's first {len(met)} in its order"
+                if met == expected
+                else f"the cards met with j differ from the column's order from card "
+                f"{(differ or [min(len(met), len(expected))])[0] + 1}"
+            )
+            for _ in range(40):
+                wanted = min(column.position + column.scrollable_content_region.height - 1, total)
+                await timed("pagedown", "pagedown", lambda w=wanted: column.position == w)
+            for _ in range(10):
+                await timed("G", "G", lambda: column.position == total)
+                await timed("g", "g", lambda: column.position == 1)
+        finally:
+            watch.uninstall()
+        figures.scroll_held = held
+        figures.scroll_column = total
+        for name, sample in figures.scroll.items():
+            log(f"  {name}: {len(sample.values)} presses, median {sample.median or 0:.1f} ms, "
+                f"p95 {sample.p95 or 0:.1f} ms")  # fmt: skip
+
+
+def measure_scroll(
+    path: Path, workdir: Path, now: datetime, presses: int, figures: BoardFigures, log: Log
+) -> None:
+    """Keys through a column of ``SCROLL_CARDS`` on the zoomed board (see the docstring)."""
+    from db.engine import Actor, Database
+    from deskterm.app import make_app
+
+    count = _fill_column(path, "drafting", SCROLL_CARDS)
+    db = Database(str(path), actor=Actor(ACTOR, "deskbench"))
+    try:
+        app = make_app(_settings(path, workdir), db, clock=lambda: now, live=False)
+        asyncio.run(_scroll(app, db, presses, figures, log))
+    finally:
+        db.dispose()
+    if figures.scroll_column != count:
+        figures.notes.append(f"the column said {figures.scroll_column} cards, the file {count}")
+
+
+# --- queries alone --------------------------------------------------------------------------
+
+
+def _time_query(
+    label: str, call: Callable[[], Any], n: int, figures: BoardFigures, log: Log
+) -> None:
     for _ in range(5):
-        board(db, per_column=per_column)
-    sample = figures.queries.setdefault(per_column, Sample())
+        call()
+    sample = figures.queries.setdefault(label, Sample())
     clock = time.perf_counter
     for _ in range(n):
         started = clock()
-        board(db, per_column=per_column)
+        call()
         sample.values.append((clock() - started) * 1000)
-    log(f"  board query (per_column={per_column}): median {sample.median or 0:.1f} ms")
+    log(f"  {label}: median {sample.median or 0:.1f} ms")
+
+
+def measure_queries(
+    db: Any, per_column: int | None, n: int, figures: BoardFigures, log: Log
+) -> None:
+    """The compact list's query, the zoomed pane's windows, and (once a column is long) a
+    page, the last window and the filter."""
+    from deskterm.core import tasks
+    from deskterm.widgets import board_pane
+
+    compact = board_pane.COMPACT_CARDS
+    _time_query(f"board query alone (tasks.board, per_column={compact})",
+                lambda: tasks.board(db, per_column=compact), n, figures, log)  # fmt: skip
+    if per_column is not None:
+        first = {status: tasks.WindowAt(limit=per_column) for status in tasks.BOARD_COLUMNS}
+        _time_query(f"full board windows alone (tasks.column_windows, {per_column} a column)",
+                    lambda: tasks.column_windows(db, first), n, figures, log)  # fmt: skip
+
+
+def measure_scroll_queries(db: Any, n: int, figures: BoardFigures, log: Log) -> None:
+    from deskterm.core import tasks
+    from deskterm.widgets.card_column import PAGE
+
+    deep = tasks.column_window(  # the first undated card: most of the column before it
+        db, "drafting", tasks.WindowAt(limit=1, after=(None, 0))
+    )
+    place = (deep.cards[0].due_at, deep.cards[0].id) if deep.cards else (None, 0)
+    after = tasks.WindowAt(limit=PAGE, after=place)
+    last = tasks.WindowAt(limit=PAGE, last=True)
+    _time_query(f"a page of {PAGE} after the {deep.offset + 1:,}th of {deep.count:,} cards "
+                "(tasks.column_window)",
+                lambda: tasks.column_window(db, "drafting", after), n, figures, log)  # fmt: skip
+    _time_query(f"the last {PAGE} of {deep.count:,} cards (tasks.column_window, last)",
+                lambda: tasks.column_window(db, "drafting", last), n, figures, log)  # fmt: skip
+    every = {status: tasks.WindowAt(limit=PAGE) for status in tasks.BOARD_COLUMNS}
+    for word in ("ferry", "shelter", "zzqx"):  # one card, one title in 20, none
+        wanted = tasks.CardFilter(text=word)
+        matches = sum(w.count for w in tasks.column_windows(db, every, card_filter=wanted).values())
+        _time_query(f'"/{word}" over every column, {matches:,} found (tasks.column_windows)',
+                    lambda f=wanted: tasks.column_windows(db, every, card_filter=f),
+                    n, figures, log)  # fmt: skip
 
 
 # --- all ------------------------------------------------------------------------------------
@@ -571,6 +774,7 @@ def measure(small_db: Path, *, quick: bool = False, log: Log = _stderr) -> Board
     redraws_n = 100 if quick else 200
     keys_n = 10 if quick else 40
     query_n = 100 if quick else 300
+    scroll_n = 300 if quick else 1000
     if not step_task_ready():
         figures.error = "deskterm.core.tasks.step_task does not exist yet"
         return figures
@@ -598,17 +802,16 @@ def measure(small_db: Path, *, quick: bool = False, log: Log = _stderr) -> Board
             measure_redraws(
                 copy, workdir, cards[:redraw_cards], now, redraws_n, keys_n, figures, log
             )
-            from deskterm.widgets import board_pane
-
-            wanted = [figures.per_column]
-            wanted.append(getattr(board_pane, "COMPACT_CARDS", None))
-            if figures.per_column is None:
-                figures.notes.append("the pane's per_column was not seen")
-                wanted.append(getattr(board_pane, "WIDE_CARDS", None))
             db = Database(str(copy), actor=Actor(ACTOR, "deskbench"))
             try:
-                for per_column in dict.fromkeys(w for w in wanted if isinstance(w, int)):
-                    measure_query(db, per_column, query_n, figures, log)
+                measure_queries(db, figures.per_column, query_n, figures, log)
+            finally:
+                db.dispose()
+            log(f"board: keys through a column of {SCROLL_CARDS:,} cards ({scroll_n} j)")
+            measure_scroll(copy, workdir, now, scroll_n, figures, log)
+            db = Database(str(copy), actor=Actor(ACTOR, "deskbench"))
+            try:
+                measure_scroll_queries(db, query_n, figures, log)
             finally:
                 db.dispose()
         except Exception as error:  # a broken part is a FAIL row, not a crashed bench
@@ -660,21 +863,22 @@ def rows(figures: BoardFigures) -> list[RowTuple]:
                 "—",
             )
         )
-    for per_column, sample in figures.queries.items():
+    names = {"j": "j", "pagedown": "pagedown", "G": "G (the last card)", "g": "g (the first)"}
+    for key, sample in figures.scroll.items():
         if sample.values:
-            out.append(
-                (
-                    f"board query alone (tasks.board, per_column={per_column})",
-                    _figure(sample),
-                    "—",
-                    "—",
-                )
+            metric = (
+                f"board: {names.get(key, key)} in a {figures.scroll_column:,}-card column, "
+                "pressed -> frame showing it (zoomed)"
             )
+            out.append((metric, _figure(sample), "—", "—"))
+    for label, sample in figures.queries.items():
+        if sample.values:
+            out.append((label, _figure(sample), "—", "—"))
     return out
 
 
 def details(figures: BoardFigures) -> str:
-    out = ["## Board at 20,000 tasks: moves and redraws (`bench/board.py`)"]
+    out = ["## Board at 20,000 tasks: moves, redraws, scrolling (`bench/board.py`)"]
     if figures.error:
         out.append(f"- failed: {figures.error}")
     if figures.counts:
@@ -711,10 +915,18 @@ def details(figures: BoardFigures) -> str:
         )
     for failure in (*figures.redraws.failures[:3], *figures.keys.failures[:3]):
         out.append(f"- redraw failed: {failure}")
+    if figures.scroll:
+        out.append(
+            f"- scrolling: the column of {figures.scroll_column:,} cards held at most "
+            f"{figures.scroll_held} rows; {figures.scroll_checked or 'the j run was not checked'}"
+        )
+    for sample in figures.scroll.values():
+        for failure in sample.failures[:3]:
+            out.append(f"- scroll key failed: {failure}")
     timed = [ms for per_column, ms in figures.pane_queries if per_column == figures.per_column]
     if timed:
         out.append(
-            f"- tasks.board as the zoomed pane called it (worker thread, UI busy, "
+            f"- the zoomed pane's windows as it read them (worker thread, UI busy, "
             f"{len(timed)} calls): median {statistics.median(timed):.1f} ms, "
             f"p95 {percentile(timed, 95):.1f}"
         )

@@ -25,7 +25,7 @@ from deskterm.core.errors import InputError
 from deskterm.core.fields import web_url
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import ChecklistScreen, Choice, PickScreen, PromptScreen
-from deskterm.widgets.card_column import AFTER, BEFORE, LAST, PAGE, CardColumn
+from deskterm.widgets.card_column import AFTER, BEFORE, KEEP, LAST, PAGE, CardColumn
 from deskterm.widgets.pane import (
     ActionsMixin,
     FilterInput,
@@ -273,15 +273,19 @@ class BoardPane(ActionsMixin, Pane):
         """Where each column of the full board is read again: where its window is now
         (the rows in view and around the cursor), or from its first card when the filter
         changed since it was filled."""
-        places: dict[TaskStatus, tasks.WindowAt] = {}
+        places = {status: tasks.WindowAt(limit=PAGE) for status in tasks.BOARD_COLUMNS}
+        columns = self.column_tables()
+        if len(columns) != len(tasks.BOARD_COLUMNS):
+            return places  # not composed yet, or going
         kept = self.wide and self._filter_key() == self._shown_key
-        for status, column in zip(tasks.BOARD_COLUMNS, self.column_tables(), strict=True):
+        for status, column in zip(tasks.BOARD_COLUMNS, columns, strict=True):
             place = column.reload_place() if kept else None
             if place is None:
-                places[status] = tasks.WindowAt(limit=PAGE)
+                places[status] = tasks.WindowAt(limit=min(column.window_size(), KEEP))
             else:
                 row, limit = place
-                places[status] = tasks.WindowAt(limit=limit, around=_place(row.item), lead=0)
+                around = None if row is None else _place(row.item)
+                places[status] = tasks.WindowAt(limit=limit, around=around, lead=0)
         return places
 
     def _apply_filter(self, text: str) -> None:
@@ -319,9 +323,10 @@ class BoardPane(ActionsMixin, Pane):
         places = dict(self._places)
         moved = self._moved_card(context)
         if moved is not None and moved.status in places:
-            places[moved.status] = tasks.WindowAt(
-                limit=PAGE, around=_place(moved), lead=FOLLOW_LEAD
-            )
+            # as many cards as the column reads anyway (the same virtual size: no layout)
+            limit = places[moved.status].limit
+            lead = min(FOLLOW_LEAD, limit // 2)
+            places[moved.status] = tasks.WindowAt(limit=limit, around=_place(moved), lead=lead)
         windows = tasks.column_windows(context.db, places, card_filter=card_filter)
         key = (context.text, self._mine, self._due_soon)
         rows: list[Row] = []

@@ -29,9 +29,9 @@ from deskterm.widgets.table import Row, fit
 
 DUE_WIDTH = 5
 WHO_WIDTH = 3
-PAGE = 100  # cards read at a time (a first window, each page beyond it)
+PAGE = 60  # cards read at a time (a first window, each page beyond it)
 KEEP = 300  # cards held at most: a page beyond that drops as many at the far end
-REACH = 20  # rows beyond the view (and the cursor) that are always loaded before they show
+REACH = 10  # rows beyond the view (and the cursor) that are always loaded before they show
 
 AFTER, BEFORE, FIRST, LAST = "after", "before", "first", "last"
 
@@ -145,7 +145,8 @@ class CardColumn(ScrollView, can_focus=True):
         self._offset = offset
         self._total = max(offset + len(rows), total or 0)
         keys = [row.key for row in rows]
-        if not _same(rows, self._cards):
+        changed = not _same(rows, self._cards)
+        if changed:
             previous = self.selected()
             self._cards = rows
             self._resize_virtual()
@@ -153,13 +154,15 @@ class CardColumn(ScrollView, can_focus=True):
                 self._strips.clear()  # bounded: old cards' lines are dropped
             if select is None and previous is not None and previous.key in keys:
                 index = keys.index(previous.key)
-                self._shift(index - self.cursor_row)  # the card stays on its line
+                if self.scroll_offset.y or offset:  # at the column's top, new cards show
+                    self._shift(index - self.cursor_row)  # elsewhere the card keeps its line
                 self.cursor_row = index
-        if select in keys:
-            self.move_cursor(row=keys.index(select))
+            self.refresh()
+        target = keys.index(select) if select in keys else self.cursor_row
+        if changed or target != self.cursor_row:
+            self.move_cursor(row=target)
         else:
-            self.move_cursor(row=self.cursor_row)
-        self.refresh()
+            self._moved()  # nothing to repaint: the place and the subtitle may have moved
 
     def take(self, rows: list[Row], *, where: str, offset: int, total: int, epoch: int) -> None:
         """The answer to a ``WantRows``: ``rows`` are the column's cards from ``offset`` on
@@ -203,18 +206,33 @@ class CardColumn(ScrollView, can_focus=True):
             self._asked.discard(where)
             self._pending = 0
 
-    def reload_place(self) -> tuple[Row, int] | None:
-        """What a reload of this window should read: from which held row, and how many
-        (the rows in view, the cursor's, and ``REACH`` either side); None: no window."""
+    def window_size(self) -> int:
+        """How many cards a first window should hold: the view's and ``REACH`` below it
+        (fewer would ask for the next page at once). Not laid out yet (hidden until the
+        zoom that shows it): the screen's height, which the view will not exceed."""
+        height = self.scrollable_content_region.height or self.screen.size.height
+        return max(height, 1) + REACH
+
+    def reload_place(self) -> tuple[Row | None, int] | None:
+        """What a reload of this window should read: from which held row (``REACH`` above
+        the view and the cursor; None: from the column's first card, when the window
+        starts there), and how many: the rows held from there on, unless that is a page
+        more than the view and ``REACH`` below it need. The same count as held keeps the
+        virtual size, so a reload that changes nothing needs no layout. None: no window."""
         if not self._cards:
             return None
         above, below = self._reach()
         first = max(above - REACH, 0)
-        last = len(self._cards) - 1 - below + REACH
-        return self._cards[first], max(PAGE, min(last - first + 1, KEEP))
+        needed = len(self._cards) - below + REACH - first
+        held = len(self._cards) - first
+        count = held if held <= needed + PAGE else needed
+        start = None if first == 0 and self._offset == 0 else self._cards[first]
+        return start, max(min(count, KEEP), self.window_size())
 
     def move_cursor(self, *, row: int, **_ignored: object) -> None:
-        self.cursor_row = max(0, min(row, len(self._cards) - 1)) if self._cards else 0
+        row = max(0, min(row, len(self._cards) - 1)) if self._cards else 0
+        if row != self.cursor_row:
+            self.cursor_row = row
         self._scroll_to_cursor()
         self._moved()
 
@@ -330,8 +348,10 @@ class CardColumn(ScrollView, can_focus=True):
         self._resize_virtual()
         self._moved()
 
-    def watch_cursor_row(self) -> None:
-        self.refresh()
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        # only the two lines (a scroll repaints the rest); refresh_line takes content lines
+        self.refresh_line(old)
+        self.refresh_line(new)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
