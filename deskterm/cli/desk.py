@@ -23,20 +23,21 @@ def open_desk(ctx: CliContext) -> int:
     """Create or upgrade the database if needed, then run the desk (or print a summary
     when there is no terminal to draw on, e.g. in a pipe or with --json)."""
     from deskterm.core.desk import create_or_upgrade
-    from deskterm.core.summary import summarize
+    from deskterm.core.summary import is_empty, summarize
 
     db, what = create_or_upgrade(ctx.settings, allow_newer=True)
     try:
         if not what.endswith("up to date"):
             ctx.info(what)
-        summary = summarize(db)
         if ctx.as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+            summary = summarize(db)
             ctx.emit(summary, lambda: ctx.out(summary.describe(db.location)))
             return 0
         prefer_desk_frame_rate()
         from deskterm.app import make_app
 
-        welcome = summary.describe(db.location) if summary.empty else None
+        # the welcome's text is the empty summary's (no counts to run for a full desk)
+        welcome = summarize(db).describe(db.location) if is_empty(db) else None
         make_app(ctx.settings, db, welcome=welcome).run()
     finally:
         db.dispose()

@@ -43,6 +43,21 @@ class Summary:
         )
 
 
+def is_empty(db: Database) -> bool:
+    """Whether the database holds nothing a desk would show (``Summary.empty``), from one
+    row of each table rather than a count of all of them: counting a million clips took
+    ~75 ms of every desk's start."""
+
+    def holds(model: type) -> object:
+        return select(model.id).limit(1).exists()  # type: ignore[attr-defined]
+
+    with db.read() as session:
+        found = session.execute(
+            select(holds(Feed), holds(Clip), holds(Request), holds(Task), holds(Event))
+        ).one()
+    return not any(found)
+
+
 def summarize(db: Database) -> Summary:
     def count(model: type) -> object:
         return select(func.count()).select_from(model).scalar_subquery()
