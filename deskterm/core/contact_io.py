@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.enums import OutletType
 from db.models import Contact, Outlet
+from db.search_text import fold
 from deskterm.core.contacts import (
     ContactRecord,
     OutletRecord,
@@ -149,7 +150,7 @@ _FALSE = frozenset({"no", "n", "false", "f", "0", ""})
 
 
 def _name_key(name: str, outlet: str | None) -> tuple[str, ...]:
-    return ("name", name.casefold(), (outlet or "").casefold())
+    return ("name", fold(name), fold(outlet))
 
 
 def _header_key(text: str) -> str:
@@ -816,19 +817,23 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
 def _outlets(
     session: Session, rows: Sequence[ImportRow], default_type: OutletType, conflicts: list[Conflict]
 ) -> tuple[dict[str, int], list[str]]:
-    """Outlet name (casefolded) -> id for every outlet the rows name; unknown ones created."""
+    """Outlet name (folded: any case and accents, as ``outlet_named``) -> id for every
+    outlet the rows name; unknown ones created."""
     wanted: dict[str, ImportRow] = {}
     for row in rows:
-        if row.outlet and row.outlet.casefold() not in wanted:
-            wanted[row.outlet.casefold()] = row
+        if row.outlet and fold(row.outlet) not in wanted:
+            wanted[fold(row.outlet)] = row
     found: dict[str, Outlet] = {}
-    names = sorted({name for row in wanted.values() for name in (row.outlet, row.outlet.lower())})
-    for chunk in _chunks(names):
-        query = select(Outlet).where(
-            (Outlet.name.in_(chunk)) | (func.lower(Outlet.name).in_(chunk))
-        )
-        for outlet in session.scalars(query.order_by(Outlet.id)):
-            found.setdefault(outlet.name.casefold(), outlet)
+    exact: set[str] = set()  # keys whose outlet is spelt as a row spells it
+    for chunk in _chunks(sorted(wanted)):
+        query = select(Outlet).where(Outlet.search_name.in_(chunk)).order_by(Outlet.id)
+        for outlet in session.scalars(query):
+            key = fold(outlet.name)
+            if outlet.name == wanted[key].outlet and key not in exact:
+                found[key] = outlet  # the exact spelling wins over an older look-alike
+                exact.add(key)
+            else:
+                found.setdefault(key, outlet)
     ids: dict[str, int] = {}
     created: list[str] = []
     for key, row in wanted.items():
@@ -884,16 +889,13 @@ def _existing(session: Session, rows: Sequence[ImportRow]) -> _Known:
     """Contacts already in the database that rows may match, in chunked IN queries."""
     known = _Known({}, {}, {})
     emails = sorted({row.email.casefold() for row in rows if row.email})
-    names = sorted({n for row in rows for n in (row.name, row.name.lower())})
+    names = sorted({fold(row.name) for row in rows})
     base = select(Contact, Outlet.name).outerjoin(Outlet, Contact.outlet_id == Outlet.id)
     queries = [
         base.where(func.lower(Contact.email).in_(chunk)).order_by(Contact.id)
         for chunk in _chunks(emails)
     ] + [
-        base.where(Contact.name.in_(chunk) | func.lower(Contact.name).in_(chunk)).order_by(
-            Contact.id
-        )
-        for chunk in _chunks(names)
+        base.where(Contact.search_name.in_(chunk)).order_by(Contact.id) for chunk in _chunks(names)
     ]
     for query in queries:
         for contact, outlet_name in session.execute(query):
@@ -976,7 +978,7 @@ def import_contacts(
             outlet_ids, created = _outlets(session, rows, default_type, conflicts)
             known = _existing(session, rows)
             for row in rows:
-                outlet_id = outlet_ids.get(row.outlet.casefold()) if row.outlet else None
+                outlet_id = outlet_ids.get(fold(row.outlet)) if row.outlet else None
                 contact = known.match(row)
                 if contact is not None:
                     matched += 1

@@ -20,6 +20,7 @@ from db.engine import Database
 from db.enums import OutletType
 from db.errors import NotFoundError
 from db.models import Contact, Outlet, Request
+from db.search_text import fold
 from db.versioning import update_versioned
 from deskterm.core.errors import InputError
 from deskterm.core.fields import (
@@ -183,21 +184,30 @@ def phone_field(value: str | None) -> str | None:
 # --- outlets ------------------------------------------------------------------------------
 
 
-def _outlet_by_name(session: Session, name: str) -> Outlet | None:
+def outlet_named(session: Session, name: str) -> Outlet | None:
+    """The outlet of this name: spelt exactly, else in any case and accents ("la opinion"
+    for "La Opinión": ``fold``, as the media list's search compares)."""
     wanted = name.strip()
     exact = session.scalar(select(Outlet).where(Outlet.name == wanted))
     if exact is not None:
         return exact
     return session.scalar(
-        select(Outlet).where(func.lower(Outlet.name) == func.lower(wanted)).order_by(Outlet.id)
+        select(Outlet).where(Outlet.search_name == fold(wanted)).order_by(Outlet.id)
     )
+
+
+def contact_ids_named(session: Session, name: str, *, limit: int = 2) -> list[int]:
+    """Up to ``limit`` contacts of this name in any case and accents, oldest first (a
+    typed requester is linked only when exactly one contact has the name)."""
+    query = select(Contact.id).where(Contact.search_name == fold(name)).order_by(Contact.id)
+    return list(session.scalars(query.limit(limit)))
 
 
 def resolve_outlet_id(session: Session, name: str | None, *, field: str = "outlet") -> int | None:
     """The id of the outlet with this name (any case); None for empty; InputError if unknown."""
     if name is None or not name.strip():
         return None
-    found = _outlet_by_name(session, name)
+    found = outlet_named(session, name)
     if found is None:
         raise InputError(f"unknown outlet {name.strip()!r}; add the outlet first", field=field)
     return found.id
@@ -220,7 +230,7 @@ def add_outlet(
     website = _website_field(website)
     notes = free_text(notes, field="notes", max_length=MAX_NOTES)
     with db.transaction() as session:
-        existing = _outlet_by_name(session, name)
+        existing = outlet_named(session, name)
         if existing is not None:
             raise InputError(f"an outlet named {existing.name!r} already exists", field="name")
         row = Outlet(
@@ -249,7 +259,7 @@ def find_outlet(db: Database, name: str) -> OutletRecord | None:
     if not name or not name.strip():
         return None
     with db.read() as session:
-        row = _outlet_by_name(session, name)
+        row = outlet_named(session, name)
         return outlet_record(row) if row is not None else None
 
 
@@ -613,7 +623,7 @@ def update_outlet(db: Database, outlet_id: int, base_version: int, **changes: An
     clean = _outlet_changes(changes)
     with db.transaction() as session:
         if "name" in clean:
-            other = _outlet_by_name(session, clean["name"])
+            other = outlet_named(session, clean["name"])
             if other is not None and other.id != outlet_id:
                 raise InputError(f"an outlet named {other.name!r} already exists", field="name")
         row = update_versioned(session, Outlet, outlet_id, base_version, **clean)

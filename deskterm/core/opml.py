@@ -26,7 +26,7 @@ from db.base import utcnow
 from db.engine import Database
 from db.models import Feed, Outlet, Topic
 from deskterm.core.clips import clean_line, truncate
-from deskterm.core.contacts import _outlet_by_name
+from deskterm.core.contacts import outlet_named
 from deskterm.core.errors import InputError
 from deskterm.core.feeds import (
     MAX_POLL_MINUTES,
@@ -217,7 +217,7 @@ def import_feeds(db: Database, data: bytes, *, poll_minutes: int = 10) -> Import
             topic_id = topics.get(item.category.lower()) if item.category else None
             if item.category and topic_id is None:
                 unknown.setdefault(item.category.lower(), item.category)
-            outlet = _outlet_by_name(session, item.outlet) if item.outlet else None
+            outlet = outlet_named(session, item.outlet) if item.outlet else None
             if item.outlet and outlet is None:
                 missing_outlets.setdefault(item.outlet.lower(), item.outlet)
             poll = item.poll_minutes if item.poll_minutes else poll_minutes

@@ -46,6 +46,7 @@ from db.errors import NotFoundError
 from db.models import Contact, Outlet, Request, RequestNote, Staff, Topic
 from db.search_text import DERIVED
 from db.versioning import load_for_update, update_versioned
+from deskterm.core.contacts import contact_ids_named, outlet_named
 from deskterm.core.errors import InputError
 from deskterm.core.fields import (
     aware,
@@ -488,13 +489,10 @@ def create_request(
         _check_exists(session, Contact, contact_id, field="requester")
         _check_exists(session, Outlet, outlet_id, field="outlet")
         if outlet_id is None and outlet:
-            outlet_id = session.scalar(
-                select(Outlet.id).where(func.lower(Outlet.name) == func.lower(outlet))
-            )
+            named = outlet_named(session, outlet)
+            outlet_id = named.id if named is not None else None
         if contact_id is None and requester:
-            matches = session.scalars(
-                select(Contact.id).where(func.lower(Contact.name) == func.lower(requester)).limit(2)
-            ).all()
+            matches = contact_ids_named(session, requester)
             if len(matches) == 1:
                 contact_id = matches[0]
         if contact_id is not None and outlet_id is None and not outlet:
@@ -883,22 +881,13 @@ def _relink(session: Session, row: Request, columns: dict[str, Any]) -> None:
     if "requester_name" in columns and "contact_id" not in columns:
         name = columns["requester_name"]
         if name != (row.requester_name or ""):
-            matches = (
-                session.scalars(
-                    select(Contact.id).where(func.lower(Contact.name) == func.lower(name)).limit(2)
-                ).all()
-                if name
-                else []
-            )
+            matches = contact_ids_named(session, name) if name else []
             columns["contact_id"] = matches[0] if len(matches) == 1 else None
     if "outlet_name" in columns and "outlet_id" not in columns:
         name = columns["outlet_name"]
         if name != (row.outlet_name or ""):
-            columns["outlet_id"] = (
-                session.scalar(select(Outlet.id).where(func.lower(Outlet.name) == func.lower(name)))
-                if name
-                else None
-            )
+            named = outlet_named(session, name) if name else None
+            columns["outlet_id"] = named.id if named is not None else None
 
 
 def _statutory(

@@ -475,6 +475,26 @@ def test_rows_without_email_merge_by_name_and_outlet(db) -> None:
     ]
 
 
+def test_names_match_known_ones_in_any_case_and_accents(db) -> None:
+    """An outlet or a reporter typed without accents or in capitals is the one on the
+    list, not a second one (the candidates were read with SQLite's A-Z-only lower())."""
+    add_outlet(db, name="La Opinión", type="community_ethnic")
+    add_contact(db, name="José Núñez", outlet="La Opinión")
+    data = b"name,outlet,beat\nJOSE NUNEZ,LA OPINION,city hall\n"
+    report = import_contacts(db, read_contacts(data, source="x.csv"))
+    assert (report.added, report.outlets_created) == (0, ())
+    assert [(c.name, c.outlet, c.beat) for c in search_contacts(db)] == [
+        ("José Núñez", "La Opinión", "city hall")
+    ]
+    assert [o.name for o in list_outlets(db)] == ["La Opinión"]
+
+
+def test_adding_an_outlet_that_differs_only_in_accents_is_refused(db) -> None:
+    add_outlet(db, name="La Opinión", type="print")
+    with pytest.raises(InputError, match="already exists"):
+        add_outlet(db, name="LA OPINION", type="print")
+
+
 def test_a_new_email_completes_a_contact_known_by_name_only(db) -> None:
     add_outlet(db, name="KPAC", type="tv")
     add_contact(db, name="Sam Lee", outlet="KPAC")

@@ -331,6 +331,25 @@ def test_requester_links_the_one_contact_of_that_name(db: Database) -> None:
     assert record.outlet_id == herald and record.outlet == "City Herald"
 
 
+def test_typed_names_link_in_any_case_and_accents(db: Database) -> None:
+    """Reporters' and outlets' names come typed without accents or in capitals; SQLite's
+    lower() folds only A-Z, so "JOSÉ" did not find "José" and "opinion" not "Opinión"."""
+    opinion = add_outlet(db, "La Opinión")
+    jose = add_contact(db, "José Núñez", opinion)
+    record = new(db, requester="JOSE NUNEZ", outlet="la opinion")
+    assert record.contact_id == jose and record.outlet_id == opinion
+    assert record.requester == "José Núñez" and record.outlet == "La Opinión"
+    strasse = add_outlet(db, "Straße Zeitung")
+    moved = update_request(db, record.id, 1, outlet_name="STRASSE ZEITUNG")
+    assert moved.outlet_id == strasse
+
+
+def test_an_exact_spelling_wins_over_a_look_alike(db: Database) -> None:
+    add_outlet(db, "La Opinión")
+    plain = add_outlet(db, "La Opinion")
+    assert new(db, outlet="La Opinion").outlet_id == plain
+
+
 def test_contact_outlet_not_used_when_an_outlet_is_typed(db: Database) -> None:
     herald = add_outlet(db, "City Herald")
     jane = add_contact(db, "Jane Doe", herald)
