@@ -152,12 +152,23 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
         questions=args.question,
         now=now,
     )
+    _warn_unknown_user(ctx, request.taken_by)
     due = f" (due {_when(request.deadline_at, tz)})" if request.deadline_at else ""
     ctx.emit(
         request,
         lambda: ctx.out(f"logged {request.number}: {clean_cell(request.subject)}{due}"),
     )
     return 0
+
+
+def _warn_unknown_user(ctx: CliContext, taken_by: str | None) -> None:
+    """A request logged with no one in ``taken_by``: say so on stderr when that is because
+    the user is not on the staff list (a typo in --user, a login name for initials); the
+    desk says the same once it has loaded."""
+    from deskterm.core.staff import user_not_on_staff
+
+    if taken_by is None and (note := user_not_on_staff(ctx.database())):
+        ctx.info(f"note: {note}")
 
 
 def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:

@@ -21,6 +21,17 @@ from tests.cli.runner import cli, cli_json, run
 YEAR = datetime.now(UTC).year
 
 
+def test_add_says_when_the_user_is_not_on_the_staff_list(desk, capsys):
+    """Logged by "ZZ" (not staff): stored, with a note on stderr that it is in no one's
+    name; by AB (staff) nothing is said and AB took it."""
+    args = ("requests", "add", "--kind", "media", "--from", "Jo", "--subject", "Budget gap")
+    code, out, err = cli(desk, capsys, *args, user="ZZ")
+    assert code == 0 and out.startswith("logged ")
+    assert err.startswith("note: 'ZZ' is not on the staff list (AB, CD)") and err.count("\n") == 1
+    code, _, err = cli(desk, capsys, *args, "--json", user="ab")
+    assert code == 0 and err == ""
+
+
 def test_add_then_list_most_urgent_first(desk, capsys):
     code, out, err = cli(
         desk, capsys, "requests", "add", "--kind", "media", "--from", "Jo Reporter",
