@@ -6,7 +6,8 @@ first, the save is refused (``db.errors.ConflictError``) and the form offers the
 per field, what was loaded, what the other desk saved and what was typed (``compare``);
 "apply mine" writes the typed fields on top of the other desk's version (``apply_mine``: a new
 versioned write, audited like any other, refused again if the record moved on once more).
-No Textual here: the card, event and contact forms use it, and so can a test in two processes.
+No Textual here: the card, event, contact and topic forms use it, and so can a test in two
+processes.
 """
 
 from __future__ import annotations

@@ -257,15 +257,25 @@ def remove_topic(db: Database, topic_id: int, base_version: int | None = None) -
     (ConflictError) if someone changed the topic since it was loaded.
 
     The matches go first, ``REMOVE_BATCH`` per short transaction, so a topic tagging many
-    clips never holds the write lock for long; then the topic itself.
+    clips never holds the write lock for long; then the topic itself. Each of those
+    transactions checks the version first: when another desk saves the topic while it is
+    being removed, the removal stops there (ConflictError) and their topic stays, without
+    the tags deleted before their save (a re-match restores the last 30 days').
     """
-    if base_version is not None:
-        with db.read() as session:
-            load_for_update(session, Topic, topic_id, base_version)
-    else:
-        get_topic(db, topic_id)  # NotFoundError before anything is deleted
+
+    def check(session: Session) -> Topic:
+        if base_version is not None:
+            return load_for_update(session, Topic, topic_id, base_version)
+        row = session.get(Topic, topic_id)
+        if row is None:
+            raise NotFoundError("topics", topic_id)
+        return row
+
+    with db.read() as session:
+        check(session)  # before the write lock: a stale removal is refused at once
     while True:
         with db.transaction() as session:
+            check(session)
             ids = session.scalars(
                 select(ClipTopic.clip_id).where(ClipTopic.topic_id == topic_id).limit(REMOVE_BATCH)
             ).all()
@@ -278,13 +288,7 @@ def remove_topic(db: Database, topic_id: int, base_version: int | None = None) -
                 session, "clip_topics", topic_id, AuditAction.DELETE, {"removed": len(ids)}
             )
     with db.transaction() as session:
-        if base_version is not None:
-            row = load_for_update(session, Topic, topic_id, base_version)
-        else:
-            row = session.get(Topic, topic_id)
-            if row is None:
-                raise NotFoundError("topics", topic_id)
-        session.delete(row)
+        session.delete(check(session))
         session.flush()
 
 

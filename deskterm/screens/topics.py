@@ -1,13 +1,16 @@
 """Topics: the mayor's priorities as watch rules. A list (priority, name, rule, limits, today's
 matches) with an editor: ``n`` new, ``e``/``enter`` edit, ``space`` turns a topic on or off,
 ``x`` removes one (asks first), ``escape`` closes. A rule that cannot be read is refused at its
-field and the form keeps what was typed. After a change to what matches, the topic re-matches
-the last 30 days of clips in a worker (short transactions) and says what changed."""
+field and the form keeps what was typed. An edit saves only the fields whose text changed, on
+the version it loaded; when another desk saved the topic since, the form opens the conflict
+view (reload theirs, apply mine on top of theirs, or back to the form). A removal of a topic
+another desk changed since is refused and said. After a change to what matches, the topic
+re-matches the last 30 days of clips in a worker (short transactions) and says what changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +25,9 @@ from deskterm.widgets.clip_triage import reload_desk
 from deskterm.widgets.footer import DeskFooter
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import start_of_day
+
+if TYPE_CHECKING:
+    from deskterm.core.form_edit import Edit
 
 ENTITIES = frozenset({"topics", "clip_topics"})
 PRIORITIES = (
@@ -60,15 +66,59 @@ def topic_fields(topic: Any | None) -> list[Any]:
     ]
 
 
-def form_changes(values: dict[str, str]) -> dict[str, Any]:
-    return {
-        "name": values["name"],
-        "query": values["query"],
-        "priority": int(values["priority"]),
-        "outlet_types": values["outlet_types"],
-        "languages": values["languages"],
-        "enabled": values["enabled"] == "yes",
-    }
+def topic_texts(topic: Any) -> dict[str, str]:
+    """How a stored topic reads in the form."""
+    return {spec.name: spec.value for spec in topic_fields(topic)}
+
+
+#: how a field's text becomes the value ``add_topic``/``update_topic`` take (else the text)
+PARSERS = {"priority": int, "enabled": lambda text: text == "yes"}
+
+
+def form_changes(values: Mapping[str, str]) -> dict[str, Any]:
+    """The form's text (all of it, or only the fields changed) as topic keywords."""
+    return {key: PARSERS.get(key, str)(text) for key, text in values.items()}
+
+
+def topic_edit(db: Any, topic: Any, touched: set[str]) -> Edit:
+    """Editing a stored topic (an ``Edit``): only the fields whose text changed are saved, on
+    the version loaded; a stale save opens the conflict view. ``touched`` is kept to the
+    fields the last save wrote, so that the caller re-matches when one of them decides
+    which clips match (after "apply mine" too: it is the same ``update_topic``)."""
+    from deskterm.core.form_edit import Edit, Loaded, changed
+    from deskterm.core.topics import get_topic, update_topic
+
+    def loaded(current: Any) -> Loaded:
+        return Loaded(current, current.version, f"topic “{current.name}”", topic_texts(current))
+
+    def write(base: Loaded, typed: Mapping[str, str]) -> object:
+        changes = form_changes(changed(base, typed))
+        saved = (
+            update_topic(db, base.record.id, base.version, **changes) if changes else base.record
+        )
+        touched.clear()
+        touched.update(changes)
+        return saved
+
+    return Edit(loaded(topic), lambda: loaded(get_topic(db, topic.id)), write)
+
+
+def removal_refused(topic: Any, error: Exception) -> str:
+    """Why removing ``topic`` (as the list showed it) was refused, naming it as shown."""
+    from db.errors import ConflictError, NotFoundError
+
+    name = f"topic “{one_line(topic.name, 60)}”"
+    if isinstance(error, ConflictError):
+        now = error.current.get("name")
+        renamed = f", renamed “{one_line(now, 60)}”" if now and now != topic.name else ""
+        return (
+            f"{name} not removed: someone else changed it since you loaded it "
+            f"(v{error.base_version}, now v{error.current_version}{renamed}); "
+            "look at it again, then x removes it"
+        )
+    if isinstance(error, NotFoundError):
+        return f"{name} is already gone (removed by someone else?)"
+    return f"{name} not removed: {error}"
 
 
 class TopicsScreen(Screen[None]):
@@ -184,31 +234,18 @@ class TopicsScreen(Screen[None]):
         )
 
     def action_edit_topic(self) -> None:
-        from deskterm.core.topics import MATCH_FIELDS, update_topic
+        from deskterm.core.topics import MATCH_FIELDS
         from deskterm.screens.form import FormScreen
 
         topic = self._selected()
         if topic is None:
             return
-        db = self.app.db  # type: ignore[attr-defined]
-        before = form_changes(
-            {spec.name: spec.value for spec in topic_fields(topic)}  # the values it opened with
-        )
         touched: set[str] = set()
-
-        def save(values: dict[str, str]) -> Any:
-            changes = {k: v for k, v in form_changes(values).items() if v != before[k]}
-            touched.clear()
-            touched.update(changes)
-            if not changes:
-                return topic
-            return update_topic(db, topic.id, topic.version, **changes)
-
         self.app.push_screen(
             FormScreen(
                 heading=f"Edit topic: {one_line(topic.name, 40)}",
                 fields=topic_fields(topic),
-                save=save,
+                edit=topic_edit(self.app.db, topic, touched),  # type: ignore[attr-defined]
             ),
             lambda saved: self._saved(saved, "saved", rematch=bool(touched & MATCH_FIELDS)),
         )
@@ -247,6 +284,7 @@ class TopicsScreen(Screen[None]):
                 self._write(
                     f"removed {one_line(topic.name, 40)} (its clips stay)",
                     lambda: remove_topic(self.app.db, topic.id, topic.version),  # type: ignore[attr-defined]
+                    refused=lambda error: removal_refused(topic, error),
                 )
 
         self.app.push_screen(
@@ -268,7 +306,15 @@ class TopicsScreen(Screen[None]):
             self._rematch(saved.id)  # type: ignore[attr-defined]
 
     @work(thread=True, group="topic-write")
-    def _write(self, done: str, call: Any, rematch: int | None = None) -> None:
+    def _write(
+        self,
+        done: str,
+        call: Any,
+        rematch: int | None = None,
+        refused: Callable[[Exception], str] = str,
+    ) -> None:
+        """``call()`` in a worker; ``done`` is said after it, ``refused(error)`` when the
+        database or the rules refuse it (the list reloads either way)."""
         from db.errors import DatabaseError
         from deskterm.core.errors import InputError
 
@@ -276,7 +322,7 @@ class TopicsScreen(Screen[None]):
             call()
         except (InputError, DatabaseError) as error:
             self.app.call_from_thread(
-                self.notify, one_line(error, 300), severity="warning", markup=False
+                self.notify, one_line(refused(error), 300), severity="warning", markup=False
             )
             self.app.call_from_thread(self.reload)
             return

@@ -328,6 +328,48 @@ def test_remove_deletes_matches_in_batches(db, monkeypatch):
     assert check(db).ok
 
 
+class SavesBetweenBatches:
+    """The desk's database, except that another desk's ``save()`` lands just before the
+    ``before``-th write transaction (a removal's second batch, say)."""
+
+    def __init__(self, db, before: int, save) -> None:
+        self._db, self._before, self._save, self._begun = db, before, save, 0
+
+    def read(self):
+        return self._db.read()
+
+    def transaction(self):
+        self._begun += 1
+        if self._begun == self._before:
+            self._save()
+        return self._db.transaction()
+
+
+def test_a_removal_stops_when_another_desk_saves_the_topic_midway(db, db_path, monkeypatch):
+    """The other desk's newer version stays, with the tags it still had: each batch checks
+    the version before it deletes, not only the last transaction."""
+    from db.engine import Actor, Database
+
+    add_clips(db, [f"Budget story {i}" for i in range(5)])
+    topic = topics.add_topic(db, name="Budget", query="budget")
+    topics.rematch_topic(db, topic.id, now=NOW)
+    monkeypatch.setattr(topics, "REMOVE_BATCH", 2)
+    jl = Database(str(db_path), actor=Actor("JL", "other-host"))
+    try:
+        desk = SavesBetweenBatches(
+            db, 2, lambda: topics.update_topic(jl, topic.id, topic.version, priority=1)
+        )
+        with pytest.raises(ConflictError) as refused:
+            topics.remove_topic(desk, topic.id, topic.version)
+    finally:
+        jl.dispose()
+    assert (refused.value.base_version, refused.value.current_version) == (1, 2)
+    assert "topic “Budget” was changed by someone else" in str(refused.value)
+    assert topics.get_topic(db, topic.id).priority == 1
+    assert len(tags(db).get(topic.id, {})) == 3  # the first batch went before their save; no more
+    assert check(db).ok
+
+
 def test_match_counts(db):
     add_clips(db, ["Budget one", "Budget two", "Rent"])
     a = topics.add_topic(db, name="Budget", query="budget")

@@ -1,7 +1,8 @@
-"""The card, event and contact forms when another desk saved the record first: the conflict
-view (theirs against mine, per field), reload theirs, apply mine on top of theirs (a new
-versioned, audited write), back to the form with what was typed kept; and errors in a tall
-form scrolled into view with their field focused."""
+"""The card, event, contact and topic forms when another desk saved the record first: the
+conflict view (theirs against mine, per field), reload theirs, apply mine on top of theirs (a
+new versioned, audited write; a topic's new rule re-matches clips), back to the form with what
+was typed kept; removing a topic another desk changed; and errors in a tall form scrolled into
+view with their field focused."""
 
 from __future__ import annotations
 
@@ -16,19 +17,22 @@ from sqlalchemy import select
 from textual.containers import VerticalScroll
 from textual.widgets import Static, TextArea
 
-from db.models import AuditLog
-from deskterm.core import calendar, contacts, tasks
+from db.models import AuditLog, ClipTopic
+from deskterm.core import calendar, contacts, tasks, topics
 from deskterm.core.calendar_edits import edit_occurrence
 from deskterm.screens import contacts as contacts_screen
 from deskterm.screens import event_form, task_form
 from deskterm.screens.conflict import ConflictScreen
 from deskterm.screens.contacts import MediaForm
 from deskterm.screens.form import FormScreen
+from deskterm.screens.pickers import PickScreen
+from deskterm.screens.topics import TopicsScreen, topic_fields
 from tests.tui.conftest import FIXED_NOW, other_desk, settle
 from tests.tui.test_board import card, open_board, select_card
 from tests.tui.test_calendar_pane import select_in_grid, zoom_calendar
 from tests.tui.test_contacts_screen import open_contacts
 from tests.tui.test_desk import wait_loaded
+from tests.tui.test_news_pane import add_topics, clip_titled, notified
 
 
 def last_update(db, entity: str, entity_id: int) -> tuple[str, set[str]]:
@@ -123,6 +127,36 @@ def contact_texts(contact: contacts.ContactRecord, _tz) -> dict[str, str]:
     return {spec.name: spec.value for spec in contacts_screen._reporter_fields(contact)}
 
 
+async def open_topics(pilot, app) -> TopicsScreen:
+    """The topic list (Water works, priority 1, selected first; then Transit)."""
+    await wait_loaded(pilot, app)
+    await pilot.press("1", "T")
+    await settle(pilot, lambda: isinstance(app.screen, TopicsScreen))
+    screen = app.screen
+    await settle(pilot, lambda: len(screen.query_one("#topics-table").rows_shown) == 2)
+    return screen
+
+
+async def open_topic_form(pilot, app) -> FormScreen:
+    add_topics(app.db)
+    await open_topics(pilot, app)
+    return await edit_selected(pilot, app)
+
+
+def jl_renames_the_topic(jl, db) -> topics.TopicRecord:
+    before = topics.find_topic(db, "Water works")
+    return topics.update_topic(jl, before.id, before.version, name="Water works (JL)")
+
+
+def topic_texts(topic: topics.TopicRecord, _tz) -> dict[str, str]:
+    return {spec.name: spec.value for spec in topic_fields(topic)}
+
+
+def tagged(db, topic_id: int) -> set[int]:
+    with db.read() as session:
+        return set(session.scalars(select(ClipTopic.clip_id).where(ClipTopic.topic_id == topic_id)))
+
+
 @dataclass(frozen=True)
 class Case:
     open: Callable[..., Awaitable[FormScreen]]
@@ -172,6 +206,17 @@ CASES = {
         "contact “Dana Whitfield”",
         "contacts",
         {"beat", "notes"},
+    ),
+    "topic": Case(
+        open_topic_form,
+        jl_renames_the_topic,
+        topics.get_topic,
+        topic_texts,
+        {"query": "main OR [b]fares[/b]", "priority": "3"},
+        ("name", "Water works (JL)"),
+        "topic “Water works (JL)”",
+        "topics",
+        {"query", "priority"},
     ),
 }
 
@@ -244,6 +289,88 @@ async def test_conflict_reload_shows_theirs_and_keeps_the_form_open(
         final = case.get(media_db, theirs.id)
         assert case.texts(final, app.tz) == {**stored, key: case.typed[key]}
         assert final.version == theirs.version + 1
+
+
+# --- topics: the rule re-matches, a removal that came too late ---------------------------------
+
+
+async def test_topic_apply_mine_keeps_their_priority_and_rematches_my_rule(
+    desk_app, desk_db, db_path
+):
+    """They raise the priority, I change the rule: apply mine writes the rule alone, on their
+    version, through update_topic, and the clips are re-matched by the new rule."""
+    app = desk_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        form = await open_topic_form(pilot, app)
+        topic = topics.find_topic(desk_db, "Water works")
+        water, fares = clip_titled(desk_db, "Water main"), clip_titled(desk_db, "Transit fares")
+        assert tagged(desk_db, topic.id) == {water.id}
+        jl = other_desk(db_path)
+        try:
+            theirs = topics.update_topic(jl, topic.id, topic.version, priority=3)
+        finally:
+            jl.dispose()
+        type_into(form, {"query": "fares"})
+        view = await save_into_conflict(pilot, app)
+        assert [(r.field, r.mine_changed, r.theirs_changed) for r in view.rows()] == [
+            ("query", True, False),
+            ("priority", False, True),
+        ]
+        await pilot.press("m")
+        await settle(pilot, lambda: isinstance(app.screen, TopicsScreen))
+        stored = topics.get_topic(desk_db, topic.id)
+        assert (stored.query, stored.priority) == ("fares", 3)  # mine and theirs
+        assert stored.version == theirs.version + 1
+        assert last_update(desk_db, "topics", topic.id) == (desk_db.actor.user, {"query"})
+        await settle(pilot, lambda: notified(app, "re-matched"))
+        assert tagged(desk_db, topic.id) == {fares.id}  # by the rule applied on top
+
+
+async def test_a_topic_edit_sends_only_the_fields_typed(desk_app, desk_db):
+    app = desk_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        form = await open_topic_form(pilot, app)
+        topic = topics.find_topic(desk_db, "Water works")
+        type_into(form, {"name": "Water and sewer"})
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: isinstance(app.screen, TopicsScreen))
+        assert last_update(desk_db, "topics", topic.id) == (desk_db.actor.user, {"name"})
+        assert topics.get_topic(desk_db, topic.id).version == topic.version + 1
+        assert not notified(app, "re-matched")  # a new name matches the same clips
+
+
+async def test_removing_a_topic_another_desk_changed_is_refused_and_said(
+    desk_app, desk_db, db_path
+):
+    add_topics(desk_db)
+    app = desk_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_topics(pilot, app)
+        topic = topics.find_topic(desk_db, "Water works")
+        before = tagged(desk_db, topic.id)
+        jl = other_desk(db_path)
+        try:
+            topics.update_topic(jl, topic.id, topic.version, name="Water [b]and[/b] sewer")
+        finally:
+            jl.dispose()
+        await pilot.press("x")  # the list still shows the version I loaded
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("j", "enter")
+        await settle(pilot, lambda: notified(app, "not removed"))
+        message = next(
+            str(n.message) for n in app._notifications if "not removed" in str(n.message)
+        )
+        assert message.startswith("topic “Water works” not removed: someone else changed it")
+        assert "(v1, now v2, renamed “Water [b]and[/b] sewer”)" in message and "\n" not in message
+        stored = topics.get_topic(desk_db, topic.id)  # theirs stays, with its tags
+        assert (stored.name, tagged(desk_db, topic.id)) == ("Water [b]and[/b] sewer", before)
+        table = screen.query_one("#topics-table")
+        await settle(pilot, lambda: table.rows_shown[0].cells[1].plain == stored.name)
+
+        await pilot.press("x")  # looked at again: now it goes
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("j", "enter")
+        await settle(pilot, lambda: topic.id not in {t.id for t in topics.list_topics(desk_db)})
 
 
 # --- errors in a tall form -------------------------------------------------------------------
