@@ -410,6 +410,7 @@ class Task(Versioned, Base):
     draft_link: Mapped[str | None] = mapped_column(String(2000))
     published_url: Mapped[str | None] = mapped_column(String(2000))
     position: Mapped[float] = mapped_column(default=0.0)
+    search_text: Mapped[str] = folded("tasks", "search_text")
 
     __mapper_args__ = {"version_id_col": Versioned.version}
 
@@ -557,5 +558,5 @@ EDITABLE_MODELS: tuple[type[Base], ...] = (
     Event,
 )
 
-for _model in (Outlet, Contact, Request):
+for _model in (Outlet, Contact, Request, Task):
     search_text.install(_model)

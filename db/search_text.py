@@ -1,4 +1,5 @@
-"""Search text: a stored, folded copy of the fields a search of requests or the media list reads.
+"""Search text: a stored, folded copy of the fields a search of requests, the media list or the
+board reads.
 
 A press office types names the way they come: "elodie" for "Élodie", "NUNEZ" for "Núñez",
 "strasse" for "Straße". SQLite's ``lower()`` and ``LIKE`` fold only A-Z, so the searched
@@ -21,10 +22,11 @@ Who keeps the columns in step (no write path can forget them):
 - Core UPDATEs that change a searched field must set the folded columns themselves
   (``derived_values``); none exist today. ``out_of_step`` (run by ``deskterm check``) finds
   rows a write left behind.
-- Rows written before the columns existed: migration 0007 fills them in.
+- Rows written before the columns existed: migration 0007 fills them in (requests, contacts,
+  outlets), 0008 those of tasks, and fills requests again with their question text.
 
 Changing ``fold`` or ``SOURCES`` changes what is stored: it needs a migration that fills the
-columns again (as 0007 does), and a new ``SOURCES_AT`` entry for a change of fields.
+columns again (as 0007 and 0008 do), and a new ``SOURCES_AT`` entry for a change of fields.
 """
 
 from __future__ import annotations
@@ -57,9 +59,19 @@ SOURCES_AT: Mapping[str, Sources] = {
             "search_text": ("name", "type", "language", "website"),
         },
     },
+    # The request's question text is searched too; tasks (the board's filter) are new. A
+    # card's owner is not stored here: the board matches the owner's initials against the
+    # small staff list at search time (``deskterm.core.tasks``), so renaming staff touches
+    # no card.
+    "0008": {
+        "requests": {
+            "search_text": ("number", "subject", "requester_name", "outlet_name", "questions")
+        },
+        "tasks": {"search_text": ("title", "kind")},
+    },
 }
-#: What this release keeps in step.
-SOURCES: Sources = SOURCES_AT["0007"]
+#: What this release keeps in step (each table's newest entry).
+SOURCES: Sources = {**SOURCES_AT["0007"], **SOURCES_AT["0008"]}
 
 #: ``Column.info`` key marking a column computed from others: audit rows and conflict
 #: snapshots leave it out (it is no one's change).

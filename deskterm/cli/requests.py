@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 LIST_DEFAULT = 100
 SEARCH_HELP = (
-    "words to find in the number, subject, requester or outlet (every word, in any order, "
-    'any case or accents; "a phrase" as written)'
+    "words to find in the number, subject, requester, outlet or questions (every word, in any "
+    'order, any case or accents; "a phrase" as written)'
 )
 EXPORT_PAGE = 500
 SOON_SECONDS = 30 * 60  # due within 30 minutes: marked "!"

@@ -1,4 +1,5 @@
-"""What a typed search means for the Requests filter and the media list (CLI and desk alike).
+"""What a typed search means for the Requests filter, the media list and the board's filter (CLI
+and desk alike).
 
 Every word must be found somewhere (in any of the searched fields, in any order), in any case
 and with or without its accents: "elodie" finds "Élodie", "STRASSE" finds "Straße", and
@@ -14,6 +15,7 @@ a portable ``LIKE`` per word and column (case plays no part: both sides are fold
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_
@@ -46,14 +48,25 @@ def search_words(text: str | None, *, field: str = "search") -> list[str]:
     return words
 
 
-def every_word(text: str | None, *columns: Any, field: str = "search") -> list[ColumnElement[bool]]:
-    """One condition per typed word: it is in one of the folded ``columns``.
+def every_word(
+    text: str | None,
+    *columns: Any,
+    field: str = "search",
+    also: Callable[[str], ColumnElement[bool] | None] | None = None,
+) -> list[ColumnElement[bool]]:
+    """One condition per typed word: it is in one of the folded ``columns`` (or ``also``'s
+    condition for that folded word holds, when it gives one: the board's owner initials,
+    matched against the staff list rather than stored).
 
     No words, no conditions (everything matches)."""
-    return [
-        or_(*(column.contains(word, autoescape=True) for column in columns))
-        for word in search_words(text, field=field)
-    ]
+    conditions = []
+    for word in search_words(text, field=field):
+        found = [column.contains(word, autoescape=True) for column in columns]
+        extra = also(word) if also is not None else None
+        if extra is not None:
+            found.append(extra)
+        conditions.append(or_(*found))
+    return conditions
 
 
 __all__ = ["MAX_WORDS", "every_word", "search_words"]

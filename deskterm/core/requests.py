@@ -642,8 +642,9 @@ class RequestFilter:
 
 
 def _text_filter(text: str | None) -> list[ColumnElement[bool]]:
-    """Every typed word in the request's number, subject, requester or outlet as typed, or in
-    the name of the contact or outlet it is linked to (which the desk shows instead):
+    """Every typed word in the request's number, subject, requester or outlet as typed, its
+    questions, or the name of the contact or outlet it is linked to (which the desk shows
+    instead):
     ``deskterm.core.matching`` (any case, any accents, any order)."""
     return every_word(
         text, Request.search_text, Contact.search_name, Outlet.search_name, field="text"
@@ -664,7 +665,8 @@ def list_open_requests(
     """Open requests, most urgent first: by deadline (overdue first), then undated by receipt.
 
     Filters, all in the one SQL statement: ``text``: every typed word is in the subject,
-    requester, outlet or number (any case, any accents, any order: ``_text_filter``);
+    requester, outlet, number or questions (any case, any accents, any order:
+    ``_text_filter``);
     ``kind``; ``assignee`` (initials, or ``UNASSIGNED`` for nobody); ``outlet_type`` (of the
     linked outlet); ``status`` picks one status instead of every open one (a closed,
     declined or responded status lists newest first instead). ``now`` is accepted for

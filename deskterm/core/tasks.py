@@ -41,6 +41,7 @@ from db.engine import Database
 from db.enums import Priority, TaskKind, TaskStatus
 from db.errors import NotFoundError
 from db.models import ChecklistItem, Staff, Task, TaskComment
+from db.search_text import fold
 from db.versioning import load_for_update
 from deskterm.core.errors import InputError
 from deskterm.core.fields import (
@@ -56,6 +57,7 @@ from deskterm.core.fields import (
     split_list,
     web_url,
 )
+from deskterm.core.matching import every_word, search_words
 from deskterm.core.records import children, require
 from deskterm.core.staff import StaffRecord, resolve_staff_id, staff_initials
 from deskterm.core.staff import to_record as staff_record
@@ -175,12 +177,14 @@ Cursor = tuple[datetime | None, int]
 class CardFilter:
     """What narrows the board, all of it in SQL.
 
-    ``text`` is the pane's filter: found (any case, literally, as one piece) in the title, in
-    the owner's initials or in the kind's name (``press_release``). ``owner`` keeps one staff
-    member's cards (initials). ``due_by`` keeps the open cards due at or before it (the
-    overdue ones too): not undated cards, nothing published. Case is folded by the database:
-    SQLite folds ASCII letters only, so "élan" does not find "Élan" there (PostgreSQL folds
-    all); initials and kinds are matched with ``str.casefold``.
+    ``text`` is the pane's filter, as ``deskterm.core.matching`` reads it: every typed word
+    (or "quoted phrase") somewhere in the title, the kind's name (``press_release``) or the
+    owner's initials, in any order, also inside a word, any case, any accents ("elan" finds
+    "Élan", "STRASSE" "Straße"). Title and kind are read from the card's folded
+    ``search_text``; the owner's initials are matched against the staff list (folded the same
+    way), then an ``IN``. ``owner`` keeps one staff member's cards (initials). ``due_by``
+    keeps the open cards due at or before it (the overdue ones too): not undated cards,
+    nothing published.
     """
 
     text: str = ""
@@ -1163,21 +1167,14 @@ def _filter_conditions(session: Session, card_filter: CardFilter) -> list[Any]:
     due_by = aware_or_none(card_filter.due_by, field="due_by")
     if due_by is not None:
         conditions += [Task.due_at <= due_by, Task.status.not_in(DONE_STATUSES)]
-    needle = (card_filter.text or "").strip()
-    if needle:
-        folded = needle.casefold()
-        kinds = [kind for kind in TaskKind if folded in kind.value.casefold()]
-        owners = [
-            key
-            for key, initials in staff_initials(session).items()
-            if folded in initials.casefold()
-        ]
-        found: list[ColumnElement[bool]] = [Task.title.icontains(needle, autoescape=True)]
-        if kinds:
-            found.append(Task.kind.in_(kinds))
-        if owners:
-            found.append(Task.owner_id.in_(owners))
-        conditions.append(or_(*found))
+    if search_words(card_filter.text, field="text"):
+        staff = {key: fold(initials) for key, initials in staff_initials(session).items()}
+
+        def owned_by(word: str) -> ColumnElement[bool] | None:
+            owners = [key for key, initials in staff.items() if word in initials]
+            return Task.owner_id.in_(owners) if owners else None
+
+        conditions += every_word(card_filter.text, Task.search_text, field="text", also=owned_by)
     return conditions
 
 

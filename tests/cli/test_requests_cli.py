@@ -336,3 +336,20 @@ def test_list_search_finds_every_word_in_any_case_and_without_accents(desk, caps
     new = cli_json(desk, capsys, "requests", "list", "--status", "new", "--search", "elodie")
     assert [r["requester"] for r in new] == ["Élodie Núñez"]
     assert cli_json(desk, capsys, "requests", "list", "--search", "budget parks zoo") == []
+
+
+def test_list_search_finds_a_word_only_in_the_questions(desk, capsys):
+    for subject, question in (
+        ("Bin collection", "Wie hoch sind die Gebühren für die Müllabfuhr?"),
+        ("Street lights", "When are they fixed?"),
+    ):
+        code, _, err = cli(
+            desk, capsys, "requests", "add", "--kind", "media", "--from", "Sam Ortiz",
+            "--subject", subject, "--question", question,
+        )  # fmt: skip
+        assert code == 0, err
+    found = cli_json(desk, capsys, "requests", "list", "--search", "MULLABFUHR")
+    assert [r["subject"] for r in found] == ["Bin collection"]
+    found = cli_json(desk, capsys, "requests", "list", "--status", "new", "--search", "fixed")
+    assert [r["subject"] for r in found] == ["Street lights"]
+    assert cli_json(desk, capsys, "requests", "list", "--search", "mullabfuhr fixed") == []

@@ -136,7 +136,7 @@ def test_the_filter_finds_card_500_of_600_in_sql(db):
     found = column_window(db, "backlog", WindowAt(limit=50), card_filter=CardFilter(text="t 499"))
     assert [c.id for c in found.cards] == [card_500.id]
 
-    # As the pane's filter did: one piece of text, in the title, owner's initials or kind.
+    # Each typed word in the title, the owner's initials or the kind.
     seed_cards(db, [{"title": "Column on fares", "status": "drafting", "owner": "QZ"},
                     {"title": "Water column", "status": "drafting", "kind": "op_ed"},
                     {"title": "100% sure_thing", "status": "drafting"}])  # fmt: skip
@@ -201,3 +201,124 @@ def test_a_window_is_asked_for_in_one_way(db):
         column_window(db, "drafting", WindowAt(limit=0))
     with pytest.raises(InputError):
         column_window(db, "drafting", WindowAt(after=(datetime(2026, 5, 4), 1)))  # naive
+
+
+# --- the "/" filter: every word, any case, any accents (deskterm.core.matching) -------------
+
+
+@pytest.fixture
+def accented(db):
+    """Cards whose titles need Unicode folding, across the columns, with noise around them."""
+    add_staff(db, initials="QZ", name="Quinn Zed", role="pio")
+    seed_cards(db, [
+        {"title": "Élan vital campaign launch", "status": "backlog", "due_at": T0},
+        {"title": "Straße closures: detour map", "status": "drafting", "kind": "statement"},
+        {"title": "Profile of Inés Núñez", "status": "in_review", "owner": "QZ",
+         "due_at": T0 + timedelta(hours=1)},
+        {"title": "NÚÑEZ quote for the ÉLAN gala", "status": "approved", "due_at": T0},
+        {"title": "Budget note", "status": "published", "kind": "op_ed", "owner": "QZ"},
+        {"title": "Elan archived long ago", "status": "archived"},  # never on the board
+        *({"title": f"Routine item {i}", "status": "backlog"} for i in range(20)),
+    ])  # fmt: skip
+    return db
+
+
+BOARD_STATUSES = ("backlog", "drafting", "in_review", "approved", "published")
+
+
+def titles(db, text: str) -> set[str]:
+    return {card.title for col in board(db, per_column=50, text=text) for card in col.cards}
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("elan", {"Élan vital campaign launch", "NÚÑEZ quote for the ÉLAN gala"}),
+        ("ÉLAN", {"Élan vital campaign launch", "NÚÑEZ quote for the ÉLAN gala"}),
+        ("STRASSE", {"Straße closures: detour map"}),
+        ("straße", {"Straße closures: detour map"}),
+        ("nunez", {"Profile of Inés Núñez", "NÚÑEZ quote for the ÉLAN gala"}),
+        ("ines NUNEZ", {"Profile of Inés Núñez"}),
+        ("nunez profile", {"Profile of Inés Núñez"}),  # any order
+        ("campaign elan", {"Élan vital campaign launch"}),
+        ("tour", {"Straße closures: detour map"}),  # inside a word
+        ('"elan vital"', {"Élan vital campaign launch"}),  # a phrase as written
+        ('"vital elan"', set()),  # ... not in another order
+        ('"élan vital" launch', {"Élan vital campaign launch"}),
+        ("elan zzzz", set()),  # one word missing: nothing
+        ("statement strasse", {"Straße closures: detour map"}),  # the kind and the title
+        ("op_ed budget", {"Budget note"}),
+        ("qz nunez", {"Profile of Inés Núñez"}),  # the owner's initials and the title
+        ("qz", {"Profile of Inés Núñez", "Budget note"}),
+        ("QZ op_ed", {"Budget note"}),
+    ],
+)
+def test_the_filter_finds_every_word_in_any_case_and_without_accents(accented, typed, expected):
+    assert titles(accented, typed) == expected
+    windows = column_windows(
+        accented,
+        {status: WindowAt(limit=50) for status in BOARD_STATUSES},
+        card_filter=CardFilter(text=typed),
+    )
+    assert {c.title for w in windows.values() for c in w.cards} == expected
+
+
+def test_counts_per_column_are_of_the_cards_the_words_find(accented):
+    assert [col.count for col in board(accented, per_column=0, text="ELAN")] == [1, 0, 0, 1, 0]
+    assert [col.count for col in board(accented, per_column=0, text="nunez")] == [0, 0, 1, 1, 0]
+    windows = column_windows(
+        accented, {s: WindowAt(limit=1) for s in BOARD_STATUSES}, card_filter=CardFilter("qz")
+    )
+    assert [windows[TaskStatus(s)].count for s in BOARD_STATUSES] == [0, 0, 1, 0, 1]
+    # with "mine" too: both conditions
+    assert [col.count for col in board(accented, per_column=0, owner="QZ", text="nunez")] == [
+        0, 0, 1, 0, 0
+    ]  # fmt: skip
+
+
+def test_an_edit_is_found_by_its_new_words_at_once(accented):
+    from deskterm.core.tasks import get_task, update_task
+
+    card = next(c for col in board(accented, text="budget note") for c in col.cards)
+    update_task(accented, card.id, card.version, title="Øresund ferry op-ed", kind="statement")
+    assert titles(accented, "oresund STATEMENT") == {"Øresund ferry op-ed"}
+    assert titles(accented, "budget") == set()
+    assert get_task(accented, card.id).kind is TaskKind.STATEMENT
+
+
+def test_pages_under_a_word_filter_cover_every_matching_card_once_in_order(db):
+    """Matching and other cards interleaved in one column, with ties and undated ones: the
+    filtered windows page down and up through exactly the matching cards."""
+    rng = random.Random(11)
+    cards = seed_cards(db, [
+        {"title": f"{'Núñez interview' if i % 3 else 'Other story'} {i}", "status": "drafting",
+         "due_at": T0 + timedelta(hours=rng.randrange(6)) if rng.random() > 0.2 else None}
+        for i in range(240)
+    ])  # fmt: skip
+    expected = order([c for c in cards if c.title.startswith("Núñez")])
+    wanted = CardFilter(text="INTERVIEW nunez")
+    seen: list[TaskRecord] = []
+    for window in pages_down(db, "drafting", limit=7, card_filter=wanted):
+        assert window.count == len(expected) == 160
+        assert window.offset == len(seen)
+        seen.extend(window.cards)
+    assert [c.id for c in seen] == [c.id for c in expected]
+
+    window = column_window(db, "drafting", WindowAt(limit=9, last=True), card_filter=wanted)
+    back = list(window.cards)
+    while window.more_before:
+        first = window.cards[0]
+        window = column_window(
+            db, "drafting", WindowAt(limit=9, before=(first.due_at, first.id)), card_filter=wanted
+        )
+        assert window.offset + len(window.cards) == 160 - len(back)
+        back[:0] = window.cards
+    assert [c.id for c in back] == [c.id for c in expected]
+
+    middle = expected[80]
+    around = column_window(
+        db, "drafting", WindowAt(limit=11, around=(middle.due_at, middle.id), lead=5),
+        card_filter=wanted,
+    )  # fmt: skip
+    assert [c.id for c in around.cards] == [c.id for c in expected[75:86]]
+    assert around.offset == 75

@@ -1,6 +1,7 @@
-"""The Requests filter and the media-list search: any case in all of Unicode, any accents,
-every typed word somewhere in any order (db.search_text, deskterm.core.matching), on a real
-SQLite file, through every kind of write that keeps the folded columns in step."""
+"""The Requests filter, the media-list search and the board's filter (tests/core/
+test_board_windows.py has more of it): any case in all of Unicode, any accents, every typed
+word somewhere in any order (db.search_text, deskterm.core.matching), on a real SQLite file,
+through every kind of write that keeps the folded columns in step."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pytest
 from sqlalchemy import insert
 
 from db.engine import Database
-from db.models import Contact, Request
+from db.models import Contact, Request, Task
 from db.schema import check
-from deskterm.core import contacts, requests
+from deskterm.core import contacts, requests, tasks
 from deskterm.core.contact_io import import_contacts, read_contacts
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -101,6 +102,24 @@ def test_the_linked_contact_and_outlet_are_found_by_the_names_the_desk_shows(
     shown = requests.get_request(desk, 2)
     assert (shown.requester, shown.outlet) == ("Hélène Dubois", "Gazette du Québec")
     assert numbers(desk, "helene quebec budget") == {2}
+
+
+def test_a_word_only_in_the_questions_is_found(db: Database) -> None:
+    requests.create_request(
+        db, kind="media", subject="Bin collection", requester="Sam Ortiz",
+        questions="Wie hoch sind die GEBÜHREN für die Müllabfuhr?\nAnd who decided?", now=NOW,
+    )  # fmt: skip
+    requests.create_request(db, kind="media", subject="Gebühren", requester="Rita Ames", now=NOW)
+    assert numbers(db, "mullabfuhr") == {1}
+    assert numbers(db, "gebuhren MULLABFUHR") == {1}  # the subject has one word, not both
+    assert numbers(db, "gebuhren") == {1, 2}
+    assert numbers(db, '"who decided" bin') == {1}  # a phrase within the questions
+    assert [r.id for r in requests.list_requests(db, text="müllabfuhr ortiz")] == [1]
+    before = requests.get_request(db, 1)
+    requests.update_request(db, 1, before.version, questions="Who pays for the new bins?")
+    assert numbers(db, "mullabfuhr") == set()
+    assert numbers(db, "pays bins") == {1}
+    assert check(db).ok
 
 
 def test_search_text_is_not_an_audited_change(desk: Database) -> None:
@@ -206,8 +225,19 @@ def test_core_bulk_inserts_fill_the_search_text(db: Database) -> None:
                 }
             ],
         )
+        session.execute(
+            insert(Task),
+            [
+                {"title": "Élan statement", "kind": "statement", "status": "drafting"},
+                {"title": "Straße works", "status": "backlog"},  # the kind's default: other
+            ],
+        )
     assert contact_names(db, "zoe angstrom offentlicher") == {"Zoë Ångström"}
     assert numbers(db, "ilknur sahin cevre") == {1}
+    found = tasks.board(db, text="ELAN statement")
+    assert [c.title for col in found for c in col.cards] == ["Élan statement"]
+    found = tasks.board(db, text="strasse other")
+    assert [c.title for col in found for c in col.cards] == ["Straße works"]
     assert check(db).ok
 
 

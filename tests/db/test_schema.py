@@ -377,6 +377,15 @@ def downgrade_to(db: Database, revision: str) -> None:
         command.downgrade(config, revision)
 
 
+def upgraded_from(db: Database, revision: str) -> None:
+    """Upgrade a desk an older release left at ``revision``: backed up, then current."""
+    db.dispose()
+    before, backup_path = upgrade(db)
+    assert before.revision == revision
+    assert backup_path is not None and backup_path.exists()
+    assert schema_status(db).state is SchemaState.CURRENT
+
+
 def test_0006_keeps_when_already_flagged_clips_were_flagged(db: Database, db_path: Path) -> None:
     """Clips flagged before the desk kept flagged_at get their last change's time, so the
     clip report of that day still lists them; the others stay NULL."""
@@ -438,13 +447,9 @@ def test_0007_fills_in_the_search_text_of_rows_stored_before_it(
         )
     finally:
         raw.close()
-    db.dispose()
 
-    before, backup_path = upgrade(db)
+    upgraded_from(db, "0006")
 
-    assert before.revision == "0006"
-    assert backup_path is not None and backup_path.exists()
-    assert schema_status(db).state is SchemaState.CURRENT
     assert [r.subject for r in requests.list_open_requests(db, text="PARKS elodie nunez")] == [
         "Budget der Parks"
     ]
@@ -456,4 +461,46 @@ def test_0007_fills_in_the_search_text_of_rows_stored_before_it(
     ]
     found = contacts.search_contacts(db, "REPORTER 1499 nandu")
     assert [c.name for c in found] == ["Reporter 1499 Ñandú"]  # in the second batch
+    assert check(db).ok  # every row's folded text agrees with its fields
+
+
+def test_0008_fills_in_the_tasks_search_text_and_the_requests_questions(
+    db: Database, db_path: Path
+) -> None:
+    """A desk at 0007 (no folded text on tasks; requests' without their questions) is
+    upgraded: its cards are found by the board's filter in any case and without accents, and
+    its requests by a word only in their questions."""
+
+    from deskterm.core import requests, tasks
+
+    requests.create_request(
+        db, kind="media", subject="Bins", requester="Sam", questions="Warum die Müllgebühren?"
+    )
+    tasks.create_task(db, title="Élan vital: Straße", kind="statement")
+    downgrade_to(db, "0007")
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        assert "search_text" not in {r[1] for r in raw.execute("PRAGMA table_info(tasks)")}
+        # going down, the requests' text is again what 0007 made of it: no questions
+        assert raw.execute("SELECT search_text FROM requests").fetchall() == [
+            ("m-2026-0001\nbins\nsam",)
+        ]
+        # more cards than one batch of the fill, written as an older desk would
+        raw.executemany(
+            "INSERT INTO tasks (title, kind, status, channels, priority, language,"
+            " translations_owed, body, position, version, created_at, updated_at)"
+            " VALUES (?, 'other', 'backlog', '', 'normal', 'en', '', '', 0, 1,"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            [(f"Card {i} Núñez",) for i in range(1500)],
+        )
+    finally:
+        raw.close()
+
+    upgraded_from(db, "0007")
+
+    assert [r.subject for r in requests.list_open_requests(db, text="MULLGEBUHREN")] == ["Bins"]
+    found = tasks.board(db, per_column=5, text="STRASSE elan")
+    assert [c.title for col in found for c in col.cards] == ["Élan vital: Straße"]
+    found = tasks.board(db, per_column=5, text="card 1499 NUNEZ")
+    assert [c.title for col in found for c in col.cards] == ["Card 1499 Núñez"]  # 2nd batch
     assert check(db).ok  # every row's folded text agrees with its fields

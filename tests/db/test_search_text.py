@@ -69,3 +69,32 @@ def test_check_finds_a_row_written_around_the_hooks(db: Database, db_path: Path)
     result = check(db)
     assert not result.ok
     assert result.integrity == ["search text of 1 contacts out of step (ids 1)"]
+
+
+def test_check_finds_a_task_written_around_the_hooks(db: Database, db_path: Path, capsys) -> None:
+    """A card's title changed by another tool: `deskterm check` names the card, as it does
+    for requests and the media list."""
+    from deskterm.cli import main
+    from deskterm.core import tasks
+
+    tasks.create_task(db, title="Élan campaign", kind="statement")
+    tasks.create_task(db, title="Straße works")
+    assert check(db).ok
+    raw = sqlite3.connect(db_path)
+    try:
+        raw.execute("UPDATE tasks SET title = 'Something else' WHERE id = 2")
+        raw.commit()
+    finally:
+        raw.close()
+    assert check(db).integrity == ["search text of 1 tasks out of step (ids 2)"]
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "check"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "integrity: search text of 1 tasks out of step (ids 2)\n"
+    assert "check failed: 1 integrity problem(s)" in err
+
+
+def test_a_tasks_search_text_is_its_title_and_kind() -> None:
+    assert derived_values("tasks", {"title": "Élan: Straße", "kind": "press_release"}) == {
+        "search_text": "elan: strasse\npress_release"
+    }

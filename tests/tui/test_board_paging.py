@@ -221,3 +221,27 @@ async def test_the_dashboards_filter_finds_cards_beyond_its_first_sixty(desk_app
         ))  # fmt: skip
         headers = [r.cells[1].plain for r in board.table.rows_shown if r.key.startswith("col")]
         assert headers[1] == "DRAFTING · 1"
+
+
+async def test_the_filter_folds_case_and_accents(desk_app, desk_db):
+    """'/elan' finds "Élan…" (SQLite's lower() folds A-Z only): the board's filter reads the
+    card's folded search text, every word in any order."""
+    drafts(desk_db)
+    seed_cards(desk_db, [
+        {"title": "Élan vital: Straße fair", "status": "drafting",
+         "due_at": FIXED_NOW + timedelta(hours=9)},
+    ])  # fmt: skip
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        board = await open_board(pilot, app)
+        column = await to_column(pilot, board, TaskStatus.DRAFTING)
+        await pilot.press("slash", *"elan", "enter")
+        await settle(pilot, lambda: str(column.border_title) == "DRAFTING · 1")
+        assert selected_title(board) == "Élan vital: Straße fair"
+        assert [r.item.title for r in column.rows_shown] == ["Élan vital: Straße fair"]
+        await pilot.press("escape")  # the whole column again
+        await settle(pilot, lambda: str(column.border_title) == f"DRAFTING · {LONG + 2}")
+        await pilot.press("slash", *"STRASSE ÉLAN", "enter")  # any order, any case
+        await settle(pilot, lambda: board._filter_text == "STRASSE ÉLAN")
+        await settle(pilot, lambda: str(column.border_title) == "DRAFTING · 1")
+        assert selected_title(board) == "Élan vital: Straße fair"
