@@ -19,6 +19,7 @@ from tests.tui.test_board import open_board
 from tests.tui.test_desk import wait_loaded
 
 LONG = 150  # drafts, after the desk's own "Press release: transit fares" (due in 5 h)
+SHORT = 80  # drafts for paging with small pages (each press is awaited)
 
 
 def drafts(db, count: int = LONG, status: str = "drafting", name: str = "Draft") -> list:
@@ -88,12 +89,13 @@ async def test_G_g_and_j_reach_every_card_of_a_long_column(desk_app, desk_db):
 async def test_a_small_window_pages_down_and_up_holding_a_bounded_number(
     desk_app, desk_db, monkeypatch
 ):
-    """Pages of 20 and at most 70 held: j to the end and k back to the top cross several
-    pages each way and drop rows at the far end, and every card comes in its turn."""
-    monkeypatch.setattr(card_column, "PAGE", 20)
-    monkeypatch.setattr(card_column, "KEEP", 70)
-    monkeypatch.setattr(board_pane, "PAGE", 20)
-    drafts(desk_db)
+    """Pages of 10 and at most 50 held (the first window is the view and 10 below, ~40):
+    j to the end and k back to the top cross several pages each way and drop rows at the far
+    end, and every card comes in its turn."""
+    monkeypatch.setattr(card_column, "PAGE", 10)
+    monkeypatch.setattr(card_column, "KEEP", 50)
+    monkeypatch.setattr(board_pane, "PAGE", 10)
+    drafts(desk_db, count=SHORT)
     order = column_order(desk_db, "drafting")
     app = desk_app()
     async with app.run_test(size=(120, 30)) as pilot:
@@ -101,14 +103,15 @@ async def test_a_small_window_pages_down_and_up_holding_a_bounded_number(
         column = await to_column(pilot, board, TaskStatus.DRAFTING)
         seen = [selected_title(board)]
         held = []
-        for step in range(LONG):
+        for step in range(SHORT):
             await pilot.press("j")
-            await settle(pilot, lambda n=step + 2: column.position == n)
+            if column.position != step + 2:  # a press past the window waits for its page
+                await settle(pilot, lambda n=step + 2: column.position == n)
             seen.append(selected_title(board))
             held.append(len(column.rows_shown))
         assert seen == [c.title for c in order]
-        assert max(held) <= 70 and column.offset > 0
-        await pilot.press(*["k"] * LONG)
+        assert max(held) <= 50 and column.offset > 0
+        await pilot.press(*["k"] * SHORT)
         await settle(pilot, lambda: column.position == 1)
         assert selected_title(board) == order[0].title
 
