@@ -623,11 +623,26 @@ def update_outlet(db: Database, outlet_id: int, base_version: int, **changes: An
     clean = _outlet_changes(changes)
     with db.transaction() as session:
         if "name" in clean:
-            other = outlet_named(session, clean["name"])
-            if other is not None and other.id != outlet_id:
+            other = _other_outlet_named(session, outlet_id, clean["name"])
+            if other is not None:
                 raise InputError(f"an outlet named {other.name!r} already exists", field="name")
         row = update_versioned(session, Outlet, outlet_id, base_version, **clean)
         return outlet_record(row)
+
+
+def _other_outlet_named(session: Session, outlet_id: int, name: str) -> Outlet | None:
+    """Another outlet that renaming ``outlet_id`` to ``name`` would clash with: one spelt
+    exactly so, or one of the same folded name when the rename leaves the outlet's own
+    (outlets that differ only in accents from before 0007 can still be edited)."""
+    wanted = name.strip()
+    others = select(Outlet).where(Outlet.id != outlet_id).order_by(Outlet.id)
+    exact = session.scalar(others.where(Outlet.name == wanted))
+    if exact is not None:
+        return exact
+    own = session.scalar(select(Outlet.search_name).where(Outlet.id == outlet_id))
+    if own == fold(wanted):
+        return None
+    return session.scalar(others.where(Outlet.search_name == fold(wanted)))
 
 
 # --- completion for forms -------------------------------------------------------------------

@@ -495,6 +495,30 @@ def test_adding_an_outlet_that_differs_only_in_accents_is_refused(db) -> None:
         add_outlet(db, name="LA OPINION", type="print")
 
 
+def test_renaming_an_outlet_checks_other_outlets_by_folded_name(db) -> None:
+    """Accent twins already on the list (made before names were folded) stay editable; a
+    rename into another outlet's folded name is refused, an exact clash always."""
+    from deskterm.core.contacts import update_outlet
+
+    with db.transaction() as session:  # twins as an older desk could store them
+        session.add_all(
+            [
+                Outlet(name="La Opinion", type=OutletType.PRINT),
+                Outlet(name="La Opinión", type=OutletType.PRINT),
+            ]
+        )
+    plain, accented = sorted(list_outlets(db), key=lambda o: o.id)
+    assert update_outlet(db, plain.id, plain.version, name="LA OPINION").name == "LA OPINION"
+    renamed = update_outlet(db, accented.id, accented.version, name="la opinión")
+    assert renamed.name == "la opinión"
+    accented = renamed
+    with pytest.raises(InputError, match="already exists"):
+        update_outlet(db, accented.id, accented.version, name="LA OPINION")
+    add_outlet(db, name="KPAC", type="tv")
+    with pytest.raises(InputError, match="'KPAC' already exists"):
+        update_outlet(db, accented.id, accented.version, name="kpac")
+
+
 def test_a_new_email_completes_a_contact_known_by_name_only(db) -> None:
     add_outlet(db, name="KPAC", type="tv")
     add_contact(db, name="Sam Lee", outlet="KPAC")
