@@ -196,6 +196,12 @@ def outlet_named(session: Session, name: str) -> Outlet | None:
     )
 
 
+def outlet_id_named(session: Session, name: str) -> int | None:
+    """The id of ``outlet_named``'s outlet, or None."""
+    found = outlet_named(session, name)
+    return found.id if found is not None else None
+
+
 def contact_ids_named(session: Session, name: str, *, limit: int = 2) -> list[int]:
     """Up to ``limit`` contacts of this name in any case and accents, oldest first (a
     typed requester is linked only when exactly one contact has the name)."""
@@ -207,10 +213,10 @@ def resolve_outlet_id(session: Session, name: str | None, *, field: str = "outle
     """The id of the outlet with this name (any case); None for empty; InputError if unknown."""
     if name is None or not name.strip():
         return None
-    found = outlet_named(session, name)
+    found = outlet_id_named(session, name)
     if found is None:
         raise InputError(f"unknown outlet {name.strip()!r}; add the outlet first", field=field)
-    return found.id
+    return found
 
 
 def add_outlet(

@@ -46,7 +46,7 @@ from db.errors import NotFoundError
 from db.models import Contact, Outlet, Request, RequestNote, Staff, Topic
 from db.search_text import DERIVED
 from db.versioning import load_for_update, update_versioned
-from deskterm.core.contacts import contact_ids_named, outlet_named
+from deskterm.core.contacts import contact_ids_named, outlet_id_named
 from deskterm.core.errors import InputError
 from deskterm.core.fields import (
     aware,
@@ -489,8 +489,7 @@ def create_request(
         _check_exists(session, Contact, contact_id, field="requester")
         _check_exists(session, Outlet, outlet_id, field="outlet")
         if outlet_id is None and outlet:
-            named = outlet_named(session, outlet)
-            outlet_id = named.id if named is not None else None
+            outlet_id = outlet_id_named(session, outlet)
         if contact_id is None and requester:
             matches = contact_ids_named(session, requester)
             if len(matches) == 1:
@@ -888,8 +887,7 @@ def _relink(session: Session, row: Request, columns: dict[str, Any]) -> None:
     if "outlet_name" in columns and "outlet_id" not in columns:
         name = columns["outlet_name"]
         if name != (row.outlet_name or ""):
-            named = outlet_named(session, name) if name else None
-            columns["outlet_id"] = named.id if named is not None else None
+            columns["outlet_id"] = outlet_id_named(session, name) if name else None
 
 
 def _statutory(
