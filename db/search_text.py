@@ -13,6 +13,14 @@ same way (``fold``) and compares folded with folded. The typed words are matched
 stroke in the letter itself written plainly ("ø" "o", "ł" "l", "æ" "ae"), runs of white space
 one space. Fields are joined with a newline, so a quoted phrase never runs across two fields.
 
+Spelled out: German and Scandinavian names are written two ways, "Müller" and "Mueller",
+"Søren" and "Soeren", "Ålborg" and "Aalborg". A ``search_text`` column (not ``search_name``,
+which links a typed name to one row by its exact folded spelling) also holds, on a line of
+its own after a field that has such letters, that field with them spelled out
+(``spelled_out``: "müller" -> "mueller"), so "mueller" finds "Müller" as "muller" does; a
+search for "Müller" also looks for "mueller" (``deskterm.core.matching``), so it finds a
+"Mueller" stored plainly. Migration 0009 filled the columns this way.
+
 Who keeps the columns in step (no write path can forget them):
 
 - ORM inserts and updates: mapper events (``before_insert``/``before_update``, installed by
@@ -69,9 +77,20 @@ SOURCES_AT: Mapping[str, Sources] = {
         },
         "tasks": {"search_text": ("title", "kind")},
     },
+    # No field changed: every ``search_text`` was filled again, spelled out (``SPELLED_OUT``).
+    "0009": {
+        "requests": {
+            "search_text": ("number", "subject", "requester_name", "outlet_name", "questions")
+        },
+        "contacts": {"search_text": ("name", "email", "beat", "social")},
+        "outlets": {"search_text": ("name", "type", "language", "website")},
+        "tasks": {"search_text": ("title", "kind")},
+    },
 }
 #: What this release keeps in step (each table's newest entry).
 SOURCES: Sources = {**SOURCES_AT["0007"], **SOURCES_AT["0008"]}
+#: The folded columns that also hold their fields' spelled-out forms (``spelled_out``).
+SPELLED_OUT = frozenset({"search_text"})
 
 #: ``Column.info`` key marking a column computed from others: audit rows and conflict
 #: snapshots leave it out (it is no one's change).
@@ -112,6 +131,24 @@ def fold(text: str | None) -> str:
     return " ".join(plain.translate(_PLAIN).split())
 
 
+# Letters also written as two (the folded, lower-case, composed forms).
+_TWO_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "å": "aa", "ø": "oe"})
+
+
+def spelled_out(text: str | None) -> str | None:
+    """``text`` folded with its umlauts and Scandinavian letters written as two letters, or
+    None when it has none (then ``fold`` is its only spelling).
+
+    >>> spelled_out("Jürgen Müller"), spelled_out("Søren Ålund"), spelled_out("Núñez")
+    ('juergen mueller', 'soeren aalund', None)
+    """
+    if not text or text.isascii():
+        return None
+    composed = unicodedata.normalize("NFC", text.casefold())
+    written = composed.translate(_TWO_LETTERS)
+    return fold(written) if written != composed else None
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -120,9 +157,22 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def joined(values: Iterable[Any]) -> str:
-    """Fields folded and joined (empty ones left out)."""
-    return FIELD_SEPARATOR.join(part for part in (fold(_text(v)) for v in values) if part)
+def joined(values: Iterable[Any], *, spelled: bool = False) -> str:
+    """Fields folded and joined (empty ones left out); with ``spelled``, a field that has a
+    spelled-out form is followed by it."""
+    parts = []
+    for value in values:
+        text = _text(value)
+        if folded := fold(text):
+            parts.append(folded)
+            if spelled and (other := spelled_out(text)) is not None and other != folded:
+                parts.append(other)
+    return FIELD_SEPARATOR.join(parts)
+
+
+def column_text(column: str, values: Iterable[Any]) -> str:
+    """What the folded ``column`` holds for these field ``values``, in this release."""
+    return joined(values, spelled=column in SPELLED_OUT)
 
 
 def derived_values(table: str, values: Mapping[str, Any]) -> dict[str, str]:
@@ -130,7 +180,7 @@ def derived_values(table: str, values: Mapping[str, Any]) -> dict[str, str]:
 
     For writes that bypass the ORM and change a searched field (Core ``update()``)."""
     return {
-        column: joined(values.get(field) for field in fields)
+        column: column_text(column, (values.get(field) for field in fields))
         for column, fields in SOURCES[table].items()
     }
 
@@ -157,9 +207,15 @@ def _fields(columns: Mapping[str, tuple[str, ...]]) -> list[str]:
 
 
 def fill(
-    conn: Connection, table: str, columns: Mapping[str, tuple[str, ...]], *, batch: int = 1000
+    conn: Connection,
+    table: str,
+    columns: Mapping[str, tuple[str, ...]],
+    *,
+    batch: int = 1000,
+    spelled: bool = False,
 ) -> None:
-    """Write the folded ``columns`` (name -> fields) of every row of ``table`` (migrations)."""
+    """Write the folded ``columns`` (name -> fields) of every row of ``table`` (migrations;
+    ``spelled`` as in ``joined``: from 0009 on, ``search_text`` columns are spelled)."""
     target = sa_table(table, sa_column("id"), *(sa_column(name) for name in columns))
     write = (
         update(target)
@@ -173,7 +229,7 @@ def fill(
                 {
                     "row_id": row.id,
                     **{
-                        f"new_{name}": joined(row._mapping[f] for f in source)
+                        f"new_{name}": joined((row._mapping[f] for f in source), spelled=spelled)
                         for name, source in columns.items()
                     },
                 }
@@ -210,9 +266,12 @@ def core_default(table: str, column: str) -> Callable[[Any], str]:
     def default(context: Any) -> str:
         params = context.get_current_parameters()
         target: Table = context.compiled.statement.table
-        return joined(
-            params[field] if params.get(field) is not None else _scalar_default(target, field)
-            for field in fields
+        return column_text(
+            column,
+            (
+                params[field] if params.get(field) is not None else _scalar_default(target, field)
+                for field in fields
+            ),
         )
 
     return default
@@ -230,7 +289,9 @@ def _orm_value(mapper: Mapper[Any], target: object, field: str) -> Any:
 
 def _fill(mapper: Mapper[Any], target: object, columns: Mapping[str, tuple[str, ...]]) -> None:
     for column, fields in columns.items():
-        setattr(target, column, joined(_orm_value(mapper, target, f) for f in fields))
+        setattr(
+            target, column, column_text(column, (_orm_value(mapper, target, f) for f in fields))
+        )
 
 
 def install(model: type) -> None:
@@ -256,6 +317,8 @@ __all__ = [
     "FIELD_SEPARATOR",
     "SOURCES",
     "SOURCES_AT",
+    "SPELLED_OUT",
+    "column_text",
     "core_default",
     "derived_values",
     "fill",
@@ -263,4 +326,5 @@ __all__ = [
     "install",
     "joined",
     "out_of_step",
+    "spelled_out",
 ]

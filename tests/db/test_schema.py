@@ -504,3 +504,49 @@ def test_0008_fills_in_the_tasks_search_text_and_the_requests_questions(
     found = tasks.board(db, per_column=5, text="card 1499 NUNEZ")
     assert [c.title for col in found for c in col.cards] == ["Card 1499 Núñez"]  # 2nd batch
     assert check(db).ok  # every row's folded text agrees with its fields
+
+
+def test_0009_spells_out_the_names_stored_before_it(db: Database, db_path: Path) -> None:
+    """A desk at 0008 (names folded one way: "muller") is upgraded: "mueller" finds its
+    "Müller" reporter, outlet, request and card; going down leaves the text as 0008 had it."""
+
+    from deskterm.core import contacts, requests, tasks
+
+    contacts.add_outlet(db, name="Göteborgs Blad", type="print")
+    contacts.add_contact(db, name="Jürgen Müller", outlet="Göteborgs Blad")
+    requests.create_request(db, kind="media", subject="Parks", requester="Jürgen Müller")
+    tasks.create_task(db, title="Statement for Søren Ålund")
+    downgrade_to(db, "0008")
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        assert raw.execute("SELECT search_text FROM contacts").fetchall() == [("jurgen muller",)]
+        # more reporters than one batch of the fill, written as an older desk would
+        raw.executemany(
+            "INSERT INTO contacts (name, beat, language, do_not_contact, notes, version,"
+            " created_at, updated_at, search_name, search_text) VALUES (?, '', 'en', 0, '', 1,"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00', ?, ?)",
+            [(f"Reporter {i} Björk", f"reporter {i} bjork", f"reporter {i} bjork")
+             for i in range(1500)],
+        )  # fmt: skip
+    finally:
+        raw.close()
+    assert contacts.search_contacts(db, "mueller") == []  # 0008's text: one spelling
+
+    upgraded_from(db, "0008")
+
+    assert [c.name for c in contacts.search_contacts(db, "juergen mueller")] == ["Jürgen Müller"]
+    assert [o.name for o in contacts.search_outlets(db, "goeteborgs")] == ["Göteborgs Blad"]
+    assert [r.subject for r in requests.list_open_requests(db, text="MUELLER")] == ["Parks"]
+    found = tasks.board(db, per_column=5, text="soeren aalund")
+    assert [c.title for col in found for c in col.cards] == ["Statement for Søren Ålund"]
+    found = contacts.search_contacts(db, "reporter 1499 bjoerk")
+    assert [c.name for c in found] == ["Reporter 1499 Björk"]  # in the second batch
+    assert check(db).ok  # every row's folded text agrees with its fields
+
+    downgrade_to(db, "0008")
+    raw = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        row = raw.execute("SELECT search_text FROM contacts WHERE id = 1").fetchone()
+    finally:
+        raw.close()
+    assert row == ("jurgen muller",)

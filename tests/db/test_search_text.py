@@ -10,10 +10,10 @@ import pytest
 
 from db.engine import Database
 from db.schema import check
-from db.search_text import derived_values, fold
+from db.search_text import derived_values, fold, spelled_out
 from deskterm.core import contacts
 from deskterm.core.errors import InputError
-from deskterm.core.matching import MAX_WORDS, search_words
+from deskterm.core.matching import MAX_WORDS, search_terms, search_words
 
 
 @pytest.mark.parametrize(
@@ -98,3 +98,55 @@ def test_a_tasks_search_text_is_its_title_and_kind() -> None:
     assert derived_values("tasks", {"title": "Élan: Straße", "kind": "press_release"}) == {
         "search_text": "elan: strasse\npress_release"
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "spelled"),
+    [
+        ("Jürgen Müller", "juergen mueller"),
+        ("MÖLLER", "moeller"),
+        ("Søren Ålund", "soeren aalund"),
+        ("Bja\u0308rne", "bjaerne"),  # the umlaut typed as a combining mark
+        ("Núñez", None),  # one spelling only: accents are dropped, nothing is spelled out
+        ("Mueller", None),
+        ("", None),
+    ],
+)
+def test_names_written_two_ways_are_spelled_out(name: str, spelled: str | None) -> None:
+    assert spelled_out(name) == spelled
+
+
+def test_search_text_holds_both_spellings_and_the_name_one() -> None:
+    """The spelled-out form follows its field on a line of its own (a phrase never spans
+    two fields); ``search_name``, which links a typed name to its row, has one spelling."""
+    values = {"name": "Jürgen Müller", "email": None, "beat": "Bürgeramt", "social": "@jm"}
+    assert derived_values("contacts", values) == {
+        "search_name": "jurgen muller",
+        "search_text": "jurgen muller\njuergen mueller\nburgeramt\nbuergeramt\n@jm",
+    }
+
+
+def test_a_typed_word_with_an_umlaut_is_looked_for_both_ways() -> None:
+    assert search_terms('Müller "Søren Å" Nunez MULLER') == [
+        ("muller", "mueller"),
+        ("soren a", "soeren aa"),
+        ("nunez",),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("mueller", {"Jürgen Müller", "Hans Mueller"}),
+        ("MULLER", {"Jürgen Müller"}),  # the plain fold, as before
+        ("müller", {"Jürgen Müller", "Hans Mueller"}),  # typed with the umlaut: both ways
+        ("soeren", {"Søren Ålund"}),
+        ("aalund", {"Søren Ålund"}),
+        ('"juergen mueller"', {"Jürgen Müller"}),  # a phrase in the other spelling
+        ("muir", {"Joel Muir"}),
+    ],
+)
+def test_the_media_list_finds_a_name_in_either_spelling(db: Database, typed, found) -> None:
+    for name in ("Jürgen Müller", "Hans Mueller", "Søren Ålund", "Joel Muir"):
+        contacts.add_contact(db, name=name)
+    assert {c.name for c in contacts.search_contacts(db, typed)} == found
