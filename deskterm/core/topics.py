@@ -256,26 +256,26 @@ def remove_topic(db: Database, topic_id: int, base_version: int | None = None) -
     """Delete a topic and its matches (clips stay). With ``base_version``, refuse
     (ConflictError) if someone changed the topic since it was loaded.
 
-    The matches go first, ``REMOVE_BATCH`` per short transaction, so a topic tagging many
-    clips never holds the write lock for long; then the topic itself. Each of those
-    transactions checks the version first: when another desk saves the topic while it is
-    being removed, the removal stops there (ConflictError) and their topic stays, without
-    the tags deleted before their save (a re-match restores the last 30 days').
+    The matches go ``REMOVE_BATCH`` per short transaction, so a topic tagging many clips
+    never holds the write lock for long; then the topic itself. The first transaction turns
+    the topic off (a new version, audited), so from then on another desk's save of the
+    version it loaded is refused as a conflict instead of landing in the middle of the
+    removal and leaving its topic without part of its tags; ingest stops tagging with it at
+    once. Every later transaction checks that version: only a save made on top of the
+    turned-off topic (a desk's "apply mine" after that conflict) stops the removal; that
+    topic stays, off unless that save turned it on (turning it on re-matches recent clips).
     """
-
-    def check(session: Session) -> Topic:
-        if base_version is not None:
-            return load_for_update(session, Topic, topic_id, base_version)
-        row = session.get(Topic, topic_id)
-        if row is None:
-            raise NotFoundError("topics", topic_id)
-        return row
-
     with db.read() as session:
-        check(session)  # before the write lock: a stale removal is refused at once
+        _current(session, topic_id, base_version)  # before the write lock: refused at once
+    with db.transaction() as session:
+        row = _current(session, topic_id, base_version)
+        row.enabled = False
+        row.updated_at = utcnow()  # an UPDATE, so a new version, even if it was off already
+        session.flush()
+        retired = row.version
     while True:
         with db.transaction() as session:
-            check(session)
+            _current(session, topic_id, retired)
             ids = session.scalars(
                 select(ClipTopic.clip_id).where(ClipTopic.topic_id == topic_id).limit(REMOVE_BATCH)
             ).all()
@@ -288,8 +288,18 @@ def remove_topic(db: Database, topic_id: int, base_version: int | None = None) -
                 session, "clip_topics", topic_id, AuditAction.DELETE, {"removed": len(ids)}
             )
     with db.transaction() as session:
-        session.delete(check(session))
+        session.delete(_current(session, topic_id, retired))
         session.flush()
+
+
+def _current(session: Session, topic_id: int, version: int | None) -> Topic:
+    """The topic, checked to be at ``version`` (any version when None)."""
+    if version is not None:
+        return load_for_update(session, Topic, topic_id, version)
+    row = session.get(Topic, topic_id)
+    if row is None:
+        raise NotFoundError("topics", topic_id)
+    return row
 
 
 # --- matching ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from db.enums import AuditAction
 from db.errors import ConflictError, NotFoundError
 from db.models import AuditLog, ClipTopic, Topic
 from db.schema import check
@@ -345,9 +346,43 @@ class SavesBetweenBatches:
         return self._db.transaction()
 
 
-def test_a_removal_stops_when_another_desk_saves_the_topic_midway(db, db_path, monkeypatch):
-    """The other desk's newer version stays, with the tags it still had: each batch checks
-    the version before it deletes, not only the last transaction."""
+def test_another_desks_save_during_a_removal_is_refused_and_the_removal_completes(
+    db, db_path, monkeypatch
+):
+    """A desk that loaded the topic before the removal began cannot save it in the middle
+    of the removal (the first step turned it off: a new version), so no topic is left with
+    part of its tags gone; the removal completes."""
+    from db.engine import Actor, Database
+
+    add_clips(db, [f"Budget story {i}" for i in range(5)])
+    topic = topics.add_topic(db, name="Budget", query="budget")
+    topics.rematch_topic(db, topic.id, now=NOW)
+    monkeypatch.setattr(topics, "REMOVE_BATCH", 2)
+    jl = Database(str(db_path), actor=Actor("JL", "other-host"))
+    refused = []
+
+    def their_save() -> None:
+        try:
+            topics.update_topic(jl, topic.id, topic.version, priority=1)
+        except ConflictError as error:
+            refused.append(error)
+
+    try:
+        desk = SavesBetweenBatches(db, 3, their_save)  # before the removal's second batch
+        topics.remove_topic(desk, topic.id, topic.version)
+    finally:
+        jl.dispose()
+    assert [(e.base_version, e.current_version) for e in refused] == [(1, 2)]
+    assert "topic “Budget” was changed by someone else" in str(refused[0])
+    assert topics.list_topics(db) == []
+    assert tags(db) == {}
+    assert check(db).ok
+
+
+def test_a_removal_stops_when_another_desk_saves_on_top_of_it_midway(db, db_path, monkeypatch):
+    """A save made on top of the turned-off topic (the other desk's "apply mine" after its
+    conflict) stops the removal at the next batch: their newer version stays, not deleted
+    under them."""
     from db.engine import Actor, Database
 
     add_clips(db, [f"Budget story {i}" for i in range(5)])
@@ -357,17 +392,30 @@ def test_a_removal_stops_when_another_desk_saves_the_topic_midway(db, db_path, m
     jl = Database(str(db_path), actor=Actor("JL", "other-host"))
     try:
         desk = SavesBetweenBatches(
-            db, 2, lambda: topics.update_topic(jl, topic.id, topic.version, priority=1)
+            db, 3, lambda: topics.update_topic(jl, topic.id, 2, priority=1, enabled=True)
         )
         with pytest.raises(ConflictError) as refused:
             topics.remove_topic(desk, topic.id, topic.version)
     finally:
         jl.dispose()
-    assert (refused.value.base_version, refused.value.current_version) == (1, 2)
-    assert "topic “Budget” was changed by someone else" in str(refused.value)
-    assert topics.get_topic(db, topic.id).priority == 1
+    assert (refused.value.base_version, refused.value.current_version) == (2, 3)
+    kept = topics.get_topic(db, topic.id)
+    assert (kept.priority, kept.enabled) == (1, True)
     assert len(tags(db).get(topic.id, {})) == 3  # the first batch went before their save; no more
     assert check(db).ok
+
+
+def test_a_removal_turns_the_topic_off_first_in_the_audit_trail(db) -> None:
+    topic = topics.add_topic(db, name="Budget", query="budget")
+    topics.remove_topic(db, topic.id, topic.version)
+    with db.read() as session:
+        actions = session.execute(
+            select(AuditLog.action, AuditLog.changes)
+            .where(AuditLog.entity == "topics")
+            .order_by(AuditLog.id)
+        ).all()
+    assert [a for a, _ in actions] == [AuditAction.INSERT, AuditAction.UPDATE, AuditAction.DELETE]
+    assert "enabled" in actions[1][1]
 
 
 def test_match_counts(db):
@@ -385,17 +433,32 @@ def test_match_counts(db):
 PER_DESK = 12
 
 
-def run_two_desks(db_path: Path, operation: str, tmp_path: Path) -> list[dict]:
+def run_two_desks(
+    db_path: Path, operation: str, tmp_path: Path, other: str | None = None, opened=None
+) -> list[dict]:
+    """Desks A and B run ``operation`` (B runs ``other`` when given) at once, with the
+    ``opened`` topics (id -> [version, tags]) as loaded before either started."""
     barrier = tmp_path / f"go-{operation}"
+    opened_file = tmp_path / "opened.json"
+    opened_file.write_text(json.dumps(opened or {}))
     procs = [
         subprocess.Popen(
-            [sys.executable, str(WRITER), str(db_path), tag, operation, str(PER_DESK), barrier],
+            [
+                sys.executable,
+                str(WRITER),
+                str(db_path),
+                tag,
+                does,
+                str(PER_DESK),
+                barrier,
+                opened_file,
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for tag in ("A", "B")
+        for tag, does in (("A", operation), ("B", other or operation))
     ]
     barrier.touch()
     results = []
@@ -420,6 +483,30 @@ def test_two_desks_adding_topics_at_once(db, db_path, tmp_path):
         expected = topics.rematch_topic(db, topic.id, now=NOW)
         assert (expected.added, expected.removed, expected.changed) == (0, 0, 0), topic.name
         assert len(stored.get(topic.id, {})) == expected.matched
+    assert check(db).ok
+
+
+def test_a_desk_saving_a_topic_another_desk_is_removing_leaves_no_topic_half_untagged(
+    db, db_path, tmp_path
+):
+    """Desk B saves each topic (with the version it opened) while desk A is in the middle of
+    removing it: B's save is refused and A's removal completes. (Before removals turned the
+    topic off first, B's save landed, A's removal stopped, and B's topic kept only the tags
+    A had not deleted yet.)"""
+    add_clips(db, [f"budget story {i}" for i in range(8)])
+    for i in range(PER_DESK):
+        topic = topics.add_topic(db, name=f"Budget {i}", query="budget")
+        topics.rematch_topic(db, topic.id, now=NOW)
+    counts = topics.match_counts(db)
+    opened = {t.id: [t.version, counts[t.id]] for t in topics.list_topics(db)}
+    assert [tags for _version, tags in opened.values()] == [8] * PER_DESK
+    remover, saver = run_two_desks(
+        db_path, "remove", tmp_path, other="save-mid-removal", opened=opened
+    )
+    assert remover["conflicts"] == 0, (remover, saver)
+    assert saver["conflicts"] + saver["gone"] == PER_DESK
+    assert topics.list_topics(db) == []
+    assert tags(db) == {}
     assert check(db).ok
 
 
