@@ -31,6 +31,10 @@ SEARCH_HELP = (
     "words to find in the number, subject, requester, outlet or questions (every word, in any "
     'order, any case or accents; "a phrase" as written)'
 )
+LANGUAGE_HELP = (
+    "the language to answer in, e.g. es or zh-hant (default: the outlet's language: --outlet "
+    "when it is a known outlet, else the --from contact's outlet; else en)"
+)
 EXPORT_PAGE = 500
 SOON_SECONDS = 30 * 60  # due within 30 minutes: marked "!"
 
@@ -54,6 +58,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--channel", default="phone", help="phone (default), email, social, in_person, web_form"
     )
     p.add_argument("--question", default="", metavar="TEXT", help="the questions asked")
+    p.add_argument("--language", metavar="CODE", help=LANGUAGE_HELP)
     p.add_argument(
         "--statutory-days",
         type=int,
@@ -90,6 +95,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument(
         "--statutory-days", type=int, metavar="N", help="records requests: sets the deadline"
+    )
+    p.add_argument(
+        "--language",
+        metavar="CODE",
+        help="the language to answer in, e.g. es ('' takes the linked outlet's again, else en)",
     )
     p.set_defaults(handler=cmd_update)
 
@@ -150,13 +160,16 @@ def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
         assignee=args.assignee,
         channel=args.channel,
         questions=args.question,
+        language=args.language,
         now=now,
     )
     _warn_unknown_user(ctx, request.taken_by)
     due = f" (due {_when(request.deadline_at, tz)})" if request.deadline_at else ""
+    # A language other than English is said: it may have come from the outlet, unasked.
+    language = f" [{request.language}]" if request.language != "en" else ""
     ctx.emit(
         request,
-        lambda: ctx.out(f"logged {request.number}: {clean_cell(request.subject)}{due}"),
+        lambda: ctx.out(f"logged {request.number}: {clean_cell(request.subject)}{due}{language}"),
     )
     return 0
 
@@ -237,10 +250,12 @@ def cmd_update(ctx: CliContext, args: argparse.Namespace) -> int:
         changes["response_method"] = args.method
     if args.statutory_days is not None:
         changes["statutory_days"] = args.statutory_days
+    if args.language is not None:
+        changes["language"] = args.language
     if not changes:
         raise InputError(
-            "nothing to change: give --status, --assignee, --deadline, --response, --method "
-            "or --statutory-days"
+            "nothing to change: give --status, --assignee, --deadline, --response, --method, "
+            "--statutory-days or --language"
         )
     db = ctx.database()
     current = _resolve(db, args.ref)

@@ -189,6 +189,7 @@ class ClipRecord:
     story_id: int | None
     version: int
     correction_note: str = ""  # the factual error to answer, when needs_correction
+    language: str | None = None  # the feed's language, else its outlet's (at ingest)
 
 
 def _clip_select() -> Select[tuple[Clip, str, str | None, OutletType | None, str | None]]:
@@ -227,6 +228,7 @@ def clip_record(
         row.story_id,
         row.version,
         row.correction_note or "",
+        row.language,
     )
 
 

@@ -16,6 +16,10 @@ offer only the moves that are allowed.
 A public-records request with statutory days is due when its statutory clock says
 (``deskterm.core.statutory``): setting the days sets ``deadline_at`` to 17:00 desk time on
 the due date, and its deadline cannot be set by hand.
+
+A request logged with no language takes its outlet's (``La Opinión`` is ``es``), else
+``en``; a language given always wins. Edits never change the language by themselves: an
+edit that clears it asks for the outlet's again (see ``update_request``).
 """
 
 from __future__ import annotations
@@ -418,6 +422,31 @@ def _actor_staff_id(session: Session, db: Database) -> int | None:
     return session.scalar(select(Staff.id).where(Staff.initials == db.actor.user.strip().upper()))
 
 
+def _chosen_language(value: object) -> str | None:
+    """A language the user gave, as a tag (``InputError`` if it is not one), or None when
+    none was given (None or blank text): then the request's outlet decides."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return language_tag(value)
+
+
+def _known_tag(value: str | None) -> str | None:
+    """``value`` as a language tag, or None when it is empty or not one (stored data)."""
+    try:
+        return language_tag(value) if value else None
+    except InputError:
+        return None
+
+
+def _default_language(session: Session, outlet_id: int | None, fallback: str | None) -> str:
+    """The language of a request given none: its linked outlet's, else ``fallback``, else en."""
+    if outlet_id is not None:
+        found = _known_tag(session.scalar(select(Outlet.language).where(Outlet.id == outlet_id)))
+        if found is not None:
+            return found
+    return _known_tag(fallback) or "en"
+
+
 def create_request(
     db: Database,
     *,
@@ -432,7 +461,7 @@ def create_request(
     questions: str = "",
     background: str = "",
     priority: Priority | str = "normal",
-    language: str = "en",
+    language: str | None = None,
     contact_id: int | None = None,
     outlet_id: int | None = None,
     taken_by: str | None = None,
@@ -440,6 +469,7 @@ def create_request(
     tz: tzinfo = UTC,
     holidays: Collection[date] = (),
     now: datetime | None = None,
+    fallback_language: str | None = None,
 ) -> RequestRecord:
     """Log a new request and give it the next tracking number of its kind and year.
 
@@ -448,6 +478,13 @@ def create_request(
     request starts as ``assigned``. A public-records request with ``statutory_days`` is due
     when its statutory clock says (business days counted in ``tz`` without ``holidays``), so
     it takes no ``deadline`` of its own.
+
+    A ``language`` given wins. With none (None or blank text) the request takes the language
+    of the outlet it is linked to: the outlet given by id, the known outlet the typed outlet
+    name links to, or (no outlet typed) the linked requester's outlet; with no linked outlet,
+    ``fallback_language`` (a request made from a clip passes the clip's language) if it is a
+    language tag, else ``en``. This happens at intake only: an edit keeps the stored
+    language unless it sets one (see ``update_request``).
     """
     now = utcnow() if now is None else aware(now, field="now")
     kind = parse_choice(RequestKind, kind, field="kind")
@@ -478,7 +515,7 @@ def create_request(
         )
     questions = free_text(questions, field="questions")
     background = free_text(background, field="background")
-    language = language_tag(language)
+    language = _chosen_language(language)
 
     with db.transaction() as session:
         assignee_id = resolve_staff_id(session, assignee, field="assignee")
@@ -496,6 +533,8 @@ def create_request(
                 contact_id = matches[0]
         if contact_id is not None and outlet_id is None and not outlet:
             outlet_id = session.scalar(select(Contact.outlet_id).where(Contact.id == contact_id))
+        if language is None:
+            language = _default_language(session, outlet_id, fallback_language)
         row = Request(
             number=_next_number(session, kind, received),
             kind=kind,
@@ -802,7 +841,7 @@ def _clean(key: str, value: Any) -> Any:
     if key == "subject":
         return line_text(value, field=key, max_length=SUBJECT_MAX, required=True)
     if key == "language":
-        return language_tag(value)
+        return _chosen_language(value)  # None: the outlet's (update_request)
     if key == "published_url":
         return web_url(value, field=key)
     if key == "needs_review":
@@ -940,6 +979,14 @@ def update_request(
     linked anew to a contact/outlet of that name. Statutory days on a records request set
     its deadline (business days in ``tz`` without ``holidays``). An edit that changes
     nothing returns the record unchanged.
+
+    The language: an edit that gives one sets it; an edit that gives none (None or blank
+    text) sets it to the language of the outlet the request is linked to after the edit
+    (the new one, when the same edit changes the outlet), else ``en``; an edit that leaves
+    it out keeps it, also when it changes the outlet. Whether a stored language was
+    defaulted from the old outlet or chosen by someone is not recorded, so following the
+    new outlet by itself could silently overwrite a language a person chose: clearing the
+    field is how an editor asks for the new outlet's.
     """
     now = utcnow() if now is None else aware(now, field="now")
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
@@ -958,6 +1005,9 @@ def update_request(
                     _check_exists(session, _REFERENCE_FIELDS[key], value, field=key)
                 columns[key] = value
         _relink(session, row, columns)
+        if "language" in columns and columns["language"] is None:
+            outlet_id = columns.get("outlet_id", row.outlet_id)
+            columns["language"] = _default_language(session, outlet_id, None)
         _statutory(row, columns, now=now, tz=tz, holidays=holidays)
         if "deadline_at" in columns:
             _check_deadline(columns["deadline_at"], row.received_at, new=False, field="deadline_at")

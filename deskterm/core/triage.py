@@ -119,11 +119,15 @@ def request_from_clip(
     kind: RequestKind | str = RequestKind.MEDIA,
     channel: RequestChannel | str = RequestChannel.EMAIL,
     background: str | None = None,
+    language: str | None = None,
     now: datetime | None = None,
 ) -> Created:
     """Log a request about the clip (validated by ``create_request``) and link the two.
 
-    ``background`` defaults to the clip's headline, outlet, link and excerpt.
+    ``background`` defaults to the clip's headline, outlet, link and excerpt. With no
+    ``language`` the request takes its linked outlet's, as any new request does; when the
+    outlet typed is no known outlet (a feed with no outlet), the clip's own language (its
+    feed's), else ``en``.
     """
     clip = clips.get_clip(db, clip_id)
     record = requests.create_request(
@@ -136,6 +140,8 @@ def request_from_clip(
         assignee=(assignee or "").strip() or None,
         channel=channel,
         background=_clip_context(clip) if background is None else background,
+        language=language,
+        fallback_language=clip.language,
         now=now,
     )
     linked, error = _link(db, EntityType.REQUEST, record.id, clip.id)

@@ -125,6 +125,10 @@ def name_suggesters(db: Database) -> dict[str, DomainSuggester]:
     }
 
 
+#: The quick capture's language field: left empty, the request takes its outlet's language.
+LANGUAGE_LABEL = "Language (e.g. es, vi; empty: the outlet's, else en)"
+
+
 class CaptureForm(FormScreen):
     """The quick capture form with completion on named inputs (``right`` accepts)."""
 
@@ -172,7 +176,7 @@ GROUPS: tuple[tuple[str, tuple[Spec, ...]], ...] = (
             Spec("status", "choice"),
             Spec("priority", "choice", _choices(Priority)),
             Spec("channel", "choice", _choices(RequestChannel)),
-            Spec("language", hint="en, es, vi, ..."),
+            Spec("language", hint="en, es, vi, ...; empty: the outlet's, else en"),
         ),
     ),
     (

@@ -171,6 +171,7 @@ class ClipTriage(ActionsMixin):
         """A media request about the story, prefilled from the clip and linked to it."""
         from db.enums import RequestChannel, RequestKind
         from deskterm.core.dates import parse_when
+        from deskterm.core.requests import RequestRecord
         from deskterm.screens.form import Field, FormScreen
 
         clip = self._clip_or_hint()
@@ -196,6 +197,7 @@ class ClipTriage(ActionsMixin):
                 options=tuple((c.value.replace("_", " "), c.value) for c in RequestChannel),
             ),
             Field("assignee", "Assign to (initials, optional)", prefill.assignee),
+            Field("language", "Language (e.g. es, vi; empty: the outlet's, else the clip's)"),
         ]
 
         def save(values: dict[str, str]) -> triage.Created:
@@ -217,13 +219,17 @@ class ClipTriage(ActionsMixin):
                 kind=values["kind"],
                 channel=values["channel"],
                 background=prefill.background,
+                language=values["language"],
                 now=now,
             )
 
         def saved(result: object) -> None:
-            if isinstance(result, triage.Created):
+            if isinstance(result, triage.Created) and isinstance(result.record, RequestRecord):
                 record = result.record
-                self._made(f"logged {record.number} from the clip", result, clip)  # type: ignore[union-attr]
+                done = f"logged {record.number} from the clip"
+                if record.language != "en":  # it may have come from the outlet, unasked
+                    done += f" [{record.language}]"
+                self._made(done, result, clip)
 
         app.push_screen(
             FormScreen(heading="Media request from a clip", fields=fields, save=save), saved

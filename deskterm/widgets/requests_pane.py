@@ -253,7 +253,7 @@ class RequestsPane(ActionsMixin, Pane):
         """Quick capture of a phone call: who, outlet, subject, deadline; the rest optional."""
         from deskterm.core.requests import create_request
         from deskterm.screens.form import Field
-        from deskterm.screens.request_form import CaptureForm, name_suggesters
+        from deskterm.screens.request_form import LANGUAGE_LABEL, CaptureForm, name_suggesters
 
         app = self.app
         fields = [
@@ -268,6 +268,7 @@ class RequestsPane(ActionsMixin, Pane):
                 options=tuple((k.value, k.value) for k in RequestKind),
             ),
             Field("assignee", "Assign to (initials, optional)"),
+            Field("language", LANGUAGE_LABEL),
         ]
 
         def save(values: dict[str, str]) -> RequestRecord:
@@ -286,12 +287,15 @@ class RequestsPane(ActionsMixin, Pane):
                 outlet=values["outlet"],
                 deadline=deadline,
                 assignee=values["assignee"].strip() or None,
+                language=values["language"],  # empty: the outlet's, else en
                 now=now,
             )
 
         def saved(result: object) -> None:
             if isinstance(result, RequestRecord):
                 logged = f"logged {result.number}: {one_line(result.subject, 40)}"
+                if result.language != "en":  # it may have come from the outlet, unasked
+                    logged += f" [{result.language}]"
                 self._done(logged, f"request-{result.id}")
 
         app.push_screen(

@@ -70,6 +70,34 @@ def test_add_then_list_most_urgent_first(desk, capsys):
     assert [r["number"] for r in media] == [f"PR-{YEAR}-0001"]
 
 
+def test_add_takes_the_outlets_language_unless_given(desk, capsys):
+    """La Opinión is a Spanish-language outlet: a request from it (typed in any case, without
+    accents, or through its reporter) is logged in es; --language wins; else en."""
+    for args in (
+        ("contacts", "outlets", "add", "La Opinión", "--type", "community", "--language", "es"),
+        ("contacts", "add", "Mateo Díaz", "--outlet", "La Opinión"),
+    ):
+        assert cli(desk, capsys, *args)[0] == 0
+    add = ("requests", "add", "--kind", "media", "--subject", "Rent relief")
+    by_outlet = cli_json(desk, capsys, *add, "--from", "Ana Ruiz", "--outlet", "la opinion")
+    assert (by_outlet["outlet"], by_outlet["language"]) == ("La Opinión", "es")
+    by_reporter = cli_json(desk, capsys, *add, "--from", "MATEO DIAZ")
+    assert (by_reporter["outlet"], by_reporter["language"]) == ("La Opinión", "es")
+    given = cli_json(desk, capsys, *add, "--from", "Ana", "--outlet", "La Opinión",
+                     "--language", "EN")  # fmt: skip
+    assert given["language"] == "en"
+    nobody = cli_json(desk, capsys, *add, "--from", "Pat Caller")
+    assert nobody["language"] == "en"
+    code, out, _ = cli(desk, capsys, *add, "--from", "Ana", "--outlet", "La Opinión")
+    assert code == 0 and out == f"logged M-{YEAR}-0005: Rent relief [es]\n"  # said, not hidden
+    code, out, err = cli(desk, capsys, *add, "--from", "Ana", "--language", "spanish!")
+    assert (code, out) == (2, "") and "language" in err and err.count("\n") == 1
+    # an edit keeps the language; --language '' takes the linked outlet's again
+    kept = cli_json(desk, capsys, "requests", "update", "4", "--language", "vi")
+    assert kept["language"] == "vi"
+    assert cli_json(desk, capsys, "requests", "update", "3", "--language", "")["language"] == "es"
+
+
 def test_overdue_and_soon_are_marked_not_only_coloured(desk, capsys):
     db = Database(str(desk), actor=Actor("AB", "test"))
     now = datetime.now(UTC)

@@ -26,6 +26,7 @@ from db.enums import (
 )
 from db.errors import ConflictError, NotFoundError
 from db.models import AuditLog, Contact, Outlet, Request
+from deskterm.core import contacts
 from deskterm.core.errors import InputError
 from deskterm.core.requests import (
     EDITABLE_FIELDS,
@@ -255,7 +256,6 @@ def test_choices_accept_enum_or_text(db: Database) -> None:
             "before the request was received",
         ),
         ({"language": "english!"}, "language", "language code"),
-        ({"language": ""}, "language", "language code"),
         ({"contact_id": 999}, "requester", "no contact 999"),
         ({"outlet_id": 999}, "outlet", "no outlet 999"),
         ({"contact_id": "7"}, "requester", "record id"),
@@ -372,6 +372,94 @@ def test_explicit_ids_are_used(db: Database) -> None:
     record = new(db, requester="", contact_id=jane)
     assert record.requester == "Jane Doe" and record.outlet == "City Herald"
     assert new(db, requester="", outlet_id=herald).outlet == "City Herald"
+
+
+# --- the language: given, else the outlet's ---------------------------------------------------
+
+
+def spanish_desk(db: Database) -> tuple[int, int]:
+    """La Opinión (es) with its reporter José Núñez, and an English outlet."""
+    opinion = contacts.add_outlet(db, name="La Opinión", type="community", language="es")
+    contacts.add_outlet(db, name="City Herald", type="print", language="en")
+    jose = contacts.add_contact(db, name="José Núñez", outlet="La Opinión")
+    return opinion.id, jose.id
+
+
+def test_language_defaults_to_the_outlet_given_by_id(db: Database) -> None:
+    opinion, _ = spanish_desk(db)
+    assert new(db, requester="", outlet_id=opinion).language == "es"
+
+
+@pytest.mark.parametrize("typed", ["La Opinión", "la opinion", "LA OPINIÓN", "  La  Opinion "])
+def test_language_defaults_to_the_outlet_named_in_any_case_and_accents(
+    db: Database, typed: str
+) -> None:
+    opinion, _ = spanish_desk(db)
+    record = new(db, requester="Someone New", outlet=typed)
+    assert record.outlet_id == opinion
+    assert record.language == "es"
+    assert get_request(db, record.id).language == "es"  # stored, not only returned
+
+
+def test_language_defaults_to_the_requesters_outlet(db: Database) -> None:
+    """José of La Opinión, linked by name or id, with no outlet typed: es. Typed with another
+    outlet, the request is that outlet's (the contact's outlet is linked only when no outlet
+    is typed), and so is its language."""
+    opinion, jose = spanish_desk(db)
+    by_name = new(db, requester="jose nunez")
+    assert (by_name.contact_id, by_name.outlet_id, by_name.language) == (jose, opinion, "es")
+    by_id = new(db, requester="", contact_id=jose)
+    assert by_id.language == "es"
+    assert new(db, requester="José Núñez", outlet="City Herald").language == "en"
+    assert new(db, requester="José Núñez", outlet="Freelance").language == "en"
+
+
+@pytest.mark.parametrize("given", ["en", "EN", "vi", "zh_Hant"])
+def test_a_language_given_wins_over_the_outlets(db: Database, given: str) -> None:
+    _, jose = spanish_desk(db)
+    assert new(db, requester="", outlet="La Opinión").language == "es"  # what it overrides
+    expected = given.lower().replace("_", "-")
+    assert new(db, requester="", outlet="La Opinión", language=given).language == expected
+    assert new(db, requester="", contact_id=jose, language=given).language == expected
+
+
+@pytest.mark.parametrize("none_given", [None, "", "   "])
+def test_no_outlet_means_english(db: Database, none_given: str | None) -> None:
+    spanish_desk(db)
+    assert new(db, requester="Pat Caller", language=none_given).language == "en"
+    assert new(db, requester="", outlet="Unknown Weekly", language=none_given).language == "en"
+    assert new(db, requester="", outlet="La Opinión", language=none_given).language == "es"
+
+
+def test_a_fallback_language_counts_only_without_a_linked_outlet(db: Database) -> None:
+    """A request from a clip passes the clip's language: used when no outlet is linked."""
+    spanish_desk(db)
+    unlinked = new(db, requester="", outlet="Feed of no outlet", fallback_language="vi")
+    assert unlinked.language == "vi"
+    assert new(db, requester="", outlet="City Herald", fallback_language="vi").language == "en"
+    assert new(db, requester="Pat", fallback_language="not a tag!").language == "en"
+
+
+def test_an_edit_keeps_the_language_unless_it_clears_or_sets_it(db: Database) -> None:
+    """The rule for edits: changing the outlet leaves the language alone (whether it was
+    defaulted or chosen is not stored); an empty language takes the outlet's after the
+    edit, else en; a language given is kept."""
+    opinion, _ = spanish_desk(db)
+    record = new(db, requester="", outlet="Weekly Typo")
+    assert record.language == "en"
+    moved = update_request(db, record.id, record.version, outlet_name="La Opinion", now=NOW)
+    assert (moved.outlet_id, moved.language) == (opinion, "en")  # not silently changed
+    cleared = update_request(db, record.id, moved.version, language="", now=NOW)
+    assert cleared.language == "es"
+    # the same edit can move the outlet and ask for its language
+    both = update_request(
+        db, record.id, cleared.version, outlet_name="City Herald", language=None, now=NOW
+    )
+    assert (both.outlet, both.language) == ("City Herald", "en")
+    chosen = update_request(db, record.id, both.version, language="es", now=NOW)
+    unlinked = update_request(db, record.id, chosen.version, outlet_name="", now=NOW)
+    assert (unlinked.outlet_id, unlinked.language) == (None, "es")
+    assert update_request(db, record.id, unlinked.version, language=" ", now=NOW).language == "en"
 
 
 # --- the open-requests window ----------------------------------------------------------------

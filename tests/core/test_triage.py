@@ -253,6 +253,38 @@ def test_request_from_clip_is_created_and_linked(desk):
     assert [(i.type, i.id) for i in linked(desk, "request", record.id)] == [(EntityType.CLIP, 1)]
 
 
+def test_request_from_clip_takes_the_outlets_language_else_the_clips(desk):
+    """No language given: the linked outlet's (La Opinión: es, though its feed says en);
+    a feed with no outlet: the clip's own (its feed's); a language given wins."""
+    add_outlet(desk, name="La Opinión", type="community", language="es")
+    opinion = add_feed(desk, url="https://opinion.example/rss", outlet="La Opinión")
+    lone = add_feed(desk, url="https://saigon.example/rss", name="Saigon Nho")
+    for guid, feed, language in (("es1", opinion, "en"), ("vi1", lone, "vi")):
+        clips.add_clip(
+            desk, feed_id=feed.id, guid=guid, title=f"Story {guid}", url=None,
+            published_at=NOW - timedelta(hours=1), language=language,
+        )  # fmt: skip
+    by_guid = {c.title: c for c in clips.list_clips(desk, limit=10)}
+    es_clip, vi_clip = by_guid["Story es1"], by_guid["Story vi1"]
+    prefill = triage.request_prefill(es_clip)
+    made = triage.request_from_clip(
+        desk, es_clip.id, subject=prefill.subject, outlet=prefill.outlet, now=NOW
+    ).record
+    assert (made.outlet, made.language) == ("La Opinión", "es")
+    prefill = triage.request_prefill(vi_clip)
+    assert prefill.outlet == "Saigon Nho"
+    made = triage.request_from_clip(
+        desk, vi_clip.id, subject=prefill.subject, outlet=prefill.outlet, now=NOW
+    ).record
+    assert (made.outlet_id, made.language) == (None, "vi")
+    chosen = triage.request_from_clip(
+        desk, vi_clip.id, subject="x", outlet="Saigon Nho", language="en", now=NOW
+    ).record
+    assert chosen.language == "en"
+    herald = triage.request_from_clip(desk, 1, subject="x", outlet="Alder Daily Herald", now=NOW)
+    assert herald.record.language == "en"
+
+
 def test_a_refused_request_from_a_clip_leaves_nothing(desk):
     with pytest.raises(InputError) as error:
         triage.request_from_clip(desk, 1, subject="   ", outlet="Herald", now=NOW)

@@ -228,6 +228,7 @@ async def test_m_makes_a_linked_media_request_prefilled_from_the_clip(desk_app, 
         assert values["outlet"] == "Alder Daily Herald"
         assert values["subject"] == "Water main break on 5th Ave"
         assert values["kind"] == "media"
+        assert values["language"] == ""  # empty: the outlet's, else the clip's, else en
         app.screen.query_one("#requester").value = "Rita Ames"
         app.screen.query_one("#deadline").value = "today 17:00"
         await pilot.press("ctrl+s")
@@ -237,6 +238,7 @@ async def test_m_makes_a_linked_media_request_prefilled_from_the_clip(desk_app, 
         ]
         assert len(made) == 1
         assert made[0].requester == "Rita Ames"
+        assert made[0].language == "en"  # a feed of no outlet, its clips of no language
         assert made[0].deadline_at is not None
         assert [(i.type, i.id) for i in linked(desk_db, "clip", clip.id)] == [
             (EntityType.REQUEST, made[0].id)

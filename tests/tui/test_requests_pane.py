@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, Label, TextArea
 
 from db.enums import RequestStatus, ResponseMethod
 from deskterm.core import contacts, requests, templates
@@ -214,6 +214,45 @@ async def test_quick_capture_takes_under_ten_keystrokes_past_the_text(desk_app, 
         )
         assert logged.requester == "Rita Ames" and logged.outlet == "Alder Daily Herald"
         assert logged.contact_id is not None and logged.outlet_id == outlet.id
+
+
+async def test_quick_capture_with_no_language_takes_the_outlets(desk_app, desk_db):
+    """The language field left empty (as it opens) and a known Spanish outlet typed without
+    its accent: the request is stored in es and its detail view says so; a language typed
+    in the field wins."""
+    from deskterm.screens.detail import DetailScreen
+    from tests.tui.test_calendar_pane import shown_text
+
+    contacts.add_outlet(desk_db, name="La Opinión", type="community", language="es")
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        for subject, language in (("Rent relief", ""), ("Rent relief, English", "en")):
+            await pilot.press("2", "n")
+            await settle(pilot, lambda: isinstance(app.screen, FormScreen))
+            form = app.screen
+            assert form.values()["language"] == ""  # nothing forced
+            labels = [str(label.render()) for label in form.query(Label)]
+            assert "Language (e.g. es, vi; empty: the outlet's, else en)" in labels
+            form.query_one("#requester", Input).value = "Ana Ruiz"
+            form.query_one("#outlet", Input).value = "la opinion"
+            form.query_one("#subject", Input).value = subject
+            form.query_one("#language", Input).value = language
+            await pilot.press("ctrl+s")
+            await settle(pilot, lambda: not isinstance(app.screen, FormScreen))
+        logged = {r.subject: r for r in requests.list_open_requests(desk_db, now=FIXED_NOW)}
+        assert logged["Rent relief"].outlet == "La Opinión"
+        assert logged["Rent relief"].language == "es"
+        assert logged["Rent relief, English"].language == "en"
+
+        await select(pilot, app, "Rent relief")
+        pane = app.screen.query_one("#requests", Pane)
+        assert pane.selected_item().subject == "Rent relief"
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await settle(pilot, lambda: "La Opinión" in shown_text(app.screen.query_one("#fields")))
+        shown = shown_text(app.screen.query_one("#fields"))
+        assert any(line.split() == ["Language", "es"] for line in shown.splitlines()), shown
 
 
 async def test_edit_form_saves_what_changed_and_keeps_typed_text_on_error(desk_app, desk_db):
