@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App
@@ -27,6 +28,10 @@ from deskterm.widgets.pane import Pane, PaneContext
 from deskterm.widgets.status_bar import StatusBar
 from deskterm.widgets.timefmt import to_next_minute
 
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+    from textual.screen import Screen
+
 Clock = Callable[[], datetime]
 #: Collections of the middle generation between two full collections once the desk is up
 #: (CPython's default is 10): see ``DeskApp._first_load``.
@@ -45,6 +50,8 @@ class DeskApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
+        # f1 too: no field types it (the modal screens have both: screens/modal.py)
+        Binding("f1", "help", "Help", show=False),
         Binding("ctrl+t", "change_theme", "Theme"),
         Binding("F", "fetch_feeds", "Fetch feeds"),
         Binding("C", "contacts", "Contacts"),
@@ -329,15 +336,46 @@ class DeskApp(App[None]):
         away or waited out)."""
         self.clear_notifications()
 
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """A screen pushed while help is open (a picker or conflict view that a worker's
+        answer brings a moment after the key that opened help) closes help first: help
+        describes the screen under it, and the form under it must stay next to the top
+        (Textual's ``dismiss`` pops the top screen, whichever it is; ``DeskModal``)."""
+        stack = self.screen_stack
+        if (
+            stack
+            and isinstance(stack[-1], HelpScreen)
+            and not isinstance(screen, HelpScreen)
+            and kwargs.get("mode") is None
+        ):
+            self.pop_screen()
+        return super().push_screen(screen, *args, **kwargs)
+
     def action_help(self) -> None:
-        entries: list[KeyHelp] = []
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
+        """Help for the screen in front: its keys first, then those of the focused widget
+        (nearest first), then the desk's. Pressed over help, it closes help."""
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss()
+            return
+        rows: dict[tuple[str, str, str], list[str]] = {}  # keys of one action, one row
+        for node, binding in _keys_that_work(screen):
             if not binding.description:
                 continue
-            where = _where(active.node)
-            entries.append(KeyHelp(where, self.get_key_display(binding), binding.description))
-        entries.sort(key=lambda e: (e.where != "Desk", e.where))
+            row = (_where(node, binding), binding.description, binding.action)
+            keys = rows.setdefault(row, [])
+            shown = self.get_key_display(binding)
+            if shown not in keys:
+                keys.append(shown)
+        own = _where(screen, None)
+        first: dict[str, int] = {}
+        for index, (where, _description, _action) in enumerate(rows):
+            first.setdefault(where, index)
+        entries = [
+            KeyHelp(where, ", ".join(keys), description)
+            for (where, description, _action), keys in rows.items()
+        ]
+        entries.sort(key=lambda e: (e.where != own, e.where == "Desk", first[e.where]))
         self.push_screen(HelpScreen(entries))
 
     @on(Pane.Open)
@@ -348,13 +386,44 @@ class DeskApp(App[None]):
         self.push_screen(DetailScreen(what, loader))
 
 
-def _where(node: object) -> str:
-    if getattr(node, "HELP_GROUP", None):  # a full screen naming its keys' group
+def _keys_that_work(screen: Screen) -> list[tuple[DOMNode, Binding]]:
+    """Every binding a key press runs on ``screen`` now, with the node it runs on: the
+    screen's active bindings, and over a modal screen also the app's priority bindings
+    (tab, ctrl+p), which Textual still runs there, before any other binding of their key,
+    but leaves out of ``active_bindings``. A priority binding whose key the focused widget
+    types is not in the chain, so not listed."""
+    found = {key: (item.node, item.binding) for key, item in screen.active_bindings.items()}
+    if screen.is_modal:
+        for node, bindings in screen._binding_chain:
+            if isinstance(node, App):
+                for key, binding in bindings:
+                    if binding.priority and not (key in found and found[key][1].priority):
+                        found[key] = (node, binding)
+    return list(found.values())
+
+
+def _where(node: object, binding: Binding | None) -> str:
+    """The heading a key is listed under in help."""
+    from textual.containers import ScrollableContainer
+    from textual.scroll_view import ScrollView
+    from textual.widgets import Input, Select, TextArea
+
+    from deskterm.screens.modal import DeskModal
+
+    if isinstance(node, DeskModal) and binding is not None and binding.action.startswith("app."):
+        return "Desk"  # a modal screen's way to the app's keys (f1 help)
+    if getattr(node, "HELP_GROUP", None):  # a screen naming its keys' group
         return str(node.HELP_GROUP)  # type: ignore[attr-defined]
     if isinstance(node, Pane):
         return f"{node.TITLE} pane"
     if isinstance(node, App | DashboardScreen):
         return "Desk"
+    if isinstance(node, Input | TextArea):
+        return "Text field"
+    if isinstance(node, Select) or isinstance(getattr(node, "parent", None), Select):
+        return "Choice field"
+    if isinstance(node, ScrollableContainer) and not isinstance(node, ScrollView):
+        return "Scrolling"  # a form or view that scrolls (a ScrollView is one of our lists)
     return "Lists"
 
 

@@ -24,13 +24,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from db.engine import Database
 from db.errors import ConflictError
 from deskterm.core.requests import FieldChange, RequestRecord, compare_edit, get_request
 from deskterm.core.text import one_line, visible
+from deskterm.screens.modal import DeskModal
 from deskterm.widgets.footer import DeskFooter
 
 
@@ -69,7 +69,7 @@ def conflict_table(rows: list[FieldChange], theirs: Any, tz: tzinfo) -> Table:
     return table
 
 
-class ConflictScreen(ModalScreen[object]):
+class ConflictScreen(DeskModal[object]):
     """Dismisses with "reload", with the saved record (mine applied), or None (escape).
 
     ``base`` is the record as the editor loaded it and ``theirs`` as it is saved now (each
@@ -93,6 +93,7 @@ class ConflictScreen(ModalScreen[object]):
         Binding("m", "apply_mine", "Apply mine on top"),
         Binding("escape", "back", "Back to my edit"),
     ]
+    HELP_GROUP = "Conflict"
 
     def __init__(
         self,

@@ -34,6 +34,7 @@ class Detail:
 
 
 class DetailScreen(Screen[None]):
+    HELP_GROUP = "Detail"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Close"),
         Binding("j,down", "scroll_down", "Down", show=False),

@@ -36,6 +36,7 @@ def short_stamp(moment: datetime | None, tz: tzinfo, now: datetime) -> str:
 
 
 class FeedHealthScreen(Screen[None]):
+    HELP_GROUP = "Feed health"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Close"),
         Binding("F", "refetch", "Fetch these again"),

@@ -20,7 +20,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, TextArea
 
@@ -28,6 +27,7 @@ from db.errors import ConflictError
 from deskterm.core.form_edit import Edit, Loaded, apply_mine, compare
 from deskterm.core.requests import FieldChange
 from deskterm.core.text import one_line
+from deskterm.screens.modal import DeskModal
 from deskterm.widgets.footer import DeskFooter
 
 
@@ -61,7 +61,7 @@ class Field:
         return next((label for label, value in self.options if value == text), text)
 
 
-class FormScreen(ModalScreen[object]):
+class FormScreen(DeskModal[object]):
     """``save(values)`` (or, editing a stored record, ``edit.write``) runs in a worker and
     returns the saved record, which dismisses the form; any exception it raises is shown
     (at its field when it names one)."""
@@ -79,6 +79,7 @@ class FormScreen(ModalScreen[object]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
     ]
+    HELP_GROUP = "Form"
     HINT = "ctrl+s or enter saves · escape cancels"
 
     def __init__(

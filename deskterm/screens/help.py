@@ -1,4 +1,4 @@
-"""The help screen, built from the bindings live at the moment `?` was pressed."""
+"""The help screen, built from the bindings live at the moment `?` or f1 was pressed."""
 
 from __future__ import annotations
 
@@ -21,8 +21,11 @@ class KeyHelp:
 
 
 class HelpScreen(ModalScreen[None]):
+    """The keys that work on the screen under it, under a heading per group. The help keys
+    close it again (help over help never stacks)."""
+
     BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "Close help"),
+        Binding("escape,question_mark,f1,q", "dismiss", "Close help"),
         Binding("j,down", "scroll_down", "Scroll", show=False),
         Binding("k,up", "scroll_up", "Scroll", show=False),
     ]

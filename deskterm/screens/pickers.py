@@ -14,12 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskterm.core.errors import InputError
 from deskterm.core.text import one_line
+from deskterm.screens.modal import DeskModal
 from deskterm.widgets.footer import DeskFooter
 
 MODAL_CSS = """
@@ -39,7 +39,7 @@ class Choice:
     label: str
 
 
-class PickScreen(ModalScreen[str | None]):
+class PickScreen(DeskModal[str | None]):
     """Choose one item: j/k or arrows, enter picks, escape backs out."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="PickScreen")
@@ -48,6 +48,7 @@ class PickScreen(ModalScreen[str | None]):
         Binding("j", "down", "Down", show=False),
         Binding("k", "up", "Up", show=False),
     ]
+    HELP_GROUP = "Pick one"
     HINT = "enter picks · escape cancels"
 
     def __init__(self, title: str, choices: list[Choice], *, current: str | None = None) -> None:
@@ -103,6 +104,7 @@ class ChecklistScreen(PickScreen):
         Binding("a", "add", "Add item"),
         Binding("d", "remove", "Remove item"),
     ]
+    HELP_GROUP = "Checklist"
     HINT = "enter ticks or unticks · a adds · d removes · escape closes"
     ADD = "+"
     REMOVE = "-"
@@ -116,11 +118,12 @@ class ChecklistScreen(PickScreen):
             self.dismiss(self.REMOVE + value)
 
 
-class PromptScreen(ModalScreen[str | None]):
+class PromptScreen(DeskModal[str | None]):
     """Type one line. Escape backs out, but asks first when something was typed."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="PromptScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    HELP_GROUP = "Prompt"
 
     def __init__(
         self,

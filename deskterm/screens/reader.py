@@ -134,6 +134,7 @@ def render_view(view: ReaderView, tz: tzinfo) -> tuple[Text, Text, Text, Text]:
 
 
 class ReaderScreen(ClipTriage, Screen[None]):
+    HELP_GROUP = "Reader"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Close"),
         *triage_bindings(footer=True),

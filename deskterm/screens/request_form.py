@@ -23,7 +23,6 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input, Static, TextArea
 
@@ -42,6 +41,7 @@ from deskterm.core.requests import (
 )
 from deskterm.core.text import one_line
 from deskterm.screens.form import FormScreen, reveal
+from deskterm.screens.modal import DeskModal
 from deskterm.widgets.footer import DeskFooter
 
 # --- who is editing what ---------------------------------------------------------------------
@@ -131,6 +131,8 @@ LANGUAGE_LABEL = "Language (e.g. es, vi; empty: the outlet's, else en)"
 
 class CaptureForm(FormScreen):
     """The quick capture form with completion on named inputs (``right`` accepts)."""
+
+    HELP_GROUP = "Quick capture"
 
     def __init__(self, *, suggesters: Mapping[str, Suggester], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -303,7 +305,7 @@ def changed_fields(
     return changes
 
 
-class RequestFormScreen(EditsRequest, ModalScreen[RequestRecord | None]):
+class RequestFormScreen(EditsRequest, DeskModal[RequestRecord | None]):
     """Edit every field of a request. Dismisses with the saved record, or None."""
 
     DEFAULT_CSS = """
@@ -323,6 +325,7 @@ class RequestFormScreen(EditsRequest, ModalScreen[RequestRecord | None]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
     ]
+    HELP_GROUP = "Request editor"
 
     def __init__(
         self,

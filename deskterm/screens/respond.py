@@ -19,7 +19,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from db.engine import Database
@@ -33,6 +32,7 @@ from deskterm.core.requests import (
     update_request,
 )
 from deskterm.core.text import one_line
+from deskterm.screens.modal import DeskModal
 from deskterm.screens.pickers import Choice, PickScreen
 from deskterm.screens.request_form import EditsRequest
 from deskterm.widgets.footer import DeskFooter
@@ -45,7 +45,7 @@ def letters_folder() -> Path:
     return data_dir() / "letters"
 
 
-class RespondScreen(EditsRequest, ModalScreen[RequestRecord | None]):
+class RespondScreen(EditsRequest, DeskModal[RequestRecord | None]):
     """Dismisses with the saved record, or None."""
 
     DEFAULT_CSS = """
@@ -66,6 +66,7 @@ class RespondScreen(EditsRequest, ModalScreen[RequestRecord | None]):
         Binding("ctrl+l", "letter", "Export letter"),
         Binding("escape", "cancel", "Cancel"),
     ]
+    HELP_GROUP = "Response editor"
 
     def __init__(
         self,

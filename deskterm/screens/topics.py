@@ -122,6 +122,7 @@ def removal_refused(topic: Any, error: Exception) -> str:
 
 
 class TopicsScreen(Screen[None]):
+    HELP_GROUP = "Topics"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Close"),
         Binding("n", "new_topic", "New topic"),

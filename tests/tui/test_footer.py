@@ -46,7 +46,8 @@ async def test_the_footer_follows_the_focused_pane_and_skips_rebuilds_that_chang
 
 async def test_a_modal_form_shows_its_own_keys_not_the_desks_under_it(desk_app) -> None:
     """Under the capture form, the respond screen and a picker the footer names their keys
-    (save, template, letter, cancel), not the pane's ("n New request" would type an n)."""
+    (save, template, letter, cancel, and f1 help), not the pane's ("n New request" would
+    type an n)."""
     from deskterm.screens.form import FormScreen
     from deskterm.screens.pickers import PickScreen
     from deskterm.screens.respond import RespondScreen
@@ -72,7 +73,7 @@ async def test_a_modal_form_shows_its_own_keys_not_the_desks_under_it(desk_app) 
         await pilot.press("a")
         await settle(pilot, lambda: isinstance(app.screen, PickScreen))
         await settle(pilot, lambda: bool(footer_keys(app)))
-        assert [d for _k, d, _x in footer_keys(app)] == ["Cancel"]
+        assert [(k, d) for k, d, _x in footer_keys(app)] == [("f1", "Help"), ("escape", "Cancel")]
 
 
 async def test_the_contact_form_shows_its_keys_not_the_media_lists(desk_app, desk_db) -> None:
