@@ -190,3 +190,35 @@ async def test_f1_on_the_desk_and_a_detail_view(desk_app):
         await pilot.press("f1")
         await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
         assert "Close" in groups(app.screen)[shown.HELP_GROUP]
+
+
+def test_every_modal_screen_of_the_desk_has_the_help_key() -> None:
+    """A new modal screen must derive from ``DeskModal`` (Textual cuts the app's keys out of
+    a modal screen's chain, so without it f1 and ? would do nothing there). Every module
+    under deskterm/screens and deskterm/widgets is imported, so new ones are covered."""
+    import importlib
+    import pkgutil
+
+    from textual.screen import ModalScreen
+
+    import deskterm.screens
+    import deskterm.widgets
+    from deskterm.screens.help import HelpScreen
+    from deskterm.screens.modal import DeskModal
+
+    for package in (deskterm.screens, deskterm.widgets):
+        for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
+
+    def subclasses(cls: type) -> set[type]:
+        found = set(cls.__subclasses__())
+        for sub in list(found):
+            found |= subclasses(sub)
+        return found
+
+    ours = {c for c in subclasses(ModalScreen) if c.__module__.startswith("deskterm.")}
+    assert DeskModal in ours and len(ours) > 5
+    missing = sorted(
+        c.__qualname__ for c in ours if c is not HelpScreen and not issubclass(c, DeskModal)
+    )
+    assert missing == []
