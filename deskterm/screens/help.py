@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 
+from rich.cells import cell_len
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -42,20 +45,26 @@ class HelpScreen(ModalScreen[None]):
         self._entries = entries
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(style="dim")
-        where = None
-        for entry in self._entries:
-            if entry.where != where:
-                where = entry.where
-                table.add_row(Text(""), Text(""), Text(""))
-                table.add_row(Text(where, style="bold underline"), Text(""), Text(""))
-            table.add_row(Text(entry.keys), Text(entry.description), Text(""))
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys (escape closes)"
-            yield Static(table)
+            yield Static(self._keys())
+
+    def _keys(self) -> Group:
+        """A heading per group on a line of its own (never squeezed into the keys column),
+        then its keys; the keys column is as wide as the widest keys of all groups, and a
+        description too long for the screen ends in an ellipsis."""
+        key_width = max((cell_len(entry.keys) for entry in self._entries), default=0)
+        parts: list[Text | Table] = []
+        for where, group in groupby(self._entries, key=lambda entry: entry.where):
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", no_wrap=True, min_width=key_width)
+            table.add_column(overflow="ellipsis")  # shrinks to fit; the Text keeps one line
+            for entry in group:
+                description = Text(entry.description, no_wrap=True, overflow="ellipsis")
+                table.add_row(Text(entry.keys), description)
+            heading = Text(where, style="bold underline", no_wrap=True, overflow="ellipsis")
+            parts += [Text(""), heading, table]
+        return Group(*parts)
 
     def action_scroll_down(self) -> None:
         self.query_one(VerticalScroll).scroll_down()

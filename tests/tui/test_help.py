@@ -222,3 +222,28 @@ def test_every_modal_screen_of_the_desk_has_the_help_key() -> None:
         c.__qualname__ for c in ours if c is not HelpScreen and not issubclass(c, DeskModal)
     )
     assert missing == []
+
+
+def test_a_heading_is_never_squeezed_into_the_keys_column() -> None:
+    """At 80 columns the help box is ~66 wide: a heading stays whole on its own line (it
+    was cut to "Quick capt…" inside the keys column), a long description ends in "…"."""
+    from rich.console import Console
+
+    from deskterm.screens.help import HelpScreen, KeyHelp
+
+    long = "Move cursor right or accept the completion suggestion " * 2
+    screen = HelpScreen(
+        [
+            KeyHelp("Quick capture", "esc", "Cancel"),
+            KeyHelp("Text field", "shift+^←", "Move cursor left a word and select"),
+            KeyHelp("Text field", "→", long),
+        ]
+    )
+    console = Console(width=40, record=True, color_system=None)
+    console.print(screen._keys())
+    lines = console.export_text().splitlines()
+    assert "Quick capture" in lines
+    assert "Text field" in lines
+    assert any(line.startswith("esc ") and line.rstrip().endswith("Cancel") for line in lines)
+    assert any(line.startswith("→") and line.endswith("…") for line in lines)
+    assert all(len(line) <= 40 for line in lines)
