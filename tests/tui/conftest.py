@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import textual._wait
 
 from db.engine import Actor, Database
 from deskterm.app import DeskApp, make_app
@@ -22,6 +23,30 @@ HOSTILE_NAME = "[bold red]Mallory[/] [link=http://evil.example]click[/link] \u20
 
 def fixed_clock() -> datetime:
     return FIXED_NOW
+
+
+#: How often Pilot looks whether the desk has gone idle (Textual's default: every 20 ms).
+IDLE_CHECK_S = 0.002
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pilot_checks_for_idle_every_2ms():
+    """Pilot's ``press`` waits after every key, and ``pause()`` once, until the process is
+    idle: Textual's ``wait_for_idle`` sleeps 20 ms at a time until a 20 ms sleep used under
+    5 % of it in CPU (all threads: the desk's thread workers count). So every key cost at
+    least 40 ms of sleeping even when the desk had handled it in 1 ms; that was two thirds
+    of these tests' time (a test pressing j 120 times slept ~5 s).
+
+    Looking every 2 ms with the same 5 % rule waits for the same thing, sooner: a desk
+    still working (on the event loop or in a worker thread) keeps it waiting either way.
+    Nothing here is a timed assertion; every test still waits for what it checks with
+    ``settle`` or Pilot's own waits, and timed pauses (``pause(0.2)``) are unchanged.
+    """
+    assert textual._wait.SLEEP_GRANULARITY == 1 / 50, "Textual changed wait_for_idle: look again"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textual._wait, "SLEEP_GRANULARITY", IDLE_CHECK_S)
+        patch.setattr(textual._wait, "SLEEP_IDLE", IDLE_CHECK_S / 20)
+        yield
 
 
 @pytest.fixture
