@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import textual._wait
+import textual.constants
+import textual.screen
 
 from db.engine import Actor, Database
 from deskterm.app import DeskApp, make_app
@@ -22,6 +25,45 @@ HOSTILE_NAME = "[bold red]Mallory[/] [link=http://evil.example]click[/link] \u20
 
 def fixed_clock() -> datetime:
     return FIXED_NOW
+
+
+#: How often Pilot looks whether the desk has gone idle (Textual's default: every 20 ms).
+IDLE_CHECK_S = 0.002
+#: How soon after a change the screen is repainted (Textual's default: 1/60 s).
+FRAME_S = IDLE_CHECK_S / 2
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pilot_checks_for_idle_every_2ms():
+    """Pilot's ``press`` waits after every key, and ``pause()`` once, until the process is
+    idle: Textual's ``wait_for_idle`` sleeps 20 ms at a time until a 20 ms sleep used under
+    5 % of it in CPU (all threads: the desk's thread workers count). So every key cost at
+    least 40 ms of sleeping even when the desk had handled it in 1 ms; that was two thirds
+    of these tests' time (a test pressing j 120 times slept ~5 s).
+
+    Looking every 2 ms with the same 5 % rule waits for the same work, sooner: a desk still
+    working (on the event loop or in a worker thread) keeps it waiting either way. But work
+    that waits for the next repaint (``call_after_refresh``: the footer's rebuild) uses no
+    CPU until the repaint, which Textual schedules up to 1/60 s after a change. A 20 ms look
+    always held that frame; a 2 ms look can end before it, and a check right after the wait
+    saw the footer not yet rebuilt (test_footer failed 1 to 3 times in 40 with the shorter
+    look alone). So the repaint is scheduled within FRAME_S, half a look: every look that
+    follows a change again holds its frame, and the work the frame starts keeps the wait
+    going, as with Textual's own timings. Only the test process's screens are affected
+    (``textual.screen.UPDATE_PERIOD``, read when a screen starts its update timer); the
+    desk's frame rate outside the tests is the command line's (tests/cli).
+
+    Nothing here is a timed assertion; every test still waits for what it checks with
+    ``settle`` or Pilot's own waits, and timed pauses (``pause(0.2)``) are unchanged. The
+    asserts make a Textual whose waits or repaints work otherwise fail here, to be looked at.
+    """
+    assert (textual._wait.SLEEP_GRANULARITY, textual._wait.SLEEP_IDLE) == (1 / 50, 1 / 1000)
+    assert textual.screen.UPDATE_PERIOD == 1 / textual.constants.MAX_FPS
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textual._wait, "SLEEP_GRANULARITY", IDLE_CHECK_S)
+        patch.setattr(textual._wait, "SLEEP_IDLE", IDLE_CHECK_S / 20)
+        patch.setattr(textual.screen, "UPDATE_PERIOD", FRAME_S)
+        yield
 
 
 @pytest.fixture
