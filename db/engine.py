@@ -13,6 +13,7 @@ import os
 import random
 import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -249,9 +250,18 @@ class Database:
                 time.sleep(delay)
 
     def _others_on_desk(self) -> list[str]:
-        """Who else has a desk open, for busy messages; empty if that cannot be read now."""
+        """Who else has a desk open, for busy messages; empty if that cannot be read now.
+
+        Reading the presence table is itself a read that the same lock can block: its own
+        busy error must not ask again (it did, once per busy timeout, so a read blocked by
+        another desk's lock waited until that lock was released instead of failing after
+        one timeout). One attempt per thread at a time, then the message goes without names.
+        """
         from db.presence import active_desks
 
+        if getattr(_naming, "busy", False):
+            return []
+        _naming.busy = True
         try:
             return [
                 f"{desk.user}@{desk.host}"
@@ -260,9 +270,15 @@ class Database:
             ]
         except Exception:
             return []
+        finally:
+            _naming.busy = False
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+#: Per thread: whether a busy message is already reading who else is on the desk.
+_naming = threading.local()
 
 
 def _is_unavailable(error: DBAPIError) -> bool:

@@ -442,13 +442,24 @@ conn.execute("COMMIT")
 
 
 def test_read_blocked_by_another_desks_exclusive_lock_is_busy_not_unavailable(
-    db: Database, db_path: Path, make_db, spawn
+    db: Database, db_path: Path, make_db, spawn, monkeypatch
 ) -> None:
-    proc = spawn("-c", HOLD_EXCLUSIVE, str(db_path), "5")
+    """...and says so after one look-up of who else is on the desk. That look-up is a read
+    the same lock blocks: its own busy error used to look them up again, once per busy
+    timeout, until the lock went or Python's recursion limit was hit (~1,000 look-ups, 5-13 s
+    here; with the default 2 s timeout, as long as the lock was held)."""
+    import db.presence
+
+    looked_up = []
+    real = db.presence.active_desks
+    monkeypatch.setattr(db.presence, "active_desks", lambda d: looked_up.append(1) or real(d))
+    proc = spawn("-c", HOLD_EXCLUSIVE, str(db_path), "30")
     assert proc.stdout.readline().strip() == "locked"
     reader = make_db("CD", "other-host", retry=TINY)
     with pytest.raises(DatabaseBusyError), reader.read() as session:
         session.execute(select(Outlet)).all()
+    assert len(looked_up) == 1
+    assert proc.poll() is None  # the lock is still held: the read did not wait it out
 
 
 def test_sessions_work_from_worker_threads(db: Database) -> None:
