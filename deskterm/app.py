@@ -360,7 +360,7 @@ class DeskApp(App[None]):
             return
         rows: dict[tuple[str, str, str], list[str]] = {}  # keys of one action, one row
         for node, binding in _keys_that_work(screen):
-            if not binding.description:
+            if not binding.description or _does_nothing_there(node, binding):
                 continue
             row = (_where(node, binding), binding.description, binding.action)
             keys = rows.setdefault(row, [])
@@ -400,6 +400,19 @@ def _keys_that_work(screen: Screen) -> list[tuple[DOMNode, Binding]]:
                     if binding.priority and not (key in found and found[key][1].priority):
                         found[key] = (node, binding)
     return list(found.values())
+
+
+#: Actions a one-line text field inherits from Textual's scrolling views: it never scrolls
+#: by them (its text moves with the cursor), so help does not list them.
+_SCROLL_ACTIONS = frozenset(
+    {"scroll_up", "scroll_down", "page_up", "page_down", "page_left", "page_right"}
+)
+
+
+def _does_nothing_there(node: object, binding: Binding) -> bool:
+    from textual.widgets import Input
+
+    return isinstance(node, Input) and binding.action in _SCROLL_ACTIONS
 
 
 def _where(node: object, binding: Binding | None) -> str:

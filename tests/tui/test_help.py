@@ -62,6 +62,8 @@ async def test_f1_over_a_form_shows_its_keys_and_gives_the_form_back_as_typed(de
         listed = groups(app.screen)
         assert {"Save", "Cancel"} <= listed["Quick capture"]
         assert "Move cursor left" in listed["Text field"]  # the focused field's keys
+        # not the scrolling a one-line field inherits from Textual's views (it does nothing)
+        assert not {"Scroll Up", "Page Down", "Page Left"} & listed["Text field"]
         assert {"Help", "Next field or pane"} <= listed["Desk"]  # app keys that work here
         assert "Lists" not in listed
         headings = [entry.where for entry in app.screen._entries]
