@@ -6,11 +6,12 @@ _T0 = (time.time(), time.monotonic())  # the first thing this process does: the 
 
     python bench/launch.py STAMPFILE [--trace TRACEFILE] [--no-scheduled-fetch] -- desk [args...]
     python bench/launch.py STAMPFILE [--trace TRACEFILE] -- bare
+    python bench/launch.py STAMPFILE [--trace TRACEFILE] -- floor --db FILE
 
 Writes ``time.time() time.monotonic()`` (taken on its first line, before any other import)
 to STAMPFILE, then runs the program in this same process: ``desk`` is the ``deskterm``
 console script (``deskterm.entry.run`` without its fast exit: ``deskterm.cli.main`` imported
-with collections held off), ``bare`` is ``bench/bare_app.py``.
+with collections held off), ``bare`` is ``bench/bare_app.py``, ``floor`` is ``bench/floor_app.py``.
 
 ``--no-scheduled-fetch`` turns the desk's fetch schedule off (its first run comes 5 s after
 start): ``F`` still fetches, so a benchmark decides when a fetch runs.
@@ -359,6 +360,11 @@ def main(argv: list[str]) -> int:
         from bare_app import main as bare_main
 
         return bare_main(args)
+    if program == "floor":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from floor_app import main as floor_main
+
+        return floor_main(args)
     print(f"launch.py: unknown program {program!r}", file=sys.stderr)
     return 2
 

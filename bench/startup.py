@@ -295,6 +295,8 @@ def variants(small_db: Path, big_db: Path) -> list[Variant]:
         Variant("bare", ["bare"]),
         Variant("desk10k", ["desk", "--db", str(small_db)]),
         Variant("desk1M", ["desk", "--db", str(big_db)]),
+        # the floor: four DataTables filled by stdlib sqlite3, no desk (bench/floor_app.py)
+        Variant("floor1M", ["floor", "--db", str(big_db)]),
     ]
 
 
@@ -459,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{med * 1000:.1f} ms" if med else "failed",
                     [round(r.seconds * 1000, 1) for r in runs if r.seconds],
                 )
-            for variant in variants(small, big)[1:]:
+            for variant in [v for v in variants(small, big) if v.program[0] == "desk"]:
                 breakdown = traced_breakdown(server, variant, workdir, env)
                 print(breakdown.variant, breakdown.error)
                 for label, at in breakdown.events:
