@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import fcntl
+import shutil
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +28,33 @@ HOSTILE_NAME = "[bold red]Mallory[/] [link=http://evil.example]click[/link] \u20
 
 def fixed_clock() -> datetime:
     return FIXED_NOW
+
+
+#: Held while a snapshot's demo desk lives on its fixed path: two suites on one machine (a
+#: checkout's and a worktree's) take turns instead of deleting each other's database.
+SNAPSHOT_LOCK = Path("/tmp/deskterm-snapshots.lock")
+
+
+@contextlib.contextmanager
+def demo_desk_at(path: Path) -> Iterator[DeskApp]:
+    """The demo desk at the fixed clock on a fixed ``path`` (a snapshot shows it in the
+    status bar), made afresh and removed afterwards, with ``SNAPSHOT_LOCK`` held."""
+    from db.schema import upgrade
+    from deskterm.core.demo import load_demo
+
+    with SNAPSHOT_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        shutil.rmtree(path.parent, ignore_errors=True)
+        path.parent.mkdir(parents=True)
+        db = Database(str(path), actor=Actor("MR", "snapshot-host"))
+        try:
+            upgrade(db)
+            load_demo(db, now=FIXED_NOW)
+            settings = load_settings(db=str(path), user="MR")
+            yield make_app(settings, db, clock=fixed_clock, live=False)
+        finally:
+            db.dispose()
+            shutil.rmtree(path.parent, ignore_errors=True)
 
 
 #: How often Pilot looks whether the desk has gone idle (Textual's default: every 20 ms).

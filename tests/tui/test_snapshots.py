@@ -6,17 +6,11 @@ and look at the SVGs in `__snapshots__/` before committing them.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from db.engine import Actor, Database
-from db.schema import upgrade
-from deskterm.app import make_app
-from deskterm.core.config import load_settings
-from deskterm.core.demo import load_demo
-from tests.tui.conftest import FIXED_NOW, fixed_clock
+from tests.tui.conftest import demo_desk_at
 from tests.tui.test_desk import wait_loaded
 
 # Under pytest-xdist these run on one worker: they share the fixed database path below.
@@ -28,15 +22,8 @@ SNAPSHOT_DB = Path("/tmp/deskterm-snapshots/demo.sqlite3")
 
 @pytest.fixture
 def demo_app():
-    shutil.rmtree(SNAPSHOT_DB.parent, ignore_errors=True)
-    SNAPSHOT_DB.parent.mkdir(parents=True)
-    db = Database(str(SNAPSHOT_DB), actor=Actor("MR", "snapshot-host"))
-    upgrade(db)
-    load_demo(db, now=FIXED_NOW)
-    settings = load_settings(db=str(SNAPSHOT_DB), user="MR")
-    yield make_app(settings, db, clock=fixed_clock, live=False)
-    db.dispose()
-    shutil.rmtree(SNAPSHOT_DB.parent, ignore_errors=True)
+    with demo_desk_at(SNAPSHOT_DB) as app:
+        yield app
 
 
 async def _settle(pilot) -> None:
