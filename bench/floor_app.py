@@ -80,6 +80,11 @@ class FloorApp(App[None]):
                     Row(str(number), tuple(cell(value) for value in values))
                     for number, values in enumerate(connection.execute(sql))
                 ]
+                if not rows:  # an empty pane paints for free: not a floor worth quoting
+                    self.exit(
+                        return_code=2, message=f"floor: {title!r} found no rows in {self.database}"
+                    )
+                    return
                 table.show(rows)
                 table.border_title = f"{title} · {len(rows)}"
         finally:
@@ -90,8 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="floor_app")
     parser.add_argument("--db", required=True)
     args = parser.parse_args(argv)
-    FloorApp(args.db).run()
-    return 0
+    app = FloorApp(args.db)
+    app.run()
+    return app.return_code or 0
 
 
 if __name__ == "__main__":
