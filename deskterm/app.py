@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -22,7 +23,7 @@ from deskterm.commands import DeskCommands
 from deskterm.core.config import Settings, save_setting
 from deskterm.fetcher import DeskFetcher, prepare_processes
 from deskterm.screens.dashboard import DashboardScreen, is_narrow
-from deskterm.screens.detail import DetailScreen
+from deskterm.screens.detail import DetailScreen, detail_screen
 from deskterm.screens.help import HelpScreen, KeyHelp
 from deskterm.widgets.pane import Pane, PaneContext
 from deskterm.widgets.status_bar import StatusBar
@@ -352,8 +353,10 @@ class DeskApp(App[None]):
         return super().push_screen(screen, *args, **kwargs)
 
     def action_help(self) -> None:
-        """Help for the screen in front: its keys first, then those of the focused widget
-        (nearest first), then the desk's. Pressed over help, it closes help."""
+        """Help for the screen in front: its keys first (on the desk: the focused pane's),
+        then those of the focused widget (nearest first; the kinds of field or list, whose
+        keys are the same everywhere, after the rest), the desk's last. Pressed over help,
+        it closes help."""
         screen = self.screen
         if isinstance(screen, HelpScreen):
             screen.dismiss()
@@ -375,15 +378,30 @@ class DeskApp(App[None]):
             KeyHelp(where, ", ".join(keys), description)
             for (where, description, _action), keys in rows.items()
         ]
-        entries.sort(key=lambda e: (e.where != own, e.where == "Desk", first[e.where]))
+        entries.sort(
+            key=lambda e: (
+                e.where == "Desk",
+                e.where != own,
+                e.where in _GENERIC_GROUPS,
+                first[e.where],
+            )
+        )
         self.push_screen(HelpScreen(entries))
 
     @on(Pane.Open)
     def _open_item(self, message: Pane.Open) -> None:
         from deskterm.screens.detail_views import detail_for
 
-        what, loader = detail_for(self.db, message.item, self.tz, self.settings.holidays)
-        self.push_screen(DetailScreen(what, loader))
+        item = message.item
+        what, loader = detail_for(self.db, item, self.tz, self.settings.holidays)
+        # the pane that acts on it: a deadline opened from the calendar is the Requests pane's
+        panes = [p for s in self.screen_stack if isinstance(s, DashboardScreen) for p in s.panes]
+        acting = next((p for p in panes if p.item_actions(item)), None)
+        if acting is None:
+            self.push_screen(DetailScreen(what, loader))
+            return
+        act = partial(acting.act_on, item)
+        self.push_screen(detail_screen(what, loader, acting.item_actions(item), act))
 
 
 def _keys_that_work(screen: Screen) -> list[tuple[DOMNode, Binding]]:
@@ -413,6 +431,10 @@ def _does_nothing_there(node: object, binding: Binding) -> bool:
     from textual.widgets import Input
 
     return isinstance(node, Input) and binding.action in _SCROLL_ACTIONS
+
+
+#: Help's groups for kinds of widget rather than for one part of the desk (see ``_where``).
+_GENERIC_GROUPS = frozenset({"Text field", "Choice field", "Scrolling", "Lists"})
 
 
 def _where(node: object, binding: Binding | None) -> str:

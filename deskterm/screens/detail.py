@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from textual.widgets import Static
 from db.errors import DatabaseBusyError, DatabaseError, NotFoundError
 from deskterm.core.text import one_line, visible
 from deskterm.widgets.footer import DeskFooter
+from deskterm.widgets.pane import ItemAction
 
 # Details are read while the screen is being built (mounting it takes about as long as the
 # read): two threads, as a second view can open before the first has loaded.
@@ -34,7 +36,11 @@ class Detail:
 
 
 class DetailScreen(Screen[None]):
+    """One record, read off the UI thread; with ``act``, the keys of ``detail_screen``'s
+    actions act on it (a request's view answers the request from where it is read)."""
+
     HELP_GROUP = "Detail"
+    SHOWS_ONE_RECORD = True  # a pane's write reloads it (``ActionsMixin._done``)
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Close"),
         Binding("j,down", "scroll_down", "Down", show=False),
@@ -51,10 +57,16 @@ class DetailScreen(Screen[None]):
     #: a failed read (the file busy or away) is tried again this often while the view is open
     RETRY_EVERY_S = 2.0
 
-    def __init__(self, what: str, loader: Callable[[], Detail]) -> None:
+    def __init__(
+        self,
+        what: str,
+        loader: Callable[[], Detail],
+        act: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__()
         self._what = what
         self._loader = loader
+        self._act = act
         self._reads = 0  # reads started; only the latest one's result is shown
         self._pending: Future[Detail] = _READERS.submit(loader)
 
@@ -131,6 +143,12 @@ class DetailScreen(Screen[None]):
             sections.append("\n")
         self.query_one("#sections", Static).update(sections)
 
+    def action_item(self, action: str) -> None:
+        """One of the record's actions (see ``detail_screen``): its form opens over this view,
+        which reads the record again once it is saved."""
+        if self._act is not None:
+            self._act(action)
+
     def action_scroll_down(self) -> None:
         self.query_one(VerticalScroll).scroll_down()
 
@@ -142,3 +160,22 @@ class DetailScreen(Screen[None]):
 
     def action_scroll_end(self) -> None:
         self.query_one(VerticalScroll).scroll_end()
+
+
+def detail_screen(
+    what: str,
+    loader: Callable[[], Detail],
+    actions: Sequence[ItemAction] = (),
+    act: Callable[[str], None] | None = None,
+) -> DetailScreen:
+    """A detail view whose keys include ``actions``, each run as ``act(action)``."""
+    if not actions or act is None:
+        return DetailScreen(what, loader)
+    return _with_keys(tuple(actions))(what, loader, act)
+
+
+@functools.cache
+def _with_keys(actions: tuple[ItemAction, ...]) -> type[DetailScreen]:
+    """A DetailScreen with these keys too (Textual reads a screen's keys from its class)."""
+    keys = [Binding(a.key, f"item({a.action!r})", a.description) for a in actions]
+    return type("DetailScreen", (DetailScreen,), {"BINDINGS": keys})

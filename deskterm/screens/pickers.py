@@ -122,7 +122,8 @@ class PromptScreen(DeskModal[str | None]):
     """Type one line. Escape backs out, but asks first when something was typed."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="PromptScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # ctrl+s as in every form of the desk: a hand that saves forms with it saves here too
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
     HELP_GROUP = "Prompt"
 
     def __init__(
@@ -150,7 +151,7 @@ class PromptScreen(DeskModal[str | None]):
             yield Label(Text(self._label))
             yield Input(value=self._initial_text, placeholder=self._placeholder)
             yield Static(Text(""), classes="error")
-            yield Static(Text("enter saves · escape cancels"), classes="hint")
+            yield Static(Text("ctrl+s or enter saves · escape cancels"), classes="hint")
         yield DeskFooter()  # this screen's keys, not the desk's under it
 
     def on_mount(self) -> None:
@@ -163,13 +164,19 @@ class PromptScreen(DeskModal[str | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._save(event.value)
+
+    def action_save(self) -> None:
+        self._save(self.query_one(Input).value)
+
+    def _save(self, text: str) -> None:
         if self._check is not None:
             try:
-                self._check(event.value)
+                self._check(text)
             except InputError as error:
                 self.show_error(str(error))
                 return
-        self.dismiss(event.value)
+        self.dismiss(text)
 
     @on(Input.Changed)
     def _changed(self) -> None:

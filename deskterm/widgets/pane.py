@@ -33,6 +33,15 @@ def focus_at_once(widget: Widget) -> None:
 
 
 @dataclass(frozen=True)
+class ItemAction:
+    """A pane key a detail view offers for the item it shows (``Pane.item_actions``)."""
+
+    key: str
+    action: str  # the pane's ``action_<action>``
+    description: str
+
+
+@dataclass(frozen=True)
 class PaneContext:
     """What a pane's loader needs: the database, the time, the desk's zone, the filter."""
 
@@ -196,6 +205,15 @@ class Pane(Vertical):
         row = self.table.selected()
         return row.item if row is not None else None
 
+    def item_actions(self, item: Any) -> tuple[ItemAction, ...]:
+        """The keys of this pane that a detail view of ``item`` offers too (none here)."""
+        return ()
+
+    def act_on(self, item: Any, action: str) -> None:
+        """Run ``action`` (one of ``item_actions(item)``) on ``item``, wherever the cursor
+        is: a detail view acts on what it shows, not on what the pane selects now."""
+        raise NotImplementedError(f"{type(self).__name__} has no actions for {item!r}")
+
     # actions ----------------------------------------------------------------------------
     def action_open(self) -> None:
         item = self.selected_item()
@@ -293,6 +311,9 @@ class ActionsMixin:
         self._follow = follow
         self.notify(done, markup=False, timeout=3)
         self.reload()
+        for screen in self.app.screen_stack:  # type: ignore[attr-defined]
+            if getattr(screen, "SHOWS_ONE_RECORD", False):  # a detail view: read it again
+                screen.reload()
 
     def _pick_staff(
         self,

@@ -13,7 +13,7 @@ from rich.console import Console
 from db.enums import EventStatus
 from db.models import Event
 from deskterm.app import DeskApp
-from deskterm.core import calendar
+from deskterm.core import calendar, requests
 from deskterm.core.calendar import Occurrence
 from deskterm.core.calendar_markers import Marker
 from deskterm.core.calendar_views import MARKERS, View
@@ -182,7 +182,7 @@ async def test_brackets_step_the_period_and_t_comes_back_to_today(desk_app):
         await settle(pilot, lambda: loaded(pane, View.AGENDA, TODAY))
 
 
-async def test_enter_opens_details_and_a_month_day(desk_app):
+async def test_enter_opens_details_and_a_month_day(desk_app, desk_db):
     app = desk_app()
     async with app.run_test(size=(160, 45)) as pilot:
         pane = await zoom_calendar(pilot, app)
@@ -200,6 +200,14 @@ async def test_enter_opens_details_and_a_month_day(desk_app):
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
         assert "budget shortfall" in app.screen._what  # the first deadline: the overdue one
+        # the request's keys work there too, on that request (the Requests pane acts)
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"seen on the calendar", "enter")
+        overdue = next(r for r in requests.list_open_requests(desk_db) if "budget" in r.subject)
+        await settle(pilot, lambda: requests.list_notes(desk_db, overdue.id))
+        assert requests.list_notes(desk_db, overdue.id)[0].body == "seen on the calendar"
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
         await pilot.press("escape")
 
         await settle(pilot, lambda: app.screen.query_one(CalendarPane) is pane)

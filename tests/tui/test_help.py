@@ -186,7 +186,12 @@ async def test_f1_on_the_desk_and_a_detail_view(desk_app):
         rows = {(e.where, e.keys, e.description) for e in app.screen._entries}
         assert ("Desk", "?, f1", "Help") in rows  # one row for the keys of one action
         assert {"Down", "Open"} <= groups(app.screen)["Lists"]
-        await pilot.press("escape", "enter")  # a clip's detail view
+        await pilot.press("escape", "2", "f1")  # the Requests pane focused
+        await settle(pilot, lambda: isinstance(app.screen, HelpScreen))
+        order = list(dict.fromkeys(e.where for e in app.screen._entries))
+        # what the focused pane does first, how its list moves next, the desk's keys last
+        assert order == ["Requests pane", "Lists", "Desk"], order
+        await pilot.press("escape", "1", "enter")  # a clip's detail view
         await settle(pilot, lambda: isinstance(app.screen, (DetailScreen, ReaderScreen)))
         shown = app.screen
         await pilot.press("f1")

@@ -432,7 +432,7 @@ async def test_the_reader_shows_the_clip_and_triages_it(desk_app, desk_db):
         await settle(pilot, lambda: screen.clip.assignee == "PS")
         await pilot.press("c")
         await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
-        await pilot.press(*"It was 6th Ave", "enter")
+        await pilot.press(*"It was 6th Ave", "ctrl+s")  # ctrl+s saves, as in every form
         await settle(pilot, lambda: clip_titled(desk_db, "Water main").needs_correction)
         await settle(pilot, lambda: screen.clip.needs_correction)
         fields = reader_text(app, "fields")

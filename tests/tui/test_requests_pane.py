@@ -13,12 +13,14 @@ from deskterm.core import contacts, requests, templates
 from deskterm.core.config import data_dir
 from deskterm.core.editing import editors, start_editing, stop_editing
 from deskterm.screens.conflict import ConflictScreen
+from deskterm.screens.detail import DetailScreen
 from deskterm.screens.form import FormScreen
 from deskterm.screens.pickers import PickScreen, PromptScreen
 from deskterm.screens.request_form import RequestFormScreen
 from deskterm.screens.respond import RespondScreen
 from deskterm.widgets.pane import Pane
 from tests.tui.conftest import FIXED_NOW, other_desk, settle
+from tests.tui.test_calendar_pane import shown_text
 from tests.tui.test_desk import row_texts
 
 
@@ -60,6 +62,39 @@ async def pick(pilot, app, value: str) -> None:
 
 def title(app) -> str:
     return app.screen.query_one("#requests")._shown_title
+
+
+async def test_a_request_s_detail_view_acts_on_the_request_it_shows(desk_app, desk_db):
+    """enter, then the pane's keys in the detail view: they act on the request shown even
+    when the pane's cursor has moved on under it, and each key sees the save before it."""
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await select(pilot, app, "Pothole")
+        pane = app.screen.query_one("#requests", Pane)
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
+        detail = app.screen
+        keys = {b.binding.description for b in detail.active_bindings.values()}
+        assert {"Edit", "Respond", "Assign", "Status", "Note"} <= keys, keys
+        # the pane's cursor moves on under the view (a reload after another desk's change)
+        rows = pane.table.rows_shown
+        overdue_row = next(i for i, r in enumerate(rows) if "Overdue" in r.item.subject)
+        pane.table.move_cursor(row=overdue_row)
+
+        await pilot.press("a")
+        await pick(pilot, app, "PS")
+        await settle(pilot, lambda: pothole(desk_db).assignee == "PS")
+        overdue = next(r for r in requests.list_open_requests(desk_db) if "Overdue" in r.subject)
+        assert overdue.assignee == "JL"  # the row under the cursor was left alone
+        await settle(pilot, lambda: app.screen is detail)
+        await settle(pilot, lambda: "PS" in shown_text(detail.query_one("#fields")))
+
+        await pilot.press("s")  # the version it acts on is the one the last key saved
+        await pick(pilot, app, "drafting")
+        await settle(pilot, lambda: pothole(desk_db).status is RequestStatus.DRAFTING)
+        assert not [n for n in app._notifications if "another desk" in n.message]
+        await settle(pilot, lambda: "drafting" in shown_text(detail.query_one("#fields")))
 
 
 async def test_assign_status_deadline_and_note_from_the_keyboard(desk_app, desk_db):
