@@ -523,7 +523,35 @@ class BoardPane(ActionsMixin, Pane):
         self.reload()
 
     # card actions -----------------------------------------------------------------------
+    DETAIL_ACTIONS = frozenset(
+        {
+            "step",
+            "edit_card",
+            "assign_owner",
+            "send_for_review",
+            "approve",
+            "publish",
+            "comment",
+            "checklist",
+        }
+    )
+
+    def detail_target(self, item: object) -> int | None:
+        """A card, or a task's due date on the calendar: the task it is."""
+        from deskterm.core.calendar_markers import Marker, MarkerKind
+
+        if isinstance(item, tasks.TaskRecord):
+            return item.id
+        if isinstance(item, Marker) and item.kind is not MarkerKind.DEADLINE:
+            return item.id
+        return None
+
+    def read_target(self, target_id: int) -> tasks.TaskRecord:
+        return tasks.get_task(self._db, target_id)
+
     def _card(self) -> tasks.TaskRecord | None:
+        if isinstance(self.acting_on, tasks.TaskRecord):  # a detail view's key: its card
+            return self.acting_on
         item = self.selected_item()
         if isinstance(item, tasks.TaskRecord):
             return item

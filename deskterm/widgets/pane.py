@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -116,6 +117,8 @@ class Pane(Vertical):
         self.loaded_once = False
         self._shown_title = ""
         self._follow: str | None = None  # row key to select after the next load
+        #: the record a detail view's key acts on, while its action runs (see ``act_on``)
+        self.acting_on: Any = None
 
     def compose(self) -> ComposeResult:
         yield FilterInput(placeholder="filter… (enter keeps it, escape clears)", classes="filter")
@@ -205,14 +208,56 @@ class Pane(Vertical):
         row = self.table.selected()
         return row.item if row is not None else None
 
+    # a detail view's keys -------------------------------------------------------------
+    #: This pane's actions (as bound in BINDINGS) that a detail view of its item offers too.
+    DETAIL_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+
+    def detail_target(self, item: Any) -> int | None:
+        """The id of the record ``item`` shows, if it is one this pane acts on."""
+        return None
+
+    def read_target(self, target_id: int) -> Any:
+        """That record as saved now (called in a thread)."""
+        raise NotImplementedError
+
     def item_actions(self, item: Any) -> tuple[ItemAction, ...]:
-        """The keys of this pane that a detail view of ``item`` offers too (none here)."""
-        return ()
+        """The keys of this pane that a detail view of ``item`` offers too."""
+        if not self.DETAIL_ACTIONS or self.detail_target(item) is None:
+            return ()
+        return tuple(
+            ItemAction(binding.key, binding.action, binding.description)
+            for binding in self.BINDINGS
+            if isinstance(binding, Binding) and parse(binding.action)[1] in self.DETAIL_ACTIONS
+        )
 
     def act_on(self, item: Any, action: str) -> None:
-        """Run ``action`` (one of ``item_actions(item)``) on ``item``, wherever the cursor
-        is: a detail view acts on what it shows, not on what the pane selects now."""
-        raise NotImplementedError(f"{type(self).__name__} has no actions for {item!r}")
+        """Run ``action`` (one of ``item_actions(item)``) on ``item``'s record read afresh,
+        wherever the cursor is: a detail view acts on what it shows, not on what the pane
+        selects by then, and with the version its previous key saved."""
+        target = self.detail_target(item)
+        if target is not None and parse(action)[1] in self.DETAIL_ACTIONS:
+            self._read_then_act(target, action)
+
+    @work(thread=True, group="detail-action")
+    def _read_then_act(self, target_id: int, action: str) -> None:
+        try:
+            record = self.read_target(target_id)
+        except Exception as error:  # deleted, busy: one line, never a crash
+            self.app.call_from_thread(
+                self.notify, one_line(error, 300), severity="warning", markup=False
+            )
+            return
+        self.app.call_from_thread(self._act_on_record, action, record)
+
+    def _act_on_record(self, action: str, record: Any) -> None:
+        """The action as its key runs it here, with ``acting_on`` set: the pane's way to
+        the record it acts on (``_request``, ``_card``) looks there first."""
+        _namespace, name, parameters = parse(action)
+        self.acting_on = record
+        try:
+            getattr(self, f"action_{name}")(*parameters)
+        finally:
+            self.acting_on = None
 
     # actions ----------------------------------------------------------------------------
     def action_open(self) -> None:

@@ -35,7 +35,7 @@ from deskterm.core.requests import (
 from deskterm.core.statutory import statutory_clock
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
-from deskterm.widgets.pane import ActionsMixin, ItemAction, Pane, PaneContext
+from deskterm.widgets.pane import ActionsMixin, Pane, PaneContext
 from deskterm.widgets.table import Column, Row, cell
 
 WINDOW = 200
@@ -129,7 +129,6 @@ class RequestsPane(ActionsMixin, Pane):
     def __init__(self, context, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(context, **kwargs)
         self._mine = False
-        self._acting_on: RequestRecord | None = None  # see act_on
         self._not_staff = ""  # the desk's user, when M found them missing from the staff list
         self.filters = RequestFilter()
         self._marks: dict[int, tuple[str, ...]] = {}  # request id -> who else edits it
@@ -215,42 +214,31 @@ class RequestsPane(ActionsMixin, Pane):
             self.reload()
 
     # actions ----------------------------------------------------------------------------
-    #: The pane's keys a request's detail view offers too (acting on the request it shows).
     DETAIL_ACTIONS = frozenset(
         {"edit", "respond", "assign", "status", "deadline", "note", "pause_clock"}
     )
 
+    def detail_target(self, item: object) -> int | None:
+        """A request's row, or a deadline on the calendar: the request it is."""
+        from deskterm.core.calendar_markers import Marker, MarkerKind
+
+        if isinstance(item, RequestRecord):
+            return item.id
+        if isinstance(item, Marker) and item.kind is MarkerKind.DEADLINE:
+            return item.id
+        return None
+
+    def read_target(self, target_id: int) -> RequestRecord:
+        return get_request(self._db, target_id)
+
     def _request(self) -> RequestRecord | None:
-        if self._acting_on is not None:  # a detail view's key: its request, not the cursor's
-            return self._acting_on
+        if isinstance(self.acting_on, RequestRecord):  # a detail view's key: its request
+            return self.acting_on
         item = self.selected_item()
         if isinstance(item, RequestRecord):
             return item
         self.notify("Select a request first (j/k).", severity="warning")
         return None
-
-    def item_actions(self, item: object) -> tuple[ItemAction, ...]:
-        if _request_id(item) is None:
-            return ()
-        return tuple(
-            ItemAction(binding.key, binding.action, binding.description)
-            for binding in self.BINDINGS
-            if isinstance(binding, Binding) and binding.action in self.DETAIL_ACTIONS
-        )
-
-    def act_on(self, item: object, action: str) -> None:
-        request_id = _request_id(item)
-        if request_id is not None and action in self.DETAIL_ACTIONS:
-            self._load_fresh(request_id, partial(self._act_on_record, action))
-
-    def _act_on_record(self, action: str, record: RequestRecord) -> None:
-        """The action as its key runs it in the pane, on ``record`` (read just now, so it
-        carries the version saved last, e.g. by the detail view's previous key)."""
-        self._acting_on = record
-        try:
-            getattr(self, f"action_{action}")()
-        finally:
-            self._acting_on = None
 
     def action_mine(self) -> None:
         self._mine = not self._mine
@@ -607,14 +595,3 @@ class RequestsPane(ActionsMixin, Pane):
             PromptScreen(f"Internal note on {request.number}", label=one_line(request.subject, 60)),
             entered,
         )
-
-
-def _request_id(item: object) -> int | None:
-    """The request a detail view shows: a request's row, or a deadline on the calendar."""
-    from deskterm.core.calendar_markers import Marker, MarkerKind
-
-    if isinstance(item, RequestRecord):
-        return item.id
-    if isinstance(item, Marker) and item.kind is MarkerKind.DEADLINE:
-        return item.id
-    return None

@@ -11,11 +11,13 @@ from db.engine import Actor, Database
 from db.enums import TaskStatus
 from deskterm.app import make_app
 from deskterm.core import tasks
+from deskterm.screens.detail import DetailScreen
 from deskterm.screens.form import FormScreen
 from deskterm.screens.pickers import PickScreen, PromptScreen
 from deskterm.widgets import board_pane
 from deskterm.widgets.board_pane import BoardPane
 from tests.tui.conftest import fixed_clock, settle
+from tests.tui.test_calendar_pane import shown_text
 from tests.tui.test_desk import wait_loaded
 from tests.tui.test_footer import footer_keys
 
@@ -86,6 +88,32 @@ async def test_L_and_H_move_a_card_and_keep_it_selected(desk_as, desk_db):
         assert board._column_index == 1
         await pilot.press("H")
         await settle(pilot, lambda: card(desk_db, "Statement").status is TaskStatus.BACKLOG)
+
+
+async def test_a_cards_detail_view_moves_and_comments_on_that_card(desk_as, desk_db):
+    """enter on a card, then the board's keys in its detail view: L moves that card (the
+    board's cursor has moved on by then), c comments on it; the view shows each change."""
+    app = desk_as("PS")
+    async with app.run_test(size=(200, 60)) as pilot:
+        board = await open_board(pilot, app)
+        await select_card(pilot, board, "Statement on water main")
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
+        detail = app.screen
+        keys = {b.binding.description for b in detail.active_bindings.values()}
+        assert {"Move on", "Move back", "Review", "Approve", "Comment"} <= keys, keys
+        await select_card(pilot, board, "Press release")  # the board's cursor moves on
+
+        await pilot.press("L")
+        await settle(pilot, lambda: card(desk_db, "Statement").status is TaskStatus.DRAFTING)
+        assert card(desk_db, "Press release").status is TaskStatus.DRAFTING  # left alone
+        await settle(pilot, lambda: "drafting" in shown_text(detail.query_one("#fields")))
+        await pilot.press("c")
+        await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*"Legal has it [v2]", "enter")
+        await settle(pilot, lambda: app.screen is detail)
+        sections = detail.query_one("#sections")
+        await settle(pilot, lambda: "Legal has it [v2]" in shown_text(sections))
 
 
 async def test_a_card_moved_past_the_dashboards_few_stays_shown_and_selected(desk_as, desk_db):
