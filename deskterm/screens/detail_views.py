@@ -162,7 +162,7 @@ def task_detail(db: Database, task_id: int, tz: tzinfo) -> Detail:
     comments = tasks.list_comments(db, task_id)
     sections = [
         (
-            "Checklist (x on the board ticks)",
+            "Checklist (x ticks)",
             [
                 f"[{'x' if i.done else ' '}] {i.label}"
                 + (" (required)" if i.required else "")
@@ -171,7 +171,7 @@ def task_detail(db: Database, task_id: int, tz: tzinfo) -> Detail:
             ],
         ),
         (
-            "Serves (ctrl+l on the board links)",
+            "Serves (ctrl+l links)",
             [f"{item.type.value}: {item.label}" for item in linked(db, "task", task_id)],
         ),
         (

@@ -533,6 +533,7 @@ class BoardPane(ActionsMixin, Pane):
             "publish",
             "comment",
             "checklist",
+            "link",
         }
     )
 

@@ -101,7 +101,7 @@ async def test_a_cards_detail_view_moves_and_comments_on_that_card(desk_as, desk
         await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
         detail = app.screen
         keys = {b.binding.description for b in detail.active_bindings.values()}
-        assert {"Move on", "Move back", "Review", "Approve", "Comment"} <= keys, keys
+        assert {"Move on", "Move back", "Approve", "Comment", "Link to request/clip/event"} <= keys
         await select_card(pilot, board, "Press release")  # the board's cursor moves on
 
         await pilot.press("L")
