@@ -315,12 +315,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _deskterm(db: Path, env: dict[str, str], label: str) -> Run:
+def _deskterm(db: Path, env: dict[str, str], label: str, *, due: bool = False) -> Run:
     exe = Path(sys.executable).parent / "deskterm"
     cpu = _children_cpu()
     started = time.monotonic()
     result = subprocess.run(
-        [str(exe), "--db", str(db), "--json", "fetch", "--concurrency", "8"],
+        [str(exe), "--db", str(db), "--json", "fetch", "--concurrency", "8"]
+        + (["--due"] if due else []),
         capture_output=True,
         text=True,
         env=env,
@@ -483,9 +484,30 @@ def measure_fetch(work: Path, figures: FeedFigures) -> None:
             )
         if newsboat is None:
             figures.newsboat["first"] = Run(label["first"], 0.0, error="newsboat is not installed")
+        else:
+            _startup_alone(figures, db, env, [*command[:-1], "print-unread"], cache)
         _in_desk(work, server, paths, figures)
     finally:
         server.close()
+
+
+STARTUP = "start-up alone, nothing fetched"
+
+
+def _startup_alone(
+    figures: FeedFigures, db: Path, env: dict[str, str], print_unread: list[str], cache: Path
+) -> None:
+    """What each tool's run costs before it fetches anything: ``deskterm fetch --due`` just
+    after a fetch (no feed is due: start, imports, one query, exit) and ``newsboat -x
+    print-unread`` (start, its 10,000-item cache loaded, exit). A running desk pays neither;
+    newsboat pays its part in every ``-x reload``."""
+    log(f"feeds: {STARTUP}")
+    figures.deskterm["startup"] = _median(
+        [_deskterm(db, env, STARTUP, due=True) for _ in range(ROUNDS)]
+    )
+    figures.newsboat["startup"] = _median(
+        [_newsboat(print_unread, env, STARTUP, cache) for _ in range(ROUNDS)]
+    )
 
 
 def measure_ingest(work: Path, figures: FeedFigures) -> None:
@@ -565,6 +587,21 @@ def rows(figures: FeedFigures) -> list[tuple[str, str, str, str]]:
                 theirs,
             )
         )
+    ours, theirs = figures.deskterm.get("startup"), figures.newsboat.get("startup")
+    if ours is not None and theirs is not None:
+        shown = [
+            f"{run.seconds:.2f} s" if not run.error else f"failed: {run.error}"
+            for run in (ours, theirs)
+        ]
+        out.append(
+            (
+                f"200 feeds x 50, {STARTUP}: `deskterm fetch --due` (none due) / "
+                "newsboat `-x print-unread` (its cache loaded)",
+                " / ".join(shown),
+                "—",
+                "—",
+            )
+        )
     if figures.ingest_rate is not None:
         out.append(
             (
@@ -579,7 +616,7 @@ def rows(figures: FeedFigures) -> list[tuple[str, str, str, str]]:
 
 def details(figures: FeedFigures) -> str:
     lines = ["## Feeds (bench/feeds.py)"]
-    for key, label in SCENARIOS:
+    for key, label in [*SCENARIOS, ("startup", STARTUP)]:
         for who, runs in (
             ("deskterm fetch", figures.deskterm),
             ("in a running desk", figures.in_desk),
