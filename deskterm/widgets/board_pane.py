@@ -538,7 +538,7 @@ class BoardPane(ActionsMixin, Pane):
     )
 
     def detail_target(self, item: object) -> int | None:
-        """A card, or a task's due date on the calendar: the task it is."""
+        """A card, or a card's publish date on the calendar: the task it is."""
         from deskterm.core.calendar_markers import Marker, MarkerKind
 
         if isinstance(item, tasks.TaskRecord):

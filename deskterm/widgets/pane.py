@@ -238,8 +238,9 @@ class Pane(Vertical):
         if target is not None and parse(action)[1] in self.DETAIL_ACTIONS:
             self._read_then_act(target, action)
 
-    @work(thread=True, group="detail-action")
+    @work(thread=True, exclusive=True, group="detail-action")
     def _read_then_act(self, target_id: int, action: str) -> None:
+        """Exclusive: a key pressed twice before the first read is in opens one form."""
         try:
             record = self.read_target(target_id)
         except Exception as error:  # deleted, busy: one line, never a crash
@@ -247,7 +248,8 @@ class Pane(Vertical):
                 self.notify, one_line(error, 300), severity="warning", markup=False
             )
             return
-        self.app.call_from_thread(self._act_on_record, action, record)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._act_on_record, action, record)
 
     def _act_on_record(self, action: str, record: Any) -> None:
         """The action as its key runs it here, with ``acting_on`` set: the pane's way to
