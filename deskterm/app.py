@@ -396,12 +396,12 @@ class DeskApp(App[None]):
         what, loader = detail_for(self.db, item, self.tz, self.settings.holidays)
         # the pane that acts on it: a deadline opened from the calendar is the Requests pane's
         panes = [p for s in self.screen_stack if isinstance(s, DashboardScreen) for p in s.panes]
-        acting = next((p for p in panes if p.item_actions(item)), None)
+        acting = next(((p, a) for p in panes if (a := p.item_actions(item))), None)
         if acting is None:
             self.push_screen(DetailScreen(what, loader))
             return
-        act = partial(acting.act_on, item)
-        self.push_screen(detail_screen(what, loader, acting.item_actions(item), act))
+        pane, actions = acting
+        self.push_screen(detail_screen(what, loader, actions, partial(pane.act_on, item)))
 
 
 def _keys_that_work(screen: Screen) -> list[tuple[DOMNode, Binding]]:

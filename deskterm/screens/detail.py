@@ -40,7 +40,6 @@ class DetailScreen(Screen[None]):
     actions act on it (a request's view answers the request from where it is read)."""
 
     HELP_GROUP = "Detail"
-    SHOWS_ONE_RECORD = True  # a pane's write reloads it (``ActionsMixin._done``)
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Close"),
         Binding("j,down", "scroll_down", "Down", show=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -236,11 +237,13 @@ class Pane(Vertical):
         selects by then, and with the version its previous key saved."""
         target = self.detail_target(item)
         if target is not None and parse(action)[1] in self.DETAIL_ACTIONS:
-            self._read_then_act(target, action)
+            self.read_then(target, partial(self._act_on_record, action))
 
-    @work(thread=True, exclusive=True, group="detail-action")
-    def _read_then_act(self, target_id: int, action: str) -> None:
-        """Exclusive: a key pressed twice before the first read is in opens one form."""
+    @work(thread=True, exclusive=True, group="read-then")
+    def read_then(self, target_id: int, then: Callable[[Any], None]) -> None:
+        """``then(record)`` on the UI thread with ``read_target(target_id)`` as saved now
+        (an editor carries the version it loads). Exclusive: a key pressed twice before
+        the first read is in opens one form."""
         try:
             record = self.read_target(target_id)
         except Exception as error:  # deleted, busy: one line, never a crash
@@ -249,7 +252,7 @@ class Pane(Vertical):
             )
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._act_on_record, action, record)
+            self.app.call_from_thread(then, record)
 
     def _act_on_record(self, action: str, record: Any) -> None:
         """The action as its key runs it here, with ``acting_on`` set: the pane's way to
@@ -358,9 +361,12 @@ class ActionsMixin:
         self._follow = follow
         self.notify(done, markup=False, timeout=3)
         self.reload()
+        # the screens over the desk hear of it as of another desk's change (the live loop's
+        # hook, ``DeskApp._on_changed``): a detail view reads its record again at once
+        changed = frozenset(self.ENTITIES)  # type: ignore[attr-defined]
         for screen in self.app.screen_stack:  # type: ignore[attr-defined]
-            if getattr(screen, "SHOWS_ONE_RECORD", False):  # a detail view: read it again
-                screen.reload()
+            if hasattr(screen, "entities_changed"):
+                screen.entities_changed(changed)
 
     def _pick_staff(
         self,

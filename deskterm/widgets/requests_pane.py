@@ -329,21 +329,15 @@ class RequestsPane(ActionsMixin, Pane):
 
     # editing and responding -------------------------------------------------------------
     def _fresh(self, then) -> None:  # type: ignore[no-untyped-def]
-        """Load the selected request as saved now (an editor carries the version it loads)."""
+        """``then(the selected request as saved now)``; a detail view's key has just read
+        its request (``act_on``), so it is not read again."""
         request = self._request()
-        if request is not None:
-            self._load_fresh(request.id, then)
-
-    @work(thread=True, exclusive=True, group="fresh")
-    def _load_fresh(self, request_id: int, then) -> None:  # type: ignore[no-untyped-def]
-        try:
-            record = get_request(self._db, request_id)
-        except Exception as error:  # deleted, busy: one line, never a crash
-            self.app.call_from_thread(
-                self.notify, one_line(error, 300), severity="warning", markup=False
-            )
+        if request is None:
             return
-        self.app.call_from_thread(then, record)
+        if request is self.acting_on:
+            then(request)
+        else:
+            self.read_then(request.id, then)
 
     def _editor_options(self) -> dict:  # type: ignore[type-arg]
         app = self.app
