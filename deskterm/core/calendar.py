@@ -666,6 +666,35 @@ def occurrences(
     return _gather(db, start, end, list_limit(limit), leader, kind)
 
 
+def current_occurrence(db: Database, occurrence: Occurrence) -> Occurrence:
+    """``occurrence`` as saved now (for a view that stays open while it is cancelled or
+    moved, here or on another desk): the one-off event at its present date, or the same
+    date of the same series (its override's, if one moved it). ``occurrence`` itself if
+    that date is no longer on the calendar (a series ended before it, an EXDATE); a
+    deleted event raises ``NotFoundError``."""
+    if occurrence.series_id is None:
+        start = get_event(db, occurrence.event_id).starts_at
+
+        def same(found: Occurrence) -> bool:
+            return found.series_id is None and found.event_id == occurrence.event_id
+
+    else:
+        given = occurrence.original_start or occurrence.start
+        with db.read() as session:
+            moved = session.scalar(
+                select(Event.starts_at).where(
+                    Event.parent_id == occurrence.series_id, Event.recurrence_id == given
+                )
+            )
+        start = moved if moved is not None else given  # UTCDateTime: aware
+
+        def same(found: Occurrence) -> bool:
+            return found.series_id == occurrence.series_id and found.original_start == given
+
+    nearby = occurrences(db, start, start + timedelta(seconds=1))
+    return next((found for found in nearby if same(found)), occurrence)
+
+
 def all_occurrences(
     db: Database,
     start: datetime,

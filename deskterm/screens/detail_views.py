@@ -200,6 +200,8 @@ def _starts(start: datetime, tz: tzinfo, zone_name: str | None) -> str:
 
 
 def event_detail(db: Database, occurrence: calendar.Occurrence, tz: tzinfo) -> Detail:
+    """One occurrence as saved now (its view stays open while it is cancelled or moved)."""
+    occurrence = calendar.current_occurrence(db, occurrence)
     e = calendar.get_event(db, occurrence.event_id)
     fields = [
         ("Kind", _label(e.kind)),
@@ -212,6 +214,9 @@ def event_detail(db: Database, occurrence: calendar.Occurrence, tz: tzinfo) -> D
         ("Public", "yes" if e.public else "internal"),
         ("Repeats", _label(e.rrule)),
     ]
+    if occurrence.overridden and occurrence.series_id is not None:  # its row has no rule
+        series = calendar.get_event(db, occurrence.series_id)
+        fields[-1] = ("Repeats", f"{_label(series.rrule)} (this date changed)")
     return Detail(title=e.title, fields=fields, body=e.notes)
 
 

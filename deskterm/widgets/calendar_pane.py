@@ -501,7 +501,19 @@ class CalendarPane(ActionsMixin, Pane):
             return ()
         return (leader_name_for(lane, self._found),)
 
+    # an event's detail view offers its e and x keys: they act on the occurrence it shows
+    DETAIL_ACTIONS = frozenset({"edit_event", "cancel_event"})
+
+    def detail_target(self, item: object) -> Occurrence | None:
+        """An event's occurrence (a marker is the Requests or the Board pane's to act on)."""
+        return item if isinstance(item, Occurrence) else None
+
+    def read_target(self, target: Occurrence) -> Occurrence:
+        return calendar.current_occurrence(self._db, target)
+
     def _occurrence(self) -> Occurrence | None:
+        if isinstance(self.acting_on, Occurrence):  # a detail view's key: its occurrence
+            return self.acting_on
         item = self.selected_item()
         if isinstance(item, Occurrence):
             return item

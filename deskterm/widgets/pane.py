@@ -213,11 +213,12 @@ class Pane(Vertical):
     #: This pane's actions (as bound in BINDINGS) that a detail view of its item offers too.
     DETAIL_ACTIONS: ClassVar[frozenset[str]] = frozenset()
 
-    def detail_target(self, item: Any) -> int | None:
-        """The id of the record ``item`` shows, if it is one this pane acts on."""
+    def detail_target(self, item: Any) -> Any | None:
+        """What ``read_target`` reads for ``item`` (a record's id), if it is an item this
+        pane acts on; else None."""
         return None
 
-    def read_target(self, target_id: int) -> Any:
+    def read_target(self, target: Any) -> Any:
         """That record as saved now (called in a thread)."""
         raise NotImplementedError
 
@@ -240,12 +241,12 @@ class Pane(Vertical):
             self.read_then(target, partial(self._act_on_record, action))
 
     @work(thread=True, exclusive=True, group="read-then")
-    def read_then(self, target_id: int, then: Callable[[Any], None]) -> None:
-        """``then(record)`` on the UI thread with ``read_target(target_id)`` as saved now
+    def read_then(self, target: Any, then: Callable[[Any], None]) -> None:
+        """``then(record)`` on the UI thread with ``read_target(target)`` as saved now
         (an editor carries the version it loads). Exclusive: a key pressed twice before
         the first read is in opens one form."""
         try:
-            record = self.read_target(target_id)
+            record = self.read_target(target)
         except Exception as error:  # deleted, busy: one line, never a crash
             self.app.call_from_thread(
                 self.notify, one_line(error, 300), severity="warning", markup=False

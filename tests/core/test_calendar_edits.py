@@ -597,3 +597,43 @@ def test_occurrence_of_equals_the_constructor(db):
     assert dataclasses.replace(found, title="x").title == "x"
     with pytest.raises(dataclasses.FrozenInstanceError):
         found.title = "changed"  # type: ignore[misc]
+
+
+# --- one occurrence as saved now (an open detail view's reload) ---------------------------
+
+
+def test_current_occurrence_follows_its_date_through_cancels_and_moves(db):
+    from deskterm.core.calendar import current_occurrence
+
+    series = mondays(db)
+    listed = next(o for o in window(db) if o.start == ny(2026, 11, 9, 9, 0))
+    assert current_occurrence(db, listed) == listed  # nothing changed: the same
+
+    cancel_occurrence(db, series.id, listed.start, "this", series.version)
+    now = current_occurrence(db, listed)
+    assert (now.status, now.start, now.overridden) == (EventStatus.CANCELLED, listed.start, True)
+
+    # moved by an edit of that date: found at its new time, as its override holds it
+    edit_occurrence(db, series.id, listed.start, "this", get_event(db, series.id).version,
+                    starts_at=ny(2026, 11, 9, 14, 0), ends_at=ny(2026, 11, 9, 15, 0))  # fmt: skip
+    assert current_occurrence(db, listed).start == ny(2026, 11, 9, 14, 0)
+    assert current_occurrence(db, now).start == ny(2026, 11, 9, 14, 0)  # from the override
+
+    # a date the series no longer has (it ends before it): the occurrence as it was given
+    later = next(o for o in window(db) if o.start == ny(2026, 11, 23, 9, 0))
+    cancel_occurrence(db, series.id, ny(2026, 11, 16, 9, 0), "following",
+                      get_event(db, series.id).version)  # fmt: skip
+    assert current_occurrence(db, later) == later
+
+    # a one-off event moved: its present date; deleted: not found
+    one_off = create_event(db, title="Ribbon cutting", kind="public_appearance",
+                           starts_at=ny(2026, 11, 12, 10, 0), ends_at=ny(2026, 11, 12, 11, 0),
+                           timezone="America/New_York")  # fmt: skip
+    shown = next(o for o in window(db) if o.event_id == one_off.id)
+    update_event(db, one_off.id, one_off.version, starts_at=ny(2026, 11, 13, 10, 0),
+                 ends_at=ny(2026, 11, 13, 11, 0))  # fmt: skip
+    assert current_occurrence(db, shown).start == ny(2026, 11, 13, 10, 0)
+    with db.transaction() as session:
+        session.delete(session.get(Event, one_off.id))
+    with pytest.raises(NotFoundError):
+        current_occurrence(db, shown)

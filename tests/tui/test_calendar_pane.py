@@ -380,6 +380,56 @@ async def test_x_cancels_a_one_off_after_asking_and_a_series_date_with_a_scope(d
         assert not isinstance(app.screen, PickScreen)
 
 
+async def test_an_events_detail_view_cancels_and_edits_the_occurrence_it_shows(desk_app, desk_db):
+    weekly_briefing(desk_db)
+    app = desk_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        pane = await zoom_calendar(pilot, app)
+        await select_in_grid(pilot, pane, "Monday briefing")  # Monday 23 November
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
+        view = app.screen
+        assert {"e", "x"} <= {binding.key for binding in view.BINDINGS}
+        await settle(pilot, lambda: "FREQ=WEEKLY" in shown_text(view.query_one("#fields")))
+        await pilot.press("t")  # the pane's cursor moves away; the view's keys do not follow it
+
+        await pilot.press("x")
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert [c.value for c in app.screen._choices] == ["this", "following", "all"]
+        await pilot.press("enter")  # this one only
+        await settle(
+            pilot,
+            lambda: (
+                titles_on(desk_db, date(2026, 11, 23))
+                == [("Monday briefing", EventStatus.CANCELLED)]
+            ),
+        )
+        later = titles_on(desk_db, date(2026, 11, 30))
+        assert later == [("Monday briefing", EventStatus.CONFIRMED)]
+        await settle(pilot, lambda: app.screen is view)
+        await settle(pilot, lambda: "cancelled" in shown_text(view.query_one("#fields")))
+        # an override's view still says which series it belongs to
+        assert "FREQ=WEEKLY;BYDAY=MO (this date changed)" in shown_text(view.query_one("#fields"))
+        await pilot.press("x")  # the view knows it is cancelled now: said, nothing asked
+        await settle(pilot, lambda: any("already" in str(n.message) for n in app._notifications))
+        assert app.screen is view
+
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")  # this one only
+        await settle(pilot, lambda: isinstance(app.screen, FormScreen))
+        form = app.screen
+        assert form.query_one("#title").value == "Monday briefing"
+        assert form.query_one("#start").value == "2026-11-23 09:00"
+        form.query_one("#start").value = "2026-11-23 11:15"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: app.screen is view)
+        moved = calendar.occurrences(desk_db, ny(2026, 11, 23, 0), ny(2026, 11, 24, 0))
+        assert [o.start for o in moved] == [ny(2026, 11, 23, 11, 15)]
+        # the view follows the date it shows to its new time
+        await settle(pilot, lambda: "11:15" in shown_text(view.query_one("#fields")))
+
+
 # --- filters, markers, marks ----------------------------------------------------------------
 
 
