@@ -121,6 +121,13 @@ def cmd_import(ctx: CliContext, args: argparse.Namespace) -> int:
             ctx.out(f"  note {clean_cell(label)}: {clean_cell(note)}")
 
     ctx.emit(result, human)
+    if result.skipped and not (result.created or result.updated or result.unchanged):
+        # the report above names each event and why; the file as a whole is bad input
+        ctx.info(
+            f"deskterm: no event in {clean_cell(path.name)} could be imported "
+            f"({len(result.skipped)} skipped)"
+        )
+        return 2
     return 0
 
 

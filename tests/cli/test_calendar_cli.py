@@ -178,6 +178,27 @@ def test_files_that_are_not_icalendar_or_unreadable_exit_2(desk, tmp_path):
     assert "cannot read" in assert_one_line_error(run(*common, str(tmp_path), cwd=tmp_path))
 
 
+def test_a_file_none_of_whose_events_can_be_imported_exits_2(desk, tmp_path):
+    broken = tmp_path / "all-broken.ics"
+    broken.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//x//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:a@x\r\nSUMMARY:No start\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:b@x\r\nSUMMARY:Bad zone\r\n"
+        "DTSTART;TZID=Mars/Olympus_Mons:20261201T090000\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    result = run("--db", str(desk), "calendar", "import", str(broken), cwd=tmp_path)
+    message = assert_one_line_error(result)
+    assert message == "no event in all-broken.ics could be imported (2 skipped)"
+    assert result.stdout.startswith("imported all-broken.ics: 0 created, 0 updated, 0 unchanged")
+    assert "  skipped 'No start'" in result.stdout  # each with its reason, as ever
+    # one good event among them: a partial import, as before
+    good = "BEGIN:VEVENT\r\nUID:c@x\r\nSUMMARY:Fine\r\nDTSTART:20261201T090000Z\r\nEND:VEVENT\r\n"
+    broken.write_text(broken.read_text().replace("END:VCALENDAR", good + "END:VCALENDAR"))
+    result = run("--db", str(desk), "calendar", "import", str(broken), cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+
+
 def test_export_to_stdout_and_to_a_file(desk, capsys, tmp_path):
     cli(desk, capsys, "calendar", "import", str(DATA / "outlook-press-office.ics"))
     code, out, _ = cli(desk, capsys, "calendar", "export")
