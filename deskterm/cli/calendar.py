@@ -201,29 +201,14 @@ def cmd_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def cmd_add(ctx: CliContext, args: argparse.Namespace) -> int:
-    from deskterm.core.calendar import create_event, desk_zone_name, zone_named
-    from deskterm.core.dates import parse_date, parse_when
+    from deskterm.core.calendar import create_event, desk_zone_name, read_event_times, zone_named
 
     zone_name = args.tz if args.tz is not None else desk_zone_name(ctx.settings.timezone)
     zone = zone_named(zone_name)
     now = datetime.now(UTC)
-    today = now.astimezone(zone).date()
-    if args.all_day:
-        first = parse_date(args.start, today=today, field="start")
-        starts_at = _day_start(first, zone)
-        ends_at = None
-        if args.end is not None:
-            last = parse_date(args.end, today=first, field="end")
-            ends_at = _day_start(last + timedelta(days=1), zone)
-    else:
-        # as in the desk's form: "11:00" is on the start's day, "+90m" counts from the start,
-        # and a time the clocks skip is refused (moving one end would change the length)
-        starts_at = parse_when(args.start, now=now, tz=zone, field="start", exact=True)
-        ends_at = (
-            parse_when(args.end, now=starts_at, tz=zone, field="end", exact=True)
-            if args.end
-            else None
-        )
+    starts_at, ends_at = read_event_times(
+        args.start, args.end or "", zone=zone, now=now, all_day=args.all_day
+    )
     event = create_event(
         ctx.database(),
         title=args.title,

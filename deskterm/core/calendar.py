@@ -482,6 +482,39 @@ def day_start(day: date, zone: tzinfo) -> datetime:
     return _day_start(day, zone)
 
 
+def read_event_times(
+    start: str,
+    end: str,
+    *,
+    zone: tzinfo,
+    now: datetime,
+    all_day: bool,
+    default_time: time = time(17, 0),
+) -> tuple[datetime, datetime | None]:
+    """An event's start and end as typed (the desk's form and ``calendar add``): ``start`` read
+    from ``now``; all day: two dates, the end's day included; else the end read from the
+    start: ``11:00`` on the start's day, ``+90m`` from the start, a weekday the start's own
+    (``thu 09:00`` for a start on Thursday at 10:00: an end before the start, refused by the
+    event's checks, never the next week's) or a later one. A time the clocks skip is
+    refused (moving one end alone would change the length). An empty end: None."""
+    from deskterm.core.dates import parse_date, parse_when
+
+    start, end = start.strip(), end.strip()
+    if all_day:
+        first = parse_date(start, today=now.astimezone(zone).date(), field="start")
+        last = parse_date(end, today=first, field="end") if end else None
+        return day_start(first, zone), (
+            day_start(last + timedelta(days=1), zone) if last is not None else None
+        )
+    starts_at = parse_when(
+        start, now=now, tz=zone, field="start", default_time=default_time, exact=True
+    )
+    if not end:
+        return starts_at, None
+    ends_at = parse_when(end, now=starts_at, tz=zone, field="end", exact=True, weekday_rolls=False)
+    return starts_at, ends_at
+
+
 def parse_exdates(text: str) -> tuple[datetime, ...]:
     """Stored exdates (comma list of UTC ISO times) as aware UTC datetimes; junk is skipped."""
     out = []

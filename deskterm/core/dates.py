@@ -135,6 +135,7 @@ def parse_when(
     default_time: time = time(17, 0),
     allow_past: bool = True,
     exact: bool = False,
+    weekday_rolls: bool = True,
 ) -> datetime:
     """Read a typed date/time as an aware UTC datetime; raise InputError (one line) if unreadable.
 
@@ -143,11 +144,20 @@ def parse_when(
     A wall time the clocks skip (the spring-forward hour) is moved forward by the skip, or,
     with ``exact=True`` (an event's start and end: moving one end alone would change the
     event's length, 02:30-03:30 would become 03:30-03:30), refused with the times to use.
+    A plain weekday that is ``now``'s day at a time already past means next week's (``fri
+    9am`` typed on a Friday at noon); with ``weekday_rolls=False`` it stays that day: an
+    event's end read from its start (``thu 09:00`` for a start on Thursday at 10:00 is that
+    Thursday, an end before the start to refuse, not the next week's).
     """
     _require_aware(now)
     try:
         result = _parse_when(
-            _normalise(text), now=now, tz=tz, default_time=default_time, exact=exact
+            _normalise(text),
+            now=now,
+            tz=tz,
+            default_time=default_time,
+            exact=exact,
+            weekday_rolls=weekday_rolls,
         )
     except _Skipped as gap:
         raise InputError(f"{_quote(text)}: {gap.reason}", field=field) from None
@@ -210,7 +220,13 @@ def format_countdown(target: datetime, now: datetime) -> str:
 
 
 def _parse_when(
-    s: str, *, now: datetime, tz: ZoneInfo | tzinfo, default_time: time, exact: bool
+    s: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo | tzinfo,
+    default_time: time,
+    exact: bool,
+    weekday_rolls: bool,
 ) -> datetime:
     local_now = now.astimezone(tz)
     today = local_now.date()
@@ -240,7 +256,7 @@ def _parse_when(
     if at is None:
         at = found.default if found.default is not None else default_time
     result = _at(found.day, at, tz, exact)
-    if found.rolls and found.day == today and result < now:
+    if weekday_rolls and found.rolls and found.day == today and result < now:
         result = _at(found.day + timedelta(days=7), at, tz, exact)
     return result
 

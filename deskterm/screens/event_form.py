@@ -20,10 +20,9 @@ from typing import Any
 
 from db.engine import Database
 from db.enums import EventKind, EventStatus
-from deskterm.core.calendar import EventRecord, get_event, zone_named
+from deskterm.core.calendar import EventRecord, get_event, read_event_times, zone_named
 from deskterm.core.calendar_edits import edit_occurrence
 from deskterm.core.calendar_views import day_start
-from deskterm.core.dates import parse_date, parse_when
 from deskterm.core.fields import split_list
 from deskterm.core.form_edit import Edit, Loaded
 from deskterm.screens.form import Field, FormScreen
@@ -146,27 +145,17 @@ def parse_draft(values: dict[str, str], *, now: datetime, day: date | None = Non
     zone = zone_named(values["zone"])
     all_day = values["all_day"] == "yes"
     start_text = values["start"].strip()
-    end_text = values["end"].strip()
-    if all_day:
-        today = now.astimezone(zone).date()
-        first = parse_date(start_text, today=today, field="start")
-        starts_at = day_start(first, zone)
-        ends_at = None
-        if end_text:
-            last = parse_date(end_text, today=first, field="end")
-            ends_at = day_start(last + timedelta(days=1), zone)
-    else:
-        on = now
-        if day is not None and _TIME_ALONE.match(start_text):
-            on = day_start(day, zone)
-        starts_at = parse_when(
-            start_text, now=on, tz=zone, field="start", default_time=DEFAULT_START, exact=True
-        )
-        ends_at = (
-            parse_when(end_text, now=starts_at, tz=zone, field="end", exact=True)
-            if end_text
-            else None
-        )
+    on = now
+    if not all_day and day is not None and _TIME_ALONE.match(start_text):
+        on = day_start(day, zone)
+    starts_at, ends_at = read_event_times(
+        start_text,
+        values["end"],
+        zone=zone,
+        now=on,
+        all_day=all_day,
+        default_time=DEFAULT_START,
+    )
     return EventDraft(
         title=values["title"],
         kind=EventKind(values["kind"]),

@@ -304,3 +304,14 @@ def test_add_reads_the_end_from_the_start_as_the_desk_form_does(desk, capsys):
         "--start", "2026-12-10", "--end", "fri",
     )  # fmt: skip
     assert hearings["ends_at"] == "2026-12-12T05:00:00+00:00"  # through Friday the 11th
+    # a weekday end is the start's own day or a later one, never the next week's
+    added = cli_json(
+        desk, capsys, "calendar", "add", "Radio", "--kind", "radio",
+        "--start", "2026-12-10 10:00", "--end", "thu 11:00",
+    )  # fmt: skip
+    assert added["ends_at"] == "2026-12-10T16:00:00+00:00"
+    code, _, err = cli(
+        desk, capsys, "calendar", "add", "Radio", "--kind", "radio",
+        "--start", "2026-12-10 10:00", "--end", "thu 09:00",
+    )  # fmt: skip
+    assert (code, err) == (2, "deskterm: the event ends before it starts\n")

@@ -189,6 +189,14 @@ def test_weekday_rule(now: datetime, text: str, expected: datetime) -> None:
     assert when(text, now=now) == expected
 
 
+def test_a_weekday_read_from_an_events_start_stays_on_that_day() -> None:
+    """An end read from its start (Friday 16:00): ``fri 9am`` is that Friday, an end before
+    the start for the event to refuse, not the Friday after (a deadline's reading)."""
+    assert parse_when("fri 9am", now=FRI_16, tz=NY, weekday_rolls=False) == ny(2026, 11, 27, 9)
+    assert parse_when("fri 6pm", now=FRI_16, tz=NY, weekday_rolls=False) == ny(2026, 11, 27, 18)
+    assert parse_when("sat 9am", now=FRI_16, tz=NY, weekday_rolls=False) == ny(2026, 11, 28, 9)
+
+
 # --- daylight saving ------------------------------------------------------------------------
 
 BEFORE_SPRING = datetime(2026, 3, 7, 10, 0, tzinfo=NY)  # Saturday; clocks go forward on Sunday

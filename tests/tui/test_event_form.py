@@ -53,6 +53,9 @@ def test_a_time_alone_is_on_the_forms_day_and_an_end_follows_the_start():
         datetime(2026, 11, 27, 10, 0, tzinfo=NY),
         datetime(2026, 11, 27, 11, 15, tzinfo=NY),
     )
+    # a weekday end: the start's day, not the same weekday a week on (a 7-day event)
+    early = parse_draft(typed(start="10:00", end="thu 09:00"), now=NOW, day=THURSDAY)
+    assert early.ends_at == datetime(2026, 11, 26, 9, 0, tzinfo=NY)  # before: refused on save
 
 
 def test_a_time_the_clocks_skip_is_refused_rather_than_making_the_event_zero_length():
