@@ -211,7 +211,24 @@ class BoardPane(ActionsMixin, Pane):
         """The full board in a zoomed pane too narrow for five columns: one at a time."""
         return self.has_class("-one-column")
 
+    def on_mount(self) -> None:
+        # Zoom in or out changes the size, and the resize lays the board out again; this
+        # lays it out once more when the zoom is settled (after the next refresh), for a
+        # resize handled while the pane still carried the old zoom's class.
+        self.watch(
+            self.screen,
+            "maximized",
+            lambda _maximized: self.call_after_refresh(self._fit_layout),
+            init=False,
+        )
+
     def on_resize(self) -> None:
+        self._fit_layout()
+
+    def _fit_layout(self) -> None:
+        """Columns side by side when zoomed or roomy, else the compact list."""
+        if not self.is_attached:
+            return
         was_wide = self.wide
         roomy = self.size.width >= WIDE_MIN_WIDTH
         self.set_class(roomy or self.has_class("-maximized"), "-wide")
