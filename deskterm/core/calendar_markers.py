@@ -31,7 +31,7 @@ class MarkerKind(StrEnum):
 class Marker:
     kind: MarkerKind
     id: int  # the request's or the task's id
-    label: str  # "M-2026-0007 Budget figures" or the card's title (untrusted text)
+    label: str  # "Budget figures (M-2026-0007)" (a narrow cell keeps the subject) or a title
     at: datetime  # aware, UTC
 
 
@@ -68,7 +68,7 @@ def markers(db: Database, start: datetime, end: datetime, *, limit: int = 200) -
             .limit(limit)
         ).all()
     found = [
-        Marker(MarkerKind.DEADLINE, row.id, f"{row.number} {row.subject}", row.deadline_at)
+        Marker(MarkerKind.DEADLINE, row.id, f"{row.subject} ({row.number})", row.deadline_at)
         for row in deadlines
     ]
     found += [Marker(MarkerKind.PUBLISH, row.id, row.title, row.publish_at) for row in published]

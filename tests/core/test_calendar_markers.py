@@ -59,7 +59,7 @@ def test_deadlines_of_open_requests_and_publish_dates_in_time_order(db):
         (MarkerKind.PUBLISH, card.id),
         (MarkerKind.DEADLINE, later.id),
     ]
-    assert found[0].label == f"{soon.number} Budget figures"
+    assert found[0].label == f"Budget figures ({soon.number})"  # the subject first
     assert found[0].at == NOW + timedelta(hours=2)
     assert found[1].label == "Release"
 
