@@ -73,6 +73,8 @@ class FormScreen(DeskModal[object]):
         border: round $accent; background: $surface; padding: 0 1;
     }
     FormScreen .error { color: $error; height: auto; }
+    /* a long label (a field's hint) wraps inside the form rather than being cut */
+    FormScreen Label { width: 100%; }
     FormScreen .hint { color: $text-muted; }
     """
     BINDINGS = [

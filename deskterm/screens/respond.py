@@ -307,7 +307,12 @@ class RespondScreen(EditsRequest, DeskModal[RequestRecord | None]):
 
     def _insert(self, text: str, name: str) -> None:
         area = self.query_one(TextArea)
-        area.insert(text)
+        # a paragraph of its own when the cursor is inside a line of text already typed
+        row, column = area.cursor_location
+        line = area.document.get_line(row)
+        before = "\n\n" if line[:column].strip() else ""
+        after = "\n\n" if line[column:].strip() else ""
+        area.insert(before + text + after)
         area.focus()
         self._show("")
         self.notify(f"inserted template {one_line(name, 60)}", markup=False, timeout=3)

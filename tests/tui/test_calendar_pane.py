@@ -647,3 +647,19 @@ async def test_enter_on_a_day_opens_that_days_view(desk_app):
         assert pane.week_grid.selected() is None
         await pilot.press("enter")
         await settle(pilot, lambda: loaded(pane, View.DAY, date(2026, 11, 26)))
+
+
+async def test_the_event_forms_long_labels_wrap_whole_at_80x24(desk_app):
+    from textual.widgets import Label
+
+    app = desk_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("4", "n")
+        await settle(pilot, lambda: isinstance(app.screen, FormScreen))
+        for label in app.screen.query(Label):
+            text = str(label.render())
+            shown = " ".join(label.render_line(y).text for y in range(label.size.height))
+            assert shown.split() == text.split(), f"cut: {text!r} shows as {shown!r}"
+        ends = next(lbl for lbl in app.screen.query(Label) if str(lbl.render()).startswith("Ends"))
+        assert ends.size.height == 2  # wrapped, not cut

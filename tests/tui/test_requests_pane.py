@@ -354,6 +354,15 @@ async def test_respond_with_a_template_export_a_letter_and_save(desk_app, desk_d
         assert area.text == (
             f"Dear Sam Ortiz, about Pothole on Elm Street ({record.number}):  will call. {{nope}}"
         )
+        # inserted again after text on the line: a paragraph of its own, not glued on
+        area.move_cursor(area.document.end)
+        await pilot.press("ctrl+o")
+        await settle(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")
+        await settle(pilot, lambda: area.text.count("Dear Sam Ortiz") == 2)
+        first, second = area.text.split("\n\n")
+        assert first.endswith("{nope}") and second.startswith("Dear Sam Ortiz")
+        area.text = first  # as before, for the letter below
         await pilot.press("ctrl+l")
         await pick(pilot, app, "txt")
         letter = data_dir() / "letters" / f"{record.number}-letter.txt"
