@@ -106,7 +106,7 @@ class NewsPane(ClipTriage, Pane):
         Column("Time", 6),  # "17:42"; "22 Nov" for an older clip under a topic heading
         Column("Outlet", None, hide_below=50, weight=1, min_width=12),
         Column("Headline", None, weight=4),
-        Column("Who", 3, hide_below=70),
+        Column("Who", 3, hide_below=56),  # shown in the 2x2 grid from 120 columns
     )
     BINDINGS = [
         *triage_bindings(footer=False),

@@ -146,6 +146,10 @@ async def test_assign_and_correction_from_the_keyboard(desk_app, desk_db):
         await settle(pilot, lambda: clip_titled(desk_db, "Water main").assignee == "JL")
         await settle(pilot, lambda: news(app).selected_item().assignee == "JL")
         assert news(app).table.rows_shown[2].cells[4].plain == "JL"
+        table = news(app).table  # and drawn: the Who column shows in the 2x2 grid at 120 wide
+        row = table.rows_shown.index(news(app).table.selected())
+        await settle(pilot, lambda: "Who" in table.render_line(0).text)
+        assert table.render_line(row + 1 - table.scroll_offset.y).text.rstrip().endswith("JL")
 
         await pilot.press("c")
         await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
