@@ -101,8 +101,8 @@ def cmd_report(ctx: CliContext, args: argparse.Namespace) -> int:
     today = datetime.now(UTC).astimezone(tz).date()
     day = parse_date(args.date, today=today, field="date") if args.date is not None else today
     report = build_report(ctx.database(), day, settings=ctx.settings, tz=tz)
-    if args.format == "eml" and not report.recipients:
-        ctx.info("note: no report_recipients in the config, so the message has no To: line")
+    if args.format == "eml" and report.warning:  # written all the same, a draft without To:
+        ctx.info(f"warning: {report.warning}")
     if args.output is None and ctx.as_json:
         ctx.emit(report, lambda: None)
         return 0

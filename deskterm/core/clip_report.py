@@ -13,6 +13,11 @@ without a topic come last under "Other coverage". Times are in the desk's zone.
 
 Every piece of text in a report came from a feed: it is cleaned to one line (no control
 characters), escaped for Markdown or HTML, and links are only http(s).
+
+The e-mail is from the config's ``report_from``, else from the desk user's e-mail on the staff
+list, else from ``user@localhost``; it goes to ``report_recipients`` only. A report with no
+recipients carries ``warning`` (``NO_RECIPIENTS``), which the desk and the command line both
+show: the .eml is still written, as a draft without a To: line.
 """
 
 from __future__ import annotations
@@ -20,16 +25,19 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import and_, false, func, or_, select, true
+from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.engine import Database
-from db.models import Clip
+from db.models import Clip, Staff
 from deskterm.core.clips import _clip_select, clean_line, clip_record, topics_of, truncate
 from deskterm.core.config import Settings, load_settings
 from deskterm.core.errors import InputError
@@ -39,6 +47,8 @@ FORMATS = ("md", "html", "eml")
 MAX_CLIPS = 500
 EXCERPT_CHARS = 300
 OTHER = "Other coverage"
+#: Said (the desk's notification, the command line's stderr) when the e-mail has no To:.
+NO_RECIPIENTS = "no recipients set: add report_recipients to the config"
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,12 @@ class ClipReport:
     sender: str
     recipients: tuple[str, ...]
     subject: str
+
+    @property
+    def warning(self) -> str | None:
+        """One line to show beside the written report, or None: the e-mail goes nowhere
+        without ``report_recipients`` (it is written as a draft with no To:)."""
+        return None if self.recipients else NO_RECIPIENTS
 
     @property
     def title(self) -> str:
@@ -144,6 +160,7 @@ def build_report(
         ),
     )
     with db.read() as session:
+        sender = _sender(session, settings)
         total = int(session.scalar(select(func.count()).select_from(Clip).where(*where)) or 0)
         records = [
             clip_record(*row)
@@ -189,10 +206,30 @@ def build_report(
         groups=tuple(ordered),
         total=total,
         shown=len(records),
-        sender=settings.report_from or f"{_mailbox(settings.user)}@localhost",
+        sender=sender,
         recipients=settings.report_recipients,
         subject=f"Clip report {day:%a} {day.day} {day:%b %Y}: {total} {noun}",
     )
+
+
+def _sender(session: Session, settings: Settings) -> str:
+    """The From: of the e-mail: the config's ``report_from``; else the desk user's e-mail on
+    the staff list ("Name <address>", the staff member whose initials are the user name),
+    when it reads as an address; else ``user@localhost``."""
+    if settings.report_from:
+        return settings.report_from
+    initials = settings.user.strip().upper()
+    staff = session.execute(
+        select(Staff.name, Staff.email).where(Staff.initials == initials)
+    ).first()
+    if staff is not None and staff.email:
+        address = staff.email.strip()
+        for name in (clean_line(staff.name), ""):  # a name it cannot hold: the address alone
+            try:
+                return str(Address(display_name=name, addr_spec=address))
+            except (ValueError, IndexError, HeaderParseError):  # not an address: fall back
+                continue
+    return f"{_mailbox(settings.user)}@localhost"
 
 
 def _mailbox(user: str) -> str:
@@ -322,8 +359,9 @@ def render_html(report: ClipReport) -> str:
 
 
 def render_eml(report: ClipReport) -> bytes:
-    """A complete message: multipart/alternative (text, then HTML), Date, Subject, From,
-    To (the config's ``report_recipients``; none: a draft without To)."""
+    """A complete message: multipart/alternative (text, then HTML), Date, Subject, From
+    (``build_report``'s sender), To (the config's ``report_recipients``; none: a draft
+    without To, and the report's ``warning`` says so)."""
     message = EmailMessage(policy=SMTP)
     message["Subject"] = report.subject
     message["From"] = report.sender

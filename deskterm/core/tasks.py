@@ -3,9 +3,11 @@ for moving a card between them.
 
 Every product moves Backlog -> Drafting -> In review -> Approved -> Published (and Archived);
 nothing goes out without a sign-off. ``check_move`` states the rules once (pure, so the UI
-can explain a refusal before trying); every status change (``move_task``, ``step_task``,
-``send_for_review``, ``approve_task``, ``publish_task`` and a ``status`` given to
-``update_task``) applies them inside its write transaction, on the freshly loaded row:
+can explain a refusal before trying; ``publish_blockers`` reads a card and lists what would
+refuse its publication, before a desk asks for the link); every status change
+(``move_task``, ``step_task``, ``send_for_review``, ``approve_task``, ``publish_task`` and a
+``status`` given to ``update_task``) applies them inside its write transaction, on the
+freshly loaded row:
 
 * In review needs a reviewer.
 * Approved is a sign-off: reached from In review (or back from Published), by the desk's
@@ -710,6 +712,34 @@ def publish_task(
     )
 
 
+def publish_blockers(db: Database, task_id: int, *, allow_self_approval: bool = False) -> list[str]:
+    """Why ``publish_task`` would refuse the card as it is saved now, one line each (the
+    first is the one ``publish_task`` says), leaving out its link, which a caller asks for
+    next; empty when nothing but the link stands in the way.
+
+    A cheap read a UI makes before asking for the link, so that a refusal costs nothing
+    typed. It promises nothing: another desk may change the card meanwhile, and
+    ``publish_task`` checks the rules again in its write transaction. A card already
+    published has none (publishing it again corrects its link).
+    """
+    allow_self_approval = boolean(allow_self_approval, field="allow_self_approval")
+    with db.read() as session:
+        row = session.get(Task, task_id)
+        if row is None:
+            raise NotFoundError(Task.__tablename__, task_id)
+        task = to_record(row, staff_initials(session))
+        open_required = _open_required(session, task_id)
+    refusals = _refusals(
+        task,
+        TaskStatus.PUBLISHED,
+        approver=None,
+        open_required=open_required,
+        allow_self_approval=allow_self_approval,
+        published_url=None,
+    )
+    return [reason for reason, field in refusals if field != "published_url"]
+
+
 def assign_owner(db: Database, task_id: int, base_version: int, owner: str | None) -> TaskRecord:
     """Give the card to a staff member (initials), or to nobody with None or ""."""
     with db.transaction() as session:
@@ -904,44 +934,76 @@ def _refusal(
     published_url: str | None,
 ) -> tuple[str, str] | None:
     """(reason, field at fault) when the move is refused, else None: see ``check_move``."""
+    refusals = _refusals(
+        task,
+        target,
+        approver=approver,
+        open_required=open_required,
+        allow_self_approval=allow_self_approval,
+        published_url=published_url,
+    )
+    return refusals[0] if refusals else None
+
+
+def _refusals(
+    task: TaskRecord,
+    target: TaskStatus,
+    *,
+    approver: StaffRecord | None,
+    open_required: int | Sequence[str],
+    allow_self_approval: bool,
+    published_url: str | None,
+) -> list[tuple[str, str]]:
+    """Every (reason, field at fault) that refuses the move, the one said first first.
+
+    Only a move to Published can have more than one: its sign-off, its required checklist
+    items and its link are separate things to put right (``publish_blockers`` lists them).
+    """
     current = TaskStatus(task.status)
     if target is current:
-        return None
+        return []
     if current is TaskStatus.ARCHIVED and target is not TaskStatus.BACKLOG:
-        return "an archived card can only go back to Backlog", "status"
+        return [("an archived card can only go back to Backlog", "status")]
     if target is TaskStatus.ARCHIVED:
-        return None
+        return []
     if target is TaskStatus.IN_REVIEW and task.reviewer is None:
-        return "pick a reviewer first", "reviewer"
+        return [("pick a reviewer first", "reviewer")]
     if target is TaskStatus.APPROVED:
-        return _approval_refusal(task, current, approver, allow_self_approval)
-    if target is TaskStatus.PUBLISHED:
-        if current is not TaskStatus.APPROVED:
-            return (
+        refused = _approval_refusal(task, current, approver, allow_self_approval)
+        return [] if refused is None else [refused]
+    if target is not TaskStatus.PUBLISHED:
+        return []
+    refusals: list[tuple[str, str]] = []
+    if current is not TaskStatus.APPROVED:
+        refusals.append(
+            (
                 f"only an approved card can be published (this one is in "
                 f"{STATUS_LABELS[current]}): a card cannot skip review",
                 "status",
             )
-        if task.approved_by is None:
-            reason = "this card has no sign-off: it must be approved before it is published"
-            return reason, "status"
-        if task.approved_by == task.owner and not allow_self_approval:
-            # the owner changed after the sign-off, to the one who signed it off
-            return (
+        )
+    elif task.approved_by is None:
+        reason = "this card has no sign-off: it must be approved before it is published"
+        refusals.append((reason, "status"))
+    elif task.approved_by == task.owner and not allow_self_approval:
+        # the owner changed after the sign-off, to the one who signed it off
+        refusals.append(
+            (
                 f"{task.owner} signed this card off and now owns it: send it back to review "
                 "for someone else's sign-off",
                 "status",
             )
-        if isinstance(open_required, int):
-            count, labels = open_required, ""
-        else:
-            count, labels = len(open_required), ": " + ", ".join(open_required)
-        if count:
-            what = "item is" if count == 1 else "items are"
-            return f"{count} required checklist {what} open{labels}", "checklist"
-        if not (published_url or task.published_url):
-            return "published needs the link to what went out", "published_url"
-    return None
+        )
+    if isinstance(open_required, int):
+        count, labels = open_required, ""
+    else:
+        count, labels = len(open_required), ": " + ", ".join(open_required)
+    if count:
+        what = "item is" if count == 1 else "items are"
+        refusals.append((f"{count} required checklist {what} open{labels}", "checklist"))
+    if not (published_url or task.published_url):
+        refusals.append(("published needs the link to what went out", "published_url"))
+    return refusals
 
 
 def _approval_refusal(

@@ -1,16 +1,19 @@
 """Small modal questions: pick one of a list, or type one line.
 
 Both return their answer through ``dismiss`` (None when the user backs out), so callers
-use ``push_screen(screen, callback)``. Everything shown is literal text.
+use ``push_screen(screen, callback)``. Everything shown is literal text. A prompt given a
+``save`` makes the write itself, as a form does: a refusal is shown under the field and
+what was typed stays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -118,7 +121,7 @@ class ChecklistScreen(PickScreen):
             self.dismiss(self.REMOVE + value)
 
 
-class PromptScreen(DeskModal[str | None]):
+class PromptScreen(DeskModal[Any]):
     """Type one line. Escape backs out, but asks first when something was typed."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="PromptScreen")
@@ -134,15 +137,22 @@ class PromptScreen(DeskModal[str | None]):
         value: str = "",
         placeholder: str = "",
         check: Callable[[str], object] | None = None,
+        save: Callable[[str], object] | None = None,
     ) -> None:
         """``check(text)`` runs on enter: an ``InputError`` it raises is shown under the
-        field and the dialog stays open with what was typed."""
+        field and the dialog stays open with what was typed. Without ``save`` the prompt
+        then dismisses with the text. ``save(text)`` (a write) runs next, in a thread: the
+        prompt dismisses with what it returns, and anything it raises (a refusal, another
+        desk's change, a busy file) is shown under the field with the text kept, so enter
+        tries again."""
         super().__init__()
         self._title = title
         self._label = label
         self._initial_text = value
         self._placeholder = placeholder
         self._check = check
+        self._write = save
+        self._saving = False
         self._confirm_discard = False
 
     def compose(self) -> ComposeResult:
@@ -159,7 +169,7 @@ class PromptScreen(DeskModal[str | None]):
 
     def show_error(self, message: str) -> None:
         """Keep the dialog (and what was typed) open with a one-line error."""
-        self.query_one(".error", Static).update(Text(one_line(message, 200)))
+        self.query_one(".error", Static).update(Text(one_line(message, 300)))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -170,19 +180,41 @@ class PromptScreen(DeskModal[str | None]):
         self._save(self.query_one(Input).value)
 
     def _save(self, text: str) -> None:
+        if self._saving:  # enter pressed again while the write runs: one write
+            return
         if self._check is not None:
             try:
                 self._check(text)
             except InputError as error:
                 self.show_error(str(error))
                 return
-        self.dismiss(text)
+        if self._write is None:
+            self.dismiss(text)
+            return
+        self._saving = True
+        self.show_error("")
+        self._run_save(self._write, text)
+
+    @work(thread=True, group="save")
+    def _run_save(self, write: Callable[[str], object], text: str) -> None:
+        try:
+            result = write(text)
+        except Exception as error:  # a refusal, a conflict, busy: shown, the text kept
+            self.app.call_from_thread(self._refused, str(error))
+            return
+        self.app.call_from_thread(self.dismiss, result)
+
+    def _refused(self, message: str) -> None:
+        self._saving = False
+        self.show_error(message)
 
     @on(Input.Changed)
     def _changed(self) -> None:
         self._confirm_discard = False
 
     def action_cancel(self) -> None:
+        if self._saving:  # the write is under way: its answer closes the prompt, or says why not
+            return
         typed = self.query_one(Input).value
         if typed and typed != self._initial_text and not self._confirm_discard:
             self._confirm_discard = True

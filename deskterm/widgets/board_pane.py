@@ -16,9 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from db.enums import TaskStatus
-from db.errors import DatabaseError, NotFoundError
+from db.errors import ConflictError, DatabaseError, NotFoundError
 from deskterm.core import tasks
 from deskterm.core.dates import format_countdown
 from deskterm.core.errors import InputError
@@ -652,24 +653,54 @@ class BoardPane(ActionsMixin, Pane):
             )
 
     def action_publish(self) -> None:
+        """Mark the card published: what would refuse it is said first, before the link is
+        asked for, so that nothing typed is lost to a refusal."""
         card = self._card()
-        if card is None:
-            return
+        if card is not None:
+            self._check_publish(card, self._self_approval)
 
-        def publish(link: str | None) -> None:
-            if link is not None:
-                self._do(
-                    f"published: {one_line(card.title, 40)}",
-                    partial(
-                        tasks.publish_task,
-                        self._db,
-                        card.id,
-                        card.version,
-                        published_url=link.strip() or None,
-                        allow_self_approval=self._self_approval,
-                    ),
-                    follow=f"task-{card.id}",
+    @work(thread=True, exclusive=True, group="publish")
+    def _check_publish(self, card: tasks.TaskRecord, allow_self_approval: bool) -> None:
+        try:
+            blockers = tasks.publish_blockers(
+                self._db, card.id, allow_self_approval=allow_self_approval
+            )
+        except (InputError, DatabaseError) as error:
+            self.app.call_from_thread(
+                self.notify, one_line(error, 300), severity="warning", markup=False
+            )
+            return
+        if blockers:
+            self.app.call_from_thread(
+                self.notify, one_line("; ".join(blockers), 300), severity="warning", markup=False
+            )
+            return
+        if not get_current_worker().is_cancelled:  # p pressed twice: one prompt
+            self.app.call_from_thread(self._ask_link, card, allow_self_approval)
+
+    def _ask_link(self, card: tasks.TaskRecord, allow_self_approval: bool) -> None:
+        """The link prompt, which publishes on enter: a refusal there (another desk changed
+        the card since the check) is said under the field, the link typed kept."""
+        db, base = self._db, {"version": card.version}
+
+        def publish(link: str) -> tasks.TaskRecord:
+            try:
+                return tasks.publish_task(
+                    db,
+                    card.id,
+                    base["version"],
+                    published_url=link.strip() or None,  # empty: the card's link
+                    allow_self_approval=allow_self_approval,
                 )
+            except ConflictError as error:
+                # the rules are checked again on their version: enter publishes the card
+                # as it is now, or says why it cannot be
+                base["version"] = error.current_version
+                raise InputError(f"{error}: enter publishes it as it is now") from error
+
+        def published(result: object) -> None:
+            if isinstance(result, tasks.TaskRecord):
+                self._done(f"published: {one_line(card.title, 40)}", f"task-{card.id}")
 
         self.app.push_screen(
             PromptScreen(
@@ -677,8 +708,9 @@ class BoardPane(ActionsMixin, Pane):
                 label="Link to what went out:",
                 placeholder="https://…",
                 check=lambda text: web_url(text, field="published_url"),  # empty: the card's link
+                save=publish,
             ),
-            publish,
+            published,
         )
 
     def action_comment(self) -> None:

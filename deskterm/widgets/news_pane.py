@@ -391,7 +391,7 @@ class NewsPane(ClipTriage, Pane):
 
         app = self.app
         try:
-            paths = write_day_report(
+            written = write_day_report(
                 self._db,
                 app.settings,  # type: ignore[attr-defined]
                 now=app.clock(),  # type: ignore[attr-defined]
@@ -405,12 +405,11 @@ class NewsPane(ClipTriage, Pane):
                 markup=False,
             )
             return
-        folder = paths[0].parent
-        names = ", ".join(p.name for p in paths)
         app.call_from_thread(
             self.notify,
-            f"clip report written to {folder}: {names}",
+            written.summary(),  # and, with no report_recipients, that the e-mail has no To:
             title="Clip report",
+            severity="information" if written.warning is None else "warning",
             markup=False,
             timeout=15,
         )

@@ -177,6 +177,37 @@ def test_eml_to_stdout_from_the_console_script(desk, news, tmp_path):
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
 
 
+def test_eml_without_recipients_warns_and_is_from_the_users_staff_address(
+    desk, capsys, news, tmp_path
+):
+    """No report_recipients: the file is written all the same (a draft with no To:), exit
+    0, with the desk's one-line warning on stderr; From: is the user's staff e-mail."""
+    from deskterm.core.staff import add_staff
+
+    db = Database(str(desk), actor=Actor("admin", "test"))
+    try:
+        add_staff(db, initials="MR", name="Mo Ruiz", role="pio", email="mruiz@city.example")
+    finally:
+        db.dispose()
+    day = news["day"].isoformat()
+    eml_file = tmp_path / "report.eml"
+    args = ("clips", "report", "--date", day, "--format", "eml", "-o", str(eml_file))
+    code, out, err = cli(desk, capsys, *args, user="MR")
+    assert (code, out) == (0, f"{eml_file}\n")
+    assert err == "warning: no recipients set: add report_recipients to the config\n"
+    message = message_from_bytes(eml_file.read_bytes(), policy=default_policy)
+    assert message["To"] is None
+    assert message["From"].addresses[0].addr_spec == "mruiz@city.example"
+    assert message["Subject"].endswith(": 2 clips")
+
+    code, _out, err = cli(desk, capsys, "clips", "report", "--date", day, "--format", "md")
+    assert (code, err) == (0, "")  # only the e-mail has recipients
+    code, _out, err = cli(desk, capsys, *args, user="AB")  # AB has no e-mail on the staff
+    assert code == 0 and err.startswith("warning: no recipients set")
+    message = message_from_bytes(eml_file.read_bytes(), policy=default_policy)
+    assert message["From"].addresses[0].addr_spec == "ab@localhost"
+
+
 def test_a_far_future_date_is_bad_input_not_an_internal_error(desk, capsys) -> None:
     """9999-12-31 is a date, but the report of that day (and a week's budget from it)
     needs the day after it: refused as a typo, in one line, exit 2."""

@@ -33,6 +33,7 @@ from deskterm.core.tasks import (
     get_task,
     list_comments,
     move_task,
+    publish_blockers,
     publish_task,
     remove_checklist_item,
     send_for_review,
@@ -254,6 +255,48 @@ def test_publish_waits_for_required_checklist_items_and_names_them(db, desks):
     out = publish_task(db, task.id, task.version, published_url=f"  {LINK} ", now=when)
     assert (out.status, out.published_url, out.publish_at) == (TaskStatus.PUBLISHED, LINK, when)
     assert out.approved_by == "CD"  # publishing keeps the sign-off
+
+
+def test_publish_blockers_say_beforehand_what_publish_task_would_refuse(db, desks):
+    """The check a desk makes before asking for the link: the same lines as the refusal,
+    every one of them, the link left out (it is asked for next); the domain still refuses."""
+    drafting = create_task(
+        db, title="Post", owner="AB", status="drafting", checklist=[("Spanish subtitles", True)]
+    )
+    assert publish_blockers(db, drafting.id) == [
+        "only an approved card can be published (this one is in Drafting): "
+        "a card cannot skip review",
+        "1 required checklist item is open: Spanish subtitles",
+    ]
+    task = approved(db, desks, checklist=[("Spanish subtitles", True), ("Alt text", False)])
+    (blocker,) = publish_blockers(db, task.id)
+    error = refused(
+        lambda: publish_task(db, task.id, task.version, published_url=LINK), db, task.id
+    )
+    assert blocker == str(error) == "1 required checklist item is open: Spanish subtitles"
+
+    item = checklist(db, task.id)[0]
+    set_checklist_done(db, item.id, item.version, True, now=T0)
+    assert publish_blockers(db, task.id) == []  # no link yet: asked for next, not a blocker
+    error = refused(
+        lambda: publish_task(db, task.id, task.version, published_url=None), db, task.id
+    )
+    assert str(error) == "published needs the link to what went out"
+
+    taken = assign_owner(db, task.id, task.version, "CD")  # CD signed it off and owns it now
+    assert publish_blockers(db, task.id) == [
+        "CD signed this card off and now owns it: send it back to review for someone "
+        "else's sign-off"
+    ]
+    assert publish_blockers(db, task.id, allow_self_approval=True) == []
+    out = publish_task(
+        db, task.id, taken.version, published_url=LINK, now=T0, allow_self_approval=True
+    )
+    assert publish_blockers(db, out.id) == []  # published: p corrects the link
+    archived = move_task(db, out.id, out.version, "archived")
+    assert publish_blockers(db, archived.id) == ["an archived card can only go back to Backlog"]
+    with pytest.raises(NotFoundError):
+        publish_blockers(db, 10_000)
 
 
 def test_publish_keeps_a_planned_publish_time_and_needs_a_link(db, desks):

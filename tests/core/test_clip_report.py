@@ -4,6 +4,7 @@ feed text (Markdown escaped, HTML parsed back, the .eml parsed back with the std
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -15,9 +16,10 @@ import pytest
 
 from db.models import Clip
 from deskterm.core import clip_report, clips, contacts, feeds, topics
-from deskterm.core.clip_report import build_report, render_report
+from deskterm.core.clip_report import NO_RECIPIENTS, build_report, render_report
 from deskterm.core.config import load_settings
 from deskterm.core.errors import InputError
+from deskterm.core.staff import add_staff
 
 DAY = date(2026, 11, 24)
 # 14:00 UTC = 09:00 in New York (the desk's zone in tests)
@@ -231,13 +233,48 @@ def test_eml_is_a_complete_message(db, settings, day):
 
 
 def test_eml_without_recipients_is_a_draft(db, tmp_path):
-    plain = load_settings(config_path=tmp_path / "none.toml")
+    plain = load_settings(config_path=tmp_path / "none.toml", user="ZZ")  # not on the staff
     add(db, "Budget")
     report = build_report(db, DAY, now=NOW, settings=plain)
     assert report.recipients == ()
+    assert (
+        report.warning
+        == NO_RECIPIENTS
+        == ("no recipients set: add report_recipients to the config")
+    )
     message = message_from_bytes(render_report(report, "eml"), policy=default_policy)
     assert message["To"] is None
-    assert message["From"].addresses[0].domain == "localhost"
+    assert message["From"].addresses[0].addr_spec == "zz@localhost"
+
+
+def test_eml_is_from_the_desk_users_staff_address(db, tmp_path, settings):
+    """No report_from in the config: the desk user's e-mail on the staff list, with their
+    name; an e-mail there that is not an address falls back to user@localhost; the
+    config's report_from, when set, is the From: whoever runs the desk."""
+    add_staff(
+        db, initials="MR", name="María Rodríguez", role="pio", email="mrodriguez@portalder.example"
+    )
+    add_staff(db, initials="TN", name="Tam Nguyen", role="pio", email="tam at city hall")
+    add(db, "Budget")
+    config = tmp_path / "none.toml"
+
+    def sender(user: str, given=None):  # type: ignore[no-untyped-def]
+        given = given or load_settings(config_path=config, user=user)
+        report = build_report(db, DAY, now=NOW, settings=given)
+        message = message_from_bytes(render_report(report, "eml"), policy=default_policy)
+        return message["From"].addresses[0], message
+
+    address, message = sender("mr")
+    assert (address.display_name, address.addr_spec) == (
+        "María Rodríguez",
+        "mrodriguez@portalder.example",
+    )
+    assert message["To"] is None
+    assert message["Message-ID"].endswith("@portalder.example>")
+    assert sender("TN")[0].addr_spec == "tn@localhost"  # not an address: the fallback
+    assert sender("AB")[0].addr_spec == "ab@localhost"  # no staff row
+    configured = sender("MR", replace(settings, user="MR"))[0]
+    assert configured.addr_spec == "desk@city.example"
 
 
 @pytest.mark.parametrize(

@@ -206,6 +206,74 @@ async def test_review_by_one_desk_and_approval_by_another(desk_as, desk_db):
         assert card(desk_db, "Press release").published_url == "https://city.example/news/fares"
 
 
+async def test_publish_says_what_refuses_it_before_asking_and_keeps_the_link(
+    desk_as, desk_db, db_path
+):
+    """p checks the card first: a refusal is said in one line and no link is asked for.
+    A refusal after the prompt (another desk changed the card meanwhile) is said under the
+    field, the link typed kept, and enter tries again."""
+    from tests.tui.conftest import other_desk
+
+    link = "https://youtube.example/psa"
+    elsewhere = other_desk(db_path, "PS")
+    try:
+        made = tasks.create_task(
+            desk_db,
+            title="PSA video: heat safety",
+            kind="video",
+            status="drafting",
+            owner="JL",
+            checklist=[("Spanish subtitles", True)],
+        )
+        made = tasks.send_for_review(desk_db, made.id, made.version, "PS")
+        tasks.approve_task(elsewhere, made.id, made.version)
+        app = desk_as("PS")
+        async with app.run_test(size=(200, 60)) as pilot:
+            board = await open_board(pilot, app)
+            await select_card(pilot, board, "PSA video")
+            await pilot.press("p")
+
+            def said() -> list[str]:
+                return [str(n.message) for n in app._notifications]
+
+            await settle(pilot, lambda: any("Spanish subtitles" in m for m in said()))
+            assert "1 required checklist item is open: Spanish subtitles" in said()
+            await pilot.pause(0.1)
+            assert not isinstance(app.screen, PromptScreen)  # nothing asked: nothing lost
+
+            item = tasks.checklist(desk_db, made.id)[0]
+            item = tasks.set_checklist_done(elsewhere, item.id, item.version, True)
+            await pilot.press("p")
+            await settle(pilot, lambda: isinstance(app.screen, PromptScreen))
+            prompt = app.screen
+            item = tasks.set_checklist_done(elsewhere, item.id, item.version, False)  # meanwhile
+            await pilot.press(*link, "enter")
+
+            def error_line() -> str:
+                return str(prompt.query_one(".error").render())
+
+            await settle(pilot, lambda: "Spanish subtitles" in error_line())
+            assert error_line() == "1 required checklist item is open: Spanish subtitles"
+            assert app.screen is prompt and prompt.query_one("Input").value == link
+            assert card(desk_db, "PSA video").status is TaskStatus.APPROVED
+
+            tasks.set_checklist_done(elsewhere, item.id, item.version, True)
+            current = card(desk_db, "PSA video")
+            tasks.update_task(elsewhere, current.id, current.version, body="Final cut")
+            await pilot.press("enter")  # on the version the board loaded: a conflict
+            await settle(pilot, lambda: "changed by someone else" in error_line())
+            assert "enter publishes it as it is now" in error_line()
+            assert app.screen is prompt and prompt.query_one("Input").value == link
+            await pilot.press("enter")  # on their version, the rules checked again
+            await settle(pilot, lambda: card(desk_db, "PSA video").status is TaskStatus.PUBLISHED)
+            await settle(pilot, lambda: app.screen is not prompt)
+            published = card(desk_db, "PSA video")
+            assert (published.published_url, published.body) == (link, "Final cut")
+            await settle(pilot, lambda: "published: PSA video: heat safety" in said())
+    finally:
+        elsewhere.dispose()
+
+
 async def test_new_card_form_keeps_typed_text_on_an_error(desk_as, desk_db):
     app = desk_as("PS")
     async with app.run_test(size=(200, 60)) as pilot:

@@ -712,6 +712,54 @@ async def test_report_key_writes_the_days_report(desk_app, desk_db, settings):
         )
 
 
+async def test_report_key_says_the_email_has_no_recipients_and_is_from_the_user(
+    desk_db, settings, db_path
+):
+    """No report_recipients: the notification says so in its one line, the .eml is
+    written all the same (no To:), from the desk user's e-mail on the staff list."""
+    from dataclasses import replace
+    from email import message_from_bytes
+    from email.policy import default as default_policy
+
+    from db.engine import Actor, Database
+    from deskterm.app import make_app
+    from deskterm.core.staff import add_staff
+    from tests.tui.conftest import fixed_clock
+
+    add_staff(
+        desk_db, initials="MR", name="María Rodríguez", role="pio",
+        email="mrodriguez@portalder.example",
+    )  # fmt: skip
+    clips.set_flagged(desk_db, clip_titled(desk_db, "Transit fares").id, True, now=FIXED_NOW)
+    as_mr = replace(settings, user="MR")
+    assert as_mr.report_recipients == ()
+    db = Database(str(db_path), actor=Actor("MR", "mr-host"))
+    try:
+        app = make_app(as_mr, db, clock=fixed_clock, live=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_loaded(pilot, app)
+            await pilot.press("1", "D")
+            await settle(pilot, lambda: notified(app, "clip report written to"))
+            folder = as_mr.report_folder()
+            (said,) = [n for n in app._notifications if "clip report" in str(n.message)]
+            assert str(said.message) == (
+                f"clip report written to {folder}: clip-report-2026-11-24.md, "
+                "clip-report-2026-11-24.html, clip-report-2026-11-24.eml; "
+                "no recipients set: add report_recipients to the config"
+            )
+            assert said.severity == "warning"
+        eml = (folder / "clip-report-2026-11-24.eml").read_bytes()
+        message = message_from_bytes(eml, policy=default_policy)
+        assert message["To"] is None
+        sender = message["From"].addresses[0]
+        assert (sender.display_name, sender.addr_spec) == (
+            "María Rodríguez",
+            "mrodriguez@portalder.example",
+        )
+    finally:
+        db.dispose()
+
+
 async def test_topic_editor_adds_and_edits_and_keeps_a_bad_rule(desk_app, desk_db):
     from textual.widgets import Input
 
