@@ -150,6 +150,19 @@ def next_statuses(status: RequestStatus) -> tuple[RequestStatus, ...]:
     return TRANSITIONS[status]
 
 
+def _parse_status(current: RequestStatus, value: object) -> RequestStatus:
+    """A status word; an unknown one is refused naming the moves a request in ``current``
+    may make, in the words the form shows (``in review``), not every status there is."""
+    try:
+        return parse_choice(RequestStatus, value, field="status")
+    except InputError:
+        allowed = _or_list([status_label(s) for s in TRANSITIONS[current]])
+        raise InputError(
+            f"unknown status {value!r}; from {status_label(current)} it can go to {allowed}",
+            field="status",
+        ) from None
+
+
 def check_status_move(
     current: RequestStatus,
     target: RequestStatus | str,
@@ -164,7 +177,7 @@ def check_status_move(
     to explain a refusal before saving, and ``update_request`` applies the same rules inside
     its write transaction.
     """
-    target = parse_choice(RequestStatus, target, field="status")
+    target = _parse_status(current, target)
     if target is not current and target not in TRANSITIONS[current]:
         allowed = _or_list([status_label(s) for s in TRANSITIONS[current]])
         raise InputError(
@@ -992,10 +1005,13 @@ def update_request(
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
         raise InputError(f"cannot edit {', '.join(unknown)} on a request", field=unknown[0])
-    cleaned = {key: _clean(key, value) for key, value in changes.items()}
+    # the status is read against the request's own (an unknown word: where it can go)
+    cleaned = {key: _clean(key, value) for key, value in changes.items() if key != "status"}
 
     with db.transaction() as session:
         row = load_for_update(session, Request, request_id, base_version)
+        if "status" in changes:
+            cleaned["status"] = _parse_status(row.status, changes["status"])
         columns: dict[str, Any] = {}
         for key, value in cleaned.items():
             if key in _STAFF_FIELDS:

@@ -327,6 +327,32 @@ async def test_edit_form_saves_what_changed_and_keeps_typed_text_on_error(desk_a
         await settle(pilot, lambda: any("two blocks" in r for r in row_texts(app, "requests")))
 
 
+async def test_an_unknown_status_lists_the_moves_the_label_offers(desk_app, desk_db):
+    """The status field's label says where this request can go; a word that is no status
+    is refused naming the same moves, in the same words (in review, not in_review)."""
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        before = pothole(desk_db)
+        await select(pilot, app, "Pothole")
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, RequestFormScreen))
+        form = app.screen
+        label = str(form.query_one("#status-label").render())
+        moves = [requests.status_label(s) for s in requests.next_statuses(before.status)]
+        assert label == f"Status (can go to {', '.join(moves)})"
+        form.query_one("#status", Input).value = "bogus"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: bool(form.field_error("status")))
+        current = requests.status_label(before.status)
+        allowed = ", ".join(moves[:-1]) + " or " + moves[-1]
+        assert form.field_error("status") == (
+            f"unknown status 'bogus'; from {current} it can go to {allowed}"
+        )
+        assert form.query_one("#status", Input).value == "bogus"  # typing kept
+        assert pothole(desk_db).version == before.version  # nothing saved
+
+
 async def test_respond_with_a_template_export_a_letter_and_save(desk_app, desk_db):
     templates.add_template(
         desk_db,
