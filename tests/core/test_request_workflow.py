@@ -404,3 +404,33 @@ def test_an_edit_to_an_unknown_status_names_this_requests_moves(desk: Database) 
     )
     assert caught.value.field == "status"
     assert get_request(desk, record.id).version == record.version  # nothing written
+
+
+def test_a_new_request_refuses_every_bad_field_at_once(desk: Database) -> None:
+    """A form's one save shows each field's error: the assignee (read in the write
+    transaction) as well as the language and the deadline text; nothing is written."""
+    from deskterm.core.errors import InputErrors
+
+    with pytest.raises(InputErrors) as caught:
+        create_request(
+            desk,
+            kind="media",
+            subject="Bridge closure",
+            requester="Dana Reyes",
+            deadline="31/13/2026",
+            assignee="ZZ",
+            language="klingon!!",
+            tz=TZ,
+            now=NOW,
+        )
+    fields = [error.field for error in caught.value.errors]
+    assert fields == ["deadline", "language", "assignee"]
+    assert caught.value.field == "deadline" and "\n" not in str(caught.value)
+    assert "ZZ" in str(caught.value.errors[2]) and "klingon" in str(caught.value.errors[1])
+    assert not any(r.subject == "Bridge closure" for r in _all_requests(desk))
+
+
+def _all_requests(db: Database) -> list[RequestRecord]:
+    from deskterm.core.requests import list_open_requests
+
+    return list_open_requests(db, now=NOW)
