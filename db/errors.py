@@ -35,11 +35,51 @@ class ConflictError(DatabaseError):
         )
 
 
+#: What people call one row of each table, for messages ("no card 12", a conflict on
+#: ``card “Budget presser”``): never the table's name. Every table has one (a test checks).
+NOUNS: dict[str, str] = {
+    "staff": "staff member",
+    "outlets": "outlet",
+    "contacts": "contact",
+    "topics": "topic",
+    "feeds": "feed",
+    "clips": "clip",
+    "clip_topics": "clip's topic",
+    "feed_copies": "feed copy",
+    "requests": "request",
+    "request_notes": "request note",
+    "response_templates": "template",
+    "tasks": "card",
+    "checklist_items": "checklist item",
+    "task_comments": "comment",
+    "events": "event",
+    "links": "link",
+    "audit_log": "audit entry",
+    "presence": "presence row",
+}
+
+
+def noun(table: str) -> str:
+    """What people call a row of ``table`` (the table's name only for one not listed)."""
+    return NOUNS.get(table, table)
+
+
 class NotFoundError(DatabaseError):
+    """No row of ``entity`` (a table's name) has the id ``entity_id``.
+
+    The message is for a record the user was shown a moment ago and that has gone since
+    (the desk's panes and views): it may have been deleted by another desk. Where the id
+    was typed (the command line), say instead that there is none: ``plainly()``."""
+
     def __init__(self, entity: str, entity_id: int) -> None:
         self.entity = entity
         self.entity_id = entity_id
-        super().__init__(f"{entity} {entity_id} does not exist (deleted by someone else?)")
+        self.noun = noun(entity)
+        super().__init__(f"{self.noun} {entity_id} no longer exists (deleted by someone else?)")
+
+    def plainly(self) -> str:
+        """The message for an id that was typed: ``no card 12``."""
+        return f"no {self.noun} {self.entity_id}"
 
 
 class DatabaseBusyError(DatabaseError):

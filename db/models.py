@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from db import search_text
+from db import errors, search_text
 from db.base import Base, UTCDateTime, utcnow
 from db.enums import (
     Accuracy,
@@ -76,10 +76,9 @@ class Versioned:
     """Mixin: optimistic-concurrency version plus creation/update times.
 
     ``describe()`` names a row the way people know it, for one-line messages (a conflict
-    says which card, not "tasks 12"): ``NOUN`` is what they call a row of the table and
-    ``NAMED_BY`` the column they know it by (without one: the id)."""
+    says which card, not "tasks 12"): ``db.errors.NOUNS`` says what they call a row of the
+    table and ``NAMED_BY`` the column they know it by (without one: the id)."""
 
-    NOUN: ClassVar[str] = ""  # "" = the table's name
     NAMED_BY: ClassVar[str | None] = None
     NAME_LIMIT: ClassVar[int] = 60
 
@@ -90,7 +89,7 @@ class Versioned:
     )
 
     def describe(self) -> str:
-        noun = self.NOUN or getattr(self, "__tablename__", type(self).__name__)
+        noun = errors.noun(getattr(self, "__tablename__", type(self).__name__))
         name = getattr(self, self.NAMED_BY) if self.NAMED_BY else None
         if not name:
             return f"{noun} {getattr(self, 'id', '?')}"
@@ -102,7 +101,7 @@ class Versioned:
 
 class Staff(Versioned, Base):
     __tablename__ = "staff"
-    NOUN, NAMED_BY = "staff", "initials"
+    NAMED_BY = "initials"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     initials: Mapped[str] = mapped_column(String(8), unique=True)
@@ -117,7 +116,7 @@ class Staff(Versioned, Base):
 
 class Outlet(Versioned, Base):
     __tablename__ = "outlets"
-    NOUN, NAMED_BY = "outlet", "name"
+    NAMED_BY = "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -134,7 +133,7 @@ class Outlet(Versioned, Base):
 
 class Contact(Versioned, Base):
     __tablename__ = "contacts"
-    NOUN, NAMED_BY = "contact", "name"
+    NAMED_BY = "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -159,7 +158,7 @@ class Topic(Versioned, Base):
     """A watch rule: clips matching ``query`` are tagged with the topic."""
 
     __tablename__ = "topics"
-    NOUN, NAMED_BY = "topic", "name"
+    NAMED_BY = "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -174,7 +173,7 @@ class Topic(Versioned, Base):
 
 class Feed(Versioned, Base):
     __tablename__ = "feeds"
-    NOUN, NAMED_BY = "feed", "name"
+    NAMED_BY = "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -204,7 +203,7 @@ class Clip(Versioned, Base):
     """One story from a feed. ``story_id`` groups syndicated copies under the original."""
 
     __tablename__ = "clips"
-    NOUN, NAMED_BY = "clip", "title"
+    NAMED_BY = "title"
     __table_args__ = (
         UniqueConstraint("feed_id", "guid"),
         Index("ix_clips_published", "published_at"),
@@ -353,7 +352,6 @@ class Request(Versioned, Base):
 
 class RequestNote(Versioned, Base):
     __tablename__ = "request_notes"
-    NOUN = "request note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
@@ -368,7 +366,7 @@ class RequestNote(Versioned, Base):
 
 class ResponseTemplate(Versioned, Base):
     __tablename__ = "response_templates"
-    NOUN, NAMED_BY = "template", "name"
+    NAMED_BY = "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -382,7 +380,7 @@ class Task(Versioned, Base):
     """A card on the team board."""
 
     __tablename__ = "tasks"
-    NOUN, NAMED_BY = "card", "title"
+    NAMED_BY = "title"
     __table_args__ = (
         Index("ix_tasks_status_due", "status", "due_at"),
         Index("ix_tasks_publish_at", "publish_at"),
@@ -417,7 +415,7 @@ class Task(Versioned, Base):
 
 class ChecklistItem(Versioned, Base):
     __tablename__ = "checklist_items"
-    NOUN, NAMED_BY = "checklist item", "label"
+    NAMED_BY = "label"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
@@ -433,7 +431,6 @@ class ChecklistItem(Versioned, Base):
 
 class TaskComment(Versioned, Base):
     __tablename__ = "task_comments"
-    NOUN = "comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
@@ -447,7 +444,7 @@ class Event(Versioned, Base):
     """A calendar entry: ``rrule`` makes a series, ``parent_id`` overrides one occurrence."""
 
     __tablename__ = "events"
-    NOUN, NAMED_BY = "event", "title"
+    NAMED_BY = "title"
     __table_args__ = (
         Index("ix_events_starts", "starts_at"),
         Index("ix_events_recurring", "rrule", sqlite_where=text("rrule IS NOT NULL")),

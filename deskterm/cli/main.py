@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, InputError, SchemaMissingError, FileExistsError) as error:
         return _fail(EXIT_BAD_INPUT, str(error), debug)
     except NotFoundError as error:  # an id or number that names nothing: bad input
-        return _fail(EXIT_BAD_INPUT, str(error), debug)
+        return _fail(EXIT_BAD_INPUT, not_found(error), debug)
     except (IsADirectoryError, NotADirectoryError) as error:  # -o naming a folder, say
         return _fail(EXIT_BAD_INPUT, f"{error.strerror or error}: {error.filename or ''}", debug)
     except DatabaseError as error:
@@ -178,6 +178,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if ctx is not None:
             ctx.close()
+
+
+#: Where the command line lists a table's rows and their ids, for "no feed 9 (see ...)".
+LISTED_BY = {
+    "feeds": "deskterm feeds list",
+    "topics": "deskterm topics list",
+    "clips": "deskterm clips list",
+    "requests": "deskterm requests list",
+    "response_templates": "deskterm requests templates list",
+    "tasks": "deskterm tasks list",
+    "checklist_items": "deskterm tasks show CARD",
+    "contacts": "deskterm contacts list",
+    "outlets": "deskterm contacts outlets list",
+    "events": "deskterm calendar list",
+    "staff": "deskterm staff list",
+}
+
+
+def not_found(error: NotFoundError) -> str:
+    """An id typed on the command line that names nothing: ``no card 12 (see ...)``. Not
+    the error's own message, which is for a record shown a moment ago that has gone."""
+    listed = LISTED_BY.get(error.entity)
+    return error.plainly() + (f" (see {listed})" if listed else "")
 
 
 def _fail(code: int, message: str, debug: bool) -> int:

@@ -21,7 +21,9 @@ Rules worth knowing (the tests pin each one):
 * A wall time that does not exist (the spring-forward gap) is moved forward by the gap, so
   ``2:30am`` on the New York spring-forward day is 3:30am; an ambiguous autumn time is read as
   its first occurrence.
-* Slash dates (``24/11``) are refused: day/month or month/day cannot be told apart.
+* Slash dates (``24/11``) are refused: day/month or month/day cannot be told apart. One that
+  is a date only one way round is answered with that date written the ISO way; one that is a
+  date neither way round (``31/13/2026``) is said not to be a date, and why.
 * Years outside 1900-2199 are refused (``9999-12-31`` is a typo, and its next day does not exist).
 """
 
@@ -73,6 +75,10 @@ _ISO_DATETIME = re.compile(
     re.ASCII,
 )
 _SLASH = re.compile(r"\d\s*/\s*\d", re.ASCII)
+# a slash date as people write one: 24/11, 24/11/2026 (a year of four digits or none)
+_SLASH_DATE = re.compile(
+    r"(?<![\d/])(?P<a>\d{1,2})\s*/\s*(?P<b>\d{1,2})(?:\s*/\s*(?P<y>\d{4}))?(?![\d/])", re.ASCII
+)
 
 _UNITS = {
     **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "minutes"),
@@ -103,9 +109,10 @@ _MONTH_DAY = re.compile(rf"(?P<mon>[a-z]+)\.? (?P<d>\d{{1,2}}){_ORD}(?: (?P<y>\d
 class _Unreadable(Exception):
     """Internal: the text does not fit the grammar; ``reason`` says why (or is empty)."""
 
-    def __init__(self, reason: str = "") -> None:
+    def __init__(self, reason: str = "", *, not_a_date: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.not_a_date = not_a_date  # read, and no such date: "… is not a date: reason"
 
 
 class _Skipped(Exception):
@@ -162,7 +169,9 @@ def parse_when(
     except _Skipped as gap:
         raise InputError(f"{_quote(text)}: {gap.reason}", field=field) from None
     except _Unreadable as exc:
-        raise InputError(_cant_read(text, exc.reason, WHEN_HINT), field=field) from None
+        raise InputError(
+            _cant_read(text, exc.reason, WHEN_HINT, exc.not_a_date), field=field
+        ) from None
     except OverflowError:
         raise InputError(_cant_read(text, "that is out of range", WHEN_HINT), field=field) from None
     except ValueError:  # from dateutil or datetime, after our own checks: never let it escape
@@ -183,12 +192,14 @@ def parse_date(text: str, *, today: date, field: str | None = None) -> date:
     try:
         if not s:
             raise _Unreadable("nothing was typed")
-        _refuse_slashes(s)
+        _refuse_slashes(s, today)
         if _split(s)[1] is not None:
             raise _Unreadable("a date is wanted here, without a time")
         day = _parse_day(s, today).day
     except _Unreadable as exc:
-        raise InputError(_cant_read(text, exc.reason, DATE_HINT), field=field) from None
+        raise InputError(
+            _cant_read(text, exc.reason, DATE_HINT, exc.not_a_date), field=field
+        ) from None
     except OverflowError:
         raise InputError(_cant_read(text, "that is out of range", DATE_HINT), field=field) from None
     except ValueError:
@@ -232,7 +243,7 @@ def _parse_when(
     today = local_now.date()
     if not s:
         raise _Unreadable("nothing was typed")
-    _refuse_slashes(s)
+    _refuse_slashes(s, today)
     if s == "now":
         return now.astimezone(UTC)
 
@@ -397,9 +408,40 @@ def _check_date(year: int, month: int, day: int) -> None:
         raise _Unreadable(f"{name} {year} has no {_ordinal(day)}")
 
 
-def _refuse_slashes(s: str) -> None:
-    if _SLASH.search(s):
-        raise _Unreadable("a slash date could be day/month or month/day, so write it as 2026-11-24")
+def _refuse_slashes(s: str, today: date) -> None:
+    """Refuse a slash date, saying what it would be: both ways round a date (the mix-up the
+    rule is there for), one way only (that date, the ISO way), or no date at all."""
+    if not _SLASH.search(s):
+        return
+    ambiguous = "a slash date could be day/month or month/day, so write it as 2026-11-24"
+    m = _SLASH_DATE.search(s)
+    if m is None:
+        raise _Unreadable(ambiguous)
+    a, b = int(m["a"]), int(m["b"])
+    year = int(m["y"]) if m["y"] else None
+    found: list[date] = []
+    why: list[str] = []
+    for day, month in ((a, b), (b, a)):  # day/month, then month/day
+        try:
+            _check_date(year or 2000, month, day)  # 2000: a leap year, 29 feb is a date
+        except _Unreadable as no:
+            if no.reason not in why:
+                why.append(no.reason)
+            continue
+        found.append(date(year or _nearest_year(month, day, today), month, day))
+    if len(found) == 2:
+        raise _Unreadable(ambiguous)
+    if found:
+        raise _Unreadable(
+            f"slash dates are not read (day/month and month/day look alike), "
+            f"so write it as {found[0].isoformat()}"
+        )
+    months = [
+        r.removeprefix("there is no month ") for r in why if r.startswith("there is no month")
+    ]
+    if len(months) == 2:
+        why = [f"there is no month {months[0]} or {months[1]}"]
+    raise _Unreadable(", and ".join(why), not_a_date=True)
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -425,7 +467,9 @@ def _quote(text: str, limit: int = 60) -> str:
     return f'"{shown}"'
 
 
-def _cant_read(text: str, reason: str, hint: str) -> str:
+def _cant_read(text: str, reason: str, hint: str, not_a_date: bool = False) -> str:
+    if not_a_date:  # read, and there is no such day
+        return f"{_quote(text)} is not a date: {reason}; {hint}"
     why = f": {reason}" if reason else ""
     return f"can't read {_quote(text)} as a date{why}; {hint}"
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.engine import Database
 from db.enums import EntityType
+from db.errors import noun
 from db.models import Clip, Event, Link, Request, Task
 from deskterm.core.errors import InputError
 from deskterm.core.fields import parse_choice
@@ -43,6 +44,11 @@ def _label(session: Session, kind: EntityType, entity_id: int) -> str | None:
     return row.title
 
 
+def _noun(kind: EntityType) -> str:
+    """What people call one (a task is a "card"), as every other message says it."""
+    return noun(_MODELS[kind].__tablename__)
+
+
 def add_link(
     db: Database, from_type: EntityType | str, from_id: int, to_type: EntityType | str, to_id: int
 ) -> LinkedItem:
@@ -53,10 +59,10 @@ def add_link(
         raise InputError("a record cannot be linked to itself", field="to_id")
     with db.transaction() as session:
         if _label(session, source, from_id) is None:
-            raise InputError(f"no {source.value} {from_id}", field="from_id")
+            raise InputError(f"no {_noun(source)} {from_id}", field="from_id")
         label = _label(session, target, to_id)
         if label is None:
-            raise InputError(f"no {target.value} {to_id}", field=target.value)
+            raise InputError(f"no {_noun(target)} {to_id}", field=target.value)
         if not _existing(session, source, from_id, target, to_id):
             session.add(
                 Link(

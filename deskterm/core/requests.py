@@ -51,7 +51,8 @@ from db.models import Contact, Outlet, Request, RequestNote, Staff, Topic
 from db.search_text import DERIVED
 from db.versioning import load_for_update, update_versioned
 from deskterm.core.contacts import contact_ids_named, outlet_id_named
-from deskterm.core.errors import InputError
+from deskterm.core.dates import parse_when
+from deskterm.core.errors import Checks, InputError
 from deskterm.core.fields import (
     aware,
     aware_or_none,
@@ -150,6 +151,19 @@ def next_statuses(status: RequestStatus) -> tuple[RequestStatus, ...]:
     return TRANSITIONS[status]
 
 
+def _parse_status(current: RequestStatus, value: object) -> RequestStatus:
+    """A status word; an unknown one is refused naming the moves a request in ``current``
+    may make, in the words the form shows (``in review``), not every status there is."""
+    try:
+        return parse_choice(RequestStatus, value, field="status")
+    except InputError:
+        allowed = _or_list([status_label(s) for s in TRANSITIONS[current]])
+        raise InputError(
+            f"unknown status {value!r}; from {status_label(current)} it can go to {allowed}",
+            field="status",
+        ) from None
+
+
 def check_status_move(
     current: RequestStatus,
     target: RequestStatus | str,
@@ -164,7 +178,7 @@ def check_status_move(
     to explain a refusal before saving, and ``update_request`` applies the same rules inside
     its write transaction.
     """
-    target = parse_choice(RequestStatus, target, field="status")
+    target = _parse_status(current, target)
     if target is not current and target not in TRANSITIONS[current]:
         allowed = _or_list([status_label(s) for s in TRANSITIONS[current]])
         raise InputError(
@@ -454,7 +468,7 @@ def create_request(
     subject: str,
     requester: str = "",
     outlet: str = "",
-    deadline: datetime | None = None,
+    deadline: datetime | str | None = None,
     assignee: str | None = None,
     channel: RequestChannel | str = "phone",
     received_at: datetime | None = None,
@@ -477,7 +491,11 @@ def create_request(
     to the one contact of that name; the text is kept as well. With an ``assignee`` the
     request starts as ``assigned``. A public-records request with ``statutory_days`` is due
     when its statutory clock says (business days counted in ``tz`` without ``holidays``), so
-    it takes no ``deadline`` of its own.
+    it takes no ``deadline`` of its own. A ``deadline`` may be text as typed (read in ``tz``,
+    not in the past; blank for none).
+
+    Every field is checked before one is refused: several bad fields are one
+    ``InputErrors`` (a form shows each at its field), and nothing is written.
 
     A ``language`` given wins. With none (None or blank text) the request takes the language
     of the outlet it is linked to: the outlet given by id, the known outlet the typed outlet
@@ -487,22 +505,38 @@ def create_request(
     language unless it sets one (see ``update_request``).
     """
     now = utcnow() if now is None else aware(now, field="now")
-    kind = parse_choice(RequestKind, kind, field="kind")
-    channel = parse_choice(RequestChannel, channel, field="channel")
-    priority = parse_choice(Priority, priority, field="priority")
-    subject = line_text(subject, field="subject", max_length=SUBJECT_MAX, required=True)
-    requester = line_text(requester, field="requester", max_length=NAME_MAX)
-    outlet = line_text(outlet, field="outlet", max_length=NAME_MAX)
-    contact_id = _optional_id(contact_id, field="requester")
-    outlet_id = _optional_id(outlet_id, field="outlet")
-    if not (requester or outlet or contact_id or outlet_id):
-        raise InputError("say who is asking: a requester or an outlet", field="requester")
+    checks = Checks()  # every field's error at once
+    check = checks.check
+    kind = check(parse_choice, RequestKind, kind, field="kind")
+    channel = check(parse_choice, RequestChannel, channel, field="channel")
+    priority = check(parse_choice, Priority, priority, field="priority")
+    subject = check(line_text, subject, field="subject", max_length=SUBJECT_MAX, required=True)
+    requester = check(line_text, requester, field="requester", max_length=NAME_MAX)
+    outlet = check(line_text, outlet, field="outlet", max_length=NAME_MAX)
+    contact_id = check(_optional_id, contact_id, field="requester")
+    outlet_id = check(_optional_id, outlet_id, field="outlet")
+    unread = any(error.field in ("requester", "outlet") for error in checks.errors)
+    if not (requester or outlet or contact_id or outlet_id) and not unread:
+        checks.errors.append(
+            InputError("say who is asking: a requester or an outlet", field="requester")
+        )
     defaulted_receipt = received_at is None
     received = now if received_at is None else aware(received_at, field="received_at")
+    if isinstance(deadline, str):
+        text = deadline.strip()
+        deadline = (
+            check(parse_when, text, now=now, tz=tz, field="deadline", allow_past=False)
+            if text
+            else None
+        )
     deadline_at = aware_or_none(deadline, field="deadline")
-    _check_deadline(deadline_at, received, new=defaulted_receipt, field="deadline")
+    check(_check_deadline, deadline_at, received, new=defaulted_receipt, field="deadline")
     statutory_days = _clean("statutory_days", statutory_days)
-    if statutory_days is not None:
+    questions = check(free_text, questions, field="questions")
+    background = check(free_text, background, field="background")
+    language = check(_chosen_language, language)
+    if statutory_days is not None and not checks.errors:
+        assert kind is not None
         _require_records(kind)
         if deadline_at is not None:
             raise InputError(
@@ -513,18 +547,17 @@ def create_request(
         deadline_at = _statutory_deadline(
             None, received_at=received, days=statutory_days, now=now, tz=tz, holidays=holidays
         )
-    questions = free_text(questions, field="questions")
-    background = free_text(background, field="background")
-    language = _chosen_language(language)
 
     with db.transaction() as session:
-        assignee_id = resolve_staff_id(session, assignee, field="assignee")
+        assignee_id = check(resolve_staff_id, session, assignee, field="assignee")
         if taken_by is None or not taken_by.strip():
             taken_by_id = _actor_staff_id(session, db)
         else:
-            taken_by_id = resolve_staff_id(session, taken_by, field="taken_by")
-        _check_exists(session, Contact, contact_id, field="requester")
-        _check_exists(session, Outlet, outlet_id, field="outlet")
+            taken_by_id = check(resolve_staff_id, session, taken_by, field="taken_by")
+        check(_check_exists, session, Contact, contact_id, field="requester")
+        check(_check_exists, session, Outlet, outlet_id, field="outlet")
+        checks.done()  # nothing was written
+        assert kind is not None and channel is not None and priority is not None
         if outlet_id is None and outlet:
             outlet_id = outlet_id_named(session, outlet)
         if contact_id is None and requester:
@@ -992,18 +1025,27 @@ def update_request(
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
         raise InputError(f"cannot edit {', '.join(unknown)} on a request", field=unknown[0])
-    cleaned = {key: _clean(key, value) for key, value in changes.items()}
+    checks = Checks()  # every field's error at once
+    # the status is read against the request's own (an unknown word: where it can go)
+    cleaned = {
+        key: checks.check(_clean, key, value) for key, value in changes.items() if key != "status"
+    }
 
     with db.transaction() as session:
         row = load_for_update(session, Request, request_id, base_version)
+        if "status" in changes:
+            cleaned["status"] = checks.check(_parse_status, row.status, changes["status"])
         columns: dict[str, Any] = {}
         for key, value in cleaned.items():
             if key in _STAFF_FIELDS:
-                columns[_STAFF_FIELDS[key]] = resolve_staff_id(session, value, field=key)
+                columns[_STAFF_FIELDS[key]] = checks.check(
+                    resolve_staff_id, session, value, field=key
+                )
             else:
                 if key in _REFERENCE_FIELDS:
-                    _check_exists(session, _REFERENCE_FIELDS[key], value, field=key)
+                    checks.check(_check_exists, session, _REFERENCE_FIELDS[key], value, field=key)
                 columns[key] = value
+        checks.done()  # nothing was written
         _relink(session, row, columns)
         if "language" in columns and columns["language"] is None:
             outlet_id = columns.get("outlet_id", row.outlet_id)

@@ -160,20 +160,24 @@ class FormScreen(DeskModal[object]):
         self.query_one("#form-error", Static).update(Text(""))
 
     def show_error(self, error: Exception | str) -> None:
-        """At the field the error names (focused), else under the form; scrolled into view."""
-        field = getattr(error, "field", None)
-        target = None
-        for spec in self._fields:
-            if field == spec.name or field in spec.aliases:
-                target = spec.name
-        line = self.query_one(f"#{target or 'form'}-error", Static)
-        line.update(Text(one_line(error, 200)))
-        shown: list[Widget] = [line]
-        if target is not None:
-            widget = self.query_one(f"#{target}")
-            widget.focus(scroll_visible=False)
-            shown.insert(0, widget)
-        reveal(*shown)
+        """At the field the error names, else under the form; several fields' errors
+        (``InputErrors``) each at its field. The first is focused and scrolled into view."""
+        first: list[Widget] = []
+        for one in getattr(error, "errors", None) or (error,):
+            field = getattr(one, "field", None)
+            target = None
+            for spec in self._fields:
+                if field == spec.name or field in spec.aliases:
+                    target = spec.name
+            line = self.query_one(f"#{target or 'form'}-error", Static)
+            line.update(Text(one_line(one, 200)))
+            if not first:
+                first = [line]
+                if target is not None:
+                    widget = self.query_one(f"#{target}")
+                    widget.focus(scroll_visible=False)
+                    first.insert(0, widget)
+        reveal(*first)
 
     # saving -------------------------------------------------------------------------------
     @on(Input.Submitted)

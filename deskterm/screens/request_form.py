@@ -30,7 +30,7 @@ from db.engine import Database
 from db.enums import Accuracy, Attribution, Priority, RequestChannel, ResponseMethod
 from db.errors import ConflictError
 from deskterm.core.dates import parse_date, parse_when
-from deskterm.core.errors import InputError
+from deskterm.core.errors import Checks, InputError
 from deskterm.core.requests import (
     FIELD_LABELS,
     RequestRecord,
@@ -297,11 +297,14 @@ def parse_field(spec: Spec, text: str, *, now: datetime, tz: tzinfo) -> Any:
 def changed_fields(
     record: RequestRecord, typed: Mapping[str, str], *, now: datetime, tz: tzinfo
 ) -> dict[str, Any]:
-    """The edit: every field whose typed text differs from how the record reads, parsed."""
+    """The edit: every field whose typed text differs from how the record reads, parsed
+    (every field that cannot be read is refused at once: ``InputErrors``)."""
     changes: dict[str, Any] = {}
+    checks = Checks()
     for spec in SPECS:
         if spec.key in typed and typed[spec.key] != initial_text(record, spec, tz):
-            changes[spec.key] = parse_field(spec, typed[spec.key], now=now, tz=tz)
+            changes[spec.key] = checks.check(parse_field, spec, typed[spec.key], now=now, tz=tz)
+    checks.done()
     return changes
 
 
@@ -470,6 +473,13 @@ class RequestFormScreen(EditsRequest, DeskModal[RequestRecord | None]):
         self.query_one("#form-error", Static).update(Text(""))
 
     def show_error(self, error: Exception) -> None:
+        """At its field (the label), else under the form; several fields' errors
+        (``InputErrors``) each at its field, the first focused."""
+        several = getattr(error, "errors", None)
+        if several:
+            for one in reversed(several):  # the first shown last: focused, in view
+                self.show_error(one)
+            return
         field = getattr(error, "field", None)
         keys = {spec.key for spec in SPECS}
         aliases = {

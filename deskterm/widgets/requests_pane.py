@@ -291,23 +291,18 @@ class RequestsPane(ActionsMixin, Pane):
         ]
 
         def save(values: dict[str, str]) -> RequestRecord:
-            now = app.clock()  # type: ignore[attr-defined]
-            text = values["deadline"].strip()
-            deadline = (
-                parse_when(text, now=now, tz=app.tz, field="deadline", allow_past=False)  # type: ignore[attr-defined]
-                if text
-                else None
-            )
+            # every field checked before one is refused: one save shows each field's error
             return create_request(
                 self._db,
                 kind=values["kind"],
                 subject=values["subject"],
                 requester=values["requester"],
                 outlet=values["outlet"],
-                deadline=deadline,
+                deadline=values["deadline"],  # as typed, read in the desk's zone
                 assignee=values["assignee"].strip() or None,
                 language=values["language"],  # empty: the outlet's, else en
-                now=now,
+                tz=app.tz,  # type: ignore[attr-defined]
+                now=app.clock(),  # type: ignore[attr-defined]
             )
 
         def saved(result: object) -> None:

@@ -235,3 +235,48 @@ def test_debug_shows_the_traceback_for_failures(tmp_path: Path) -> None:
     assert result.returncode == FAILURE
     assert "Traceback" in result.stderr
     assert result.stderr.splitlines()[-1].startswith("deskterm: ")
+
+
+CARD = "no card 99999 (see deskterm tasks list)"
+ITEM = "no checklist item 99999 (see deskterm tasks show CARD)"
+FEED = "no feed 9999 (see deskterm feeds list)"
+TOPIC = "no topic '99999' (see deskterm topics list)"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["tasks", "show", "99999"], CARD),
+        (["tasks", "move", "99999", "drafting"], CARD),
+        (["tasks", "approve", "99999"], CARD),
+        (["tasks", "review", "99999", "CD"], CARD),
+        (["tasks", "comment", "99999", "hi"], CARD),
+        (["tasks", "checklist", "add", "99999", "Quote cleared"], CARD),
+        (["tasks", "checklist", "done", "99999"], ITEM),
+        (["tasks", "checklist", "undo", "99999"], ITEM),
+        (["tasks", "checklist", "remove", "99999"], ITEM),
+        (["tasks", "link", "99999", "--clip", "1"], "no card 99999"),
+        (["tasks", "link", "1", "--clip", "99999"], "no clip 99999"),
+        (["tasks", "link", "1", "--event", "99999"], "no event 99999"),
+        (["tasks", "link", "1", "--request", "99999"], "no request '99999'"),
+        (["feeds", "remove", "9999"], FEED),
+        (["feeds", "enable", "9999"], FEED),
+        (["feeds", "disable", "9999"], FEED),
+        (["fetch", "--feed", "9999"], FEED),
+        (["requests", "update", "99999", "--status", "assigned"], "no request '99999'"),
+        (["requests", "update", "M-2099-9999", "--status", "assigned"], "no request 'M-2099-9999'"),
+        (["requests", "letter", "99999"], "no request '99999'"),
+        (["contacts", "show", "99999"], "no contact '99999' (give an id or an email)"),
+        (["topics", "update", "99999", "--priority", "1"], TOPIC),
+        (["topics", "remove", "99999"], TOPIC),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_an_id_that_names_nothing_says_so_plainly(
+    argv: list[str], expected: str, desk: Path, tmp_path: Path
+) -> None:
+    """An id typed on the command line: the kind of record and the id, in words, never a
+    table's name, and no guess that someone deleted it (it may never have existed)."""
+    assert main(["--db", str(desk), "--user", "AB", "tasks", "add", "Budget presser"]) == 0
+    result = run("--db", str(desk), "--user", "AB", *argv, cwd=tmp_path)
+    assert assert_one_line_error(result, BAD_INPUT) == expected

@@ -65,7 +65,7 @@ def test_topic_remove_enable_disable(desk: Path, capsys, tmp_path: Path) -> None
     assert (code, out) == (0, f"removed feed {feed['id']}: h.example\n")
     code, _out, err = cli(desk, capsys, "feeds", "remove", str(feed["id"]))
     assert code == 2 and len(err.splitlines()) == 1  # no such feed: bad input
-    assert err == f"deskterm: feeds {feed['id']} does not exist (deleted by someone else?)\n"
+    assert err == f"deskterm: no feed {feed['id']} (see deskterm feeds list)\n"
 
 
 def test_removing_a_feed_with_clips_asks_for_delete_clips(desk: Path, capsys, tmp_path) -> None:

@@ -374,6 +374,57 @@ def test_parse_date_errors(text: str, reason: str) -> None:
     assert caught.value.field == "on"
 
 
+DATE_TRY = "try 2026-11-24, tomorrow, fri or 24 nov"
+AMBIGUOUS = "a slash date could be day/month or month/day, so write it as 2026-11-24"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # a date neither way round: not "could be day/month or month/day"
+        ("31/13/2026", f'"31/13/2026" is not a date: there is no month 13 or 31; {DATE_TRY}'),
+        ("13/13", f'"13/13" is not a date: there is no month 13; {DATE_TRY}'),
+        (
+            "30/02",
+            f'"30/02" is not a date: February has no 30th, and there is no month 30; {DATE_TRY}',
+        ),
+        (
+            "29/02/2026",
+            f'"29/02/2026" is not a date: February 2026 has no 29th, and there is no month 29; '
+            f"{DATE_TRY}",
+        ),
+        # a date one way round only: that date, written the way that is read
+        (
+            "11/24/2026",
+            'can\'t read "11/24/2026" as a date: slash dates are not read (day/month and '
+            f"month/day look alike), so write it as 2026-11-24; {DATE_TRY}",
+        ),
+        (
+            "24/11",
+            'can\'t read "24/11" as a date: slash dates are not read (day/month and '
+            f"month/day look alike), so write it as 2026-11-24; {DATE_TRY}",
+        ),
+        # a date both ways round: the mix-up the rule is there for
+        ("5/6/2026", f'can\'t read "5/6/2026" as a date: {AMBIGUOUS}; {DATE_TRY}'),
+        ("5/5", f'can\'t read "5/5" as a date: {AMBIGUOUS}; {DATE_TRY}'),
+    ],
+)
+def test_slash_dates_say_whether_they_are_dates_at_all(text: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_date(text, today=TODAY, field="on")
+    assert str(caught.value) == message
+    assert caught.value.field == "on"
+
+
+def test_a_slash_date_with_a_time_that_is_no_date_says_so() -> None:
+    with pytest.raises(InputError) as caught:
+        when("31/13/2026 3pm", field="deadline")
+    assert str(caught.value).startswith(
+        '"31/13/2026 3pm" is not a date: there is no month 13 or 31;'
+    )
+    assert caught.value.field == "deadline"
+
+
 # --- countdowns -----------------------------------------------------------------------------
 
 

@@ -197,8 +197,17 @@ def test_check_status_move_states_the_rules_without_writing() -> None:
         check_status_move(S.CLOSED, "drafting", assignee="AB")
     with pytest.raises(InputError, match="assigned, drafting, responded or declined"):
         check_status_move(S.NEW, "in review", assignee="AB")
-    with pytest.raises(InputError, match="unknown status"):
+    with pytest.raises(InputError) as caught:
         check_status_move(S.NEW, "finished")
+    # the moves open from here, as the form's label words them: not every status there is
+    assert str(caught.value) == (
+        "unknown status 'finished'; from new it can go to assigned, drafting, responded or declined"
+    )
+    with pytest.raises(InputError) as caught:
+        check_status_move(S.DRAFTING, "bogus")
+    assert str(caught.value).endswith(
+        "from drafting it can go to assigned, in review, responded or declined"
+    )
 
 
 # --- what each move stamps -------------------------------------------------------------------
@@ -383,3 +392,45 @@ def test_a_changed_requester_or_outlet_is_linked_anew(desk: Database) -> None:
     unlinked = update_request(desk, record.id, linked.version, requester_name="Someone Else")
     assert unlinked.contact_id is None and unlinked.requester == "Someone Else"
     assert unlinked.outlet_id == herald.id  # the outlet text did not change
+
+
+def test_an_edit_to_an_unknown_status_names_this_requests_moves(desk: Database) -> None:
+    record = at(desk, RequestStatus.DRAFTING)
+    with pytest.raises(InputError) as caught:
+        update_request(desk, record.id, record.version, status="bogus", now=NOW)
+    assert str(caught.value) == (
+        "unknown status 'bogus'; from drafting it can go to assigned, in review, responded or "
+        "declined"
+    )
+    assert caught.value.field == "status"
+    assert get_request(desk, record.id).version == record.version  # nothing written
+
+
+def test_a_new_request_refuses_every_bad_field_at_once(desk: Database) -> None:
+    """A form's one save shows each field's error: the assignee (read in the write
+    transaction) as well as the language and the deadline text; nothing is written."""
+    from deskterm.core.errors import InputErrors
+
+    with pytest.raises(InputErrors) as caught:
+        create_request(
+            desk,
+            kind="media",
+            subject="Bridge closure",
+            requester="Dana Reyes",
+            deadline="31/13/2026",
+            assignee="ZZ",
+            language="klingon!!",
+            tz=TZ,
+            now=NOW,
+        )
+    fields = [error.field for error in caught.value.errors]
+    assert fields == ["deadline", "language", "assignee"]
+    assert caught.value.field == "deadline" and "\n" not in str(caught.value)
+    assert "ZZ" in str(caught.value.errors[2]) and "klingon" in str(caught.value.errors[1])
+    assert not any(r.subject == "Bridge closure" for r in _all_requests(desk))
+
+
+def _all_requests(db: Database) -> list[RequestRecord]:
+    from deskterm.core.requests import list_open_requests
+
+    return list_open_requests(db, now=NOW)

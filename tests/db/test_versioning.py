@@ -118,8 +118,19 @@ def test_missing_row_raises_not_found(db: Database) -> None:
     with pytest.raises(NotFoundError) as caught, db.transaction() as session:
         update_versioned(session, Outlet, 4242, 1, name="Nobody")
     assert (caught.value.entity, caught.value.entity_id) == ("outlets", 4242)
-    assert "\n" not in str(caught.value)
+    # the desk showed this row a moment ago: it is gone, named as people know it
+    assert str(caught.value) == "outlet 4242 no longer exists (deleted by someone else?)"
+    assert caught.value.plainly() == "no outlet 4242"  # an id that was typed
     assert audit_log(db) == []
+
+
+def test_every_table_has_a_noun_for_messages() -> None:
+    """A NotFoundError or a conflict names a row as people call it, never by table name."""
+    from db.base import Base
+    from db.errors import NOUNS
+
+    assert set(NOUNS) == set(Base.metadata.tables)
+    assert all(noun and "_" not in noun for noun in NOUNS.values())
 
 
 def test_unknown_field_is_refused_and_nothing_changes(db: Database) -> None:

@@ -211,6 +211,82 @@ async def test_quick_capture_of_a_phone_call(desk_app, desk_db):
         await settle(pilot, lambda: any("Bridge closure" in r for r in row_texts(app, "requests")))
 
 
+def error_at(form, name: str) -> str:
+    return str(form.query_one(f"#{name}-error").render())
+
+
+async def test_quick_capture_shows_every_fields_error_after_one_save(desk_app, desk_db):
+    """A bad assignee, language and deadline: one save shows each at its field (not one
+    now and the next after another save), keeps what was typed and logs nothing."""
+    before = len(requests.list_open_requests(desk_db, now=FIXED_NOW))
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("2", "n")
+        await settle(pilot, lambda: isinstance(app.screen, FormScreen))
+        form = app.screen
+        typed = {
+            "requester": "Dana Reyes",
+            "subject": "Bridge closure",
+            "deadline": "31/13/2026",
+            "assignee": "ZZ",
+            "language": "klingon!!",
+        }
+        for name, text in typed.items():
+            form.query_one(f"#{name}", Input).value = text
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "klingon" in error_at(form, "language"))
+        assert "ZZ" in error_at(form, "assignee")
+        assert error_at(form, "deadline").startswith('"31/13/2026" is not a date')
+        assert error_at(form, "subject") == error_at(form, "form") == ""
+        assert {name: form.query_one(f"#{name}", Input).value for name in typed} == typed
+        assert app.focused is form.query_one("#deadline", Input)  # the first one, in view
+        assert len(requests.list_open_requests(desk_db, now=FIXED_NOW)) == before
+        # put right, the next save shows only what is still wrong
+        form.query_one("#deadline", Input).value = "today 5pm"
+        form.query_one("#language", Input).value = "es"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: error_at(form, "language") == "")
+        assert "ZZ" in error_at(form, "assignee") and error_at(form, "deadline") == ""
+        form.query_one("#assignee", Input).value = "JL"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: not isinstance(app.screen, FormScreen))
+        logged = next(
+            r
+            for r in requests.list_open_requests(desk_db, now=FIXED_NOW)
+            if r.subject == "Bridge closure"
+        )
+        assert (logged.assignee, logged.language) == ("JL", "es")
+
+
+async def test_the_edit_form_shows_every_fields_error_after_one_save(desk_app, desk_db):
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        before = pothole(desk_db)
+        await select(pilot, app, "Pothole")
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, RequestFormScreen))
+        form = app.screen
+        # text the form reads itself (dates)...
+        form.query_one("#deadline_at", Input).value = "31 feb"
+        form.query_one("#follow_up_on", Input).value = "31/13/2026"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "31 feb" in form.field_error("deadline_at"))
+        assert "is not a date" in form.field_error("follow_up_on")
+        # ...and what the save checks (choices, staff): each at its field, at once
+        form.query_one("#deadline_at", Input).value = ""
+        form.query_one("#follow_up_on", Input).value = ""
+        form.query_one("#priority", Input).value = "meh"
+        form.query_one("#assignee", Input).value = "ZZ"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "unknown priority" in form.field_error("priority"))
+        assert "ZZ" in form.field_error("assignee")
+        assert form.field_error("deadline_at") == form.field_error("follow_up_on") == ""
+        assert form.query_one("#assignee", Input).value == "ZZ"
+        assert pothole(desk_db).version == before.version  # nothing saved
+
+
 async def test_quick_capture_takes_under_ten_keystrokes_past_the_text(desk_app, desk_db):
     """From the desk (News focused): 2, n, the text with tab between, right to accept the
     completed name, enter. Every key that is not part of the typed text is counted."""
@@ -325,6 +401,32 @@ async def test_edit_form_saves_what_changed_and_keeps_typed_text_on_error(desk_a
         assert after.deadline_at is not None and after.deadline_at.hour == 17  # 12:00 New York
         assert after.priority.value == "urgent" and after.version == before.version + 1
         await settle(pilot, lambda: any("two blocks" in r for r in row_texts(app, "requests")))
+
+
+async def test_an_unknown_status_lists_the_moves_the_label_offers(desk_app, desk_db):
+    """The status field's label says where this request can go; a word that is no status
+    is refused naming the same moves, in the same words (in review, not in_review)."""
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        before = pothole(desk_db)
+        await select(pilot, app, "Pothole")
+        await pilot.press("e")
+        await settle(pilot, lambda: isinstance(app.screen, RequestFormScreen))
+        form = app.screen
+        label = str(form.query_one("#status-label").render())
+        moves = [requests.status_label(s) for s in requests.next_statuses(before.status)]
+        assert label == f"Status (can go to {', '.join(moves)})"
+        form.query_one("#status", Input).value = "bogus"
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: bool(form.field_error("status")))
+        current = requests.status_label(before.status)
+        allowed = ", ".join(moves[:-1]) + " or " + moves[-1]
+        assert form.field_error("status") == (
+            f"unknown status 'bogus'; from {current} it can go to {allowed}"
+        )
+        assert form.query_one("#status", Input).value == "bogus"  # typing kept
+        assert pothole(desk_db).version == before.version  # nothing saved
 
 
 async def test_respond_with_a_template_export_a_letter_and_save(desk_app, desk_db):
