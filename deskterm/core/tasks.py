@@ -549,7 +549,7 @@ def check_move(
     (default: the card's own). Moving a card to the column it is in is allowed (nothing
     happens).
     """
-    refused = _refusal(
+    refusals = _refusals(
         task,
         parse_status(status),
         approver=approver,
@@ -557,7 +557,7 @@ def check_move(
         allow_self_approval=allow_self_approval,
         published_url=published_url,
     )
-    return None if refused is None else refused[0]
+    return refusals[0][0] if refusals else None
 
 
 def move_task(
@@ -924,27 +924,6 @@ def _open_required(session: Session, task_id: int) -> list[str]:
     )
 
 
-def _refusal(
-    task: TaskRecord,
-    target: TaskStatus,
-    *,
-    approver: StaffRecord | None,
-    open_required: int | Sequence[str],
-    allow_self_approval: bool,
-    published_url: str | None,
-) -> tuple[str, str] | None:
-    """(reason, field at fault) when the move is refused, else None: see ``check_move``."""
-    refusals = _refusals(
-        task,
-        target,
-        approver=approver,
-        open_required=open_required,
-        allow_self_approval=allow_self_approval,
-        published_url=published_url,
-    )
-    return refusals[0] if refusals else None
-
-
 def _refusals(
     task: TaskRecord,
     target: TaskStatus,
@@ -1061,7 +1040,7 @@ def _apply_move(
             found = _desk_staff(session, db)
             approver = None if found is None else staff_record(found)
         open_required = _open_required(session, row.id) if target is TaskStatus.PUBLISHED else []
-        refused = _refusal(
+        refusals = _refusals(
             to_record(row, staff_initials(session)),
             target,
             approver=approver,
@@ -1069,12 +1048,12 @@ def _apply_move(
             allow_self_approval=allow_self_approval,
             published_url=published_url,
         )
-    if refused is not None:
-        message, field = refused
+    if refusals:  # the first is the one to say
+        message, field = refusals[0]
         raise InputError(message, field=field)
     row.status = target
     if target is TaskStatus.APPROVED:
-        assert approver is not None  # _refusal refuses a move to Approved without one
+        assert approver is not None  # _refusals refuses a move to Approved without one
         row.approved_by_id = approver.id
         row.approved_at = now
     elif target in BEFORE_SIGN_OFF:
