@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -308,7 +308,9 @@ def cmd_appearances(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def _day_start(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)
+    from deskterm.core.calendar import day_start  # imported when a command runs
+
+    return day_start(day, tz)
 
 
 def _bound(text: str, *, tz: tzinfo, now: datetime, field: str, end: bool = False) -> datetime:

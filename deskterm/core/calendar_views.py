@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import NamedTuple
 
 from db.enums import EventKind, EventStatus
-from deskterm.core.calendar import Occurrence
+from deskterm.core.calendar import Occurrence, day_start
 from deskterm.core.calendar_markers import Marker, MarkerKind
 from deskterm.core.dates import parse_date
 from deskterm.core.errors import InputError
@@ -94,11 +94,6 @@ def _span(first: date, last: date) -> str:
     if first.month != last.month:
         return f"{first:%a %d %b} - {last:%a %d %b %Y}"
     return f"{first:%a %d} - {last:%a %d %b %Y}"
-
-
-def day_start(day: date, tz: tzinfo) -> datetime:
-    """Midnight starting ``day`` in ``tz``, as an aware UTC datetime."""
-    return datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)
 
 
 def local_day(moment: datetime, tz: tzinfo) -> date:

@@ -20,9 +20,14 @@ from typing import Any
 
 from db.engine import Database
 from db.enums import EventKind, EventStatus
-from deskterm.core.calendar import EventRecord, get_event, read_event_times, zone_named
+from deskterm.core.calendar import (
+    EventRecord,
+    day_start,
+    get_event,
+    read_event_times,
+    zone_named,
+)
 from deskterm.core.calendar_edits import edit_occurrence
-from deskterm.core.calendar_views import day_start
 from deskterm.core.fields import split_list
 from deskterm.core.form_edit import Edit, Loaded
 from deskterm.screens.form import Field, FormScreen
