@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.engine import Database
 from db.models import Clip, Staff
-from deskterm.core.clips import _clip_select, clean_line, clip_record, topics_of, truncate
+from deskterm.core.clip_text import clean_line, truncate
+from deskterm.core.clips import _clip_select, clip_record, topics_of
 from deskterm.core.config import Settings, load_settings
 from deskterm.core.errors import InputError
 

@@ -35,11 +35,11 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from deskterm.core.clips import _BLOCK, MAX_MARKUP, clean_line, plain_text, truncate
+from deskterm.core.clip_text import _BLOCK, MAX_MARKUP, clean_line, plain_text, truncate
 from deskterm.core.errors import InputError
 
 if TYPE_CHECKING:
-    from deskterm.core.topics import CompiledTopic, TopicRecord
+    from deskterm.core.topic_match import CompiledTopic, TopicRecord
 
 MAX_ENTRIES = 1000  # entries kept from one document (the first ones, as feeds list newest first)
 MAX_TITLE = 500
@@ -597,7 +597,7 @@ def compile_records(records: Sequence[TopicRecord]) -> list[CompiledTopic]:
     Records travel to the parser processes, compiled topics do not (they hold generated
     code). A rule that no longer parses is skipped, as ``topics.compile_topics`` does.
     """
-    from deskterm.core.topics import CompiledTopic, _Documents
+    from deskterm.core.topic_match import CompiledTopic, _Documents
 
     key = tuple(records)
     found = _COMPILED.get(key)
@@ -638,7 +638,7 @@ class EntryContext:
         from dataclasses import replace
 
         from deskterm.core.ingest import clip_values, sqlite_row
-        from deskterm.core.topics import encode_terms
+        from deskterm.core.topic_match import encode_terms
 
         topics = compile_records(self.records)
         memo: dict[tuple[int, object], object] = {}

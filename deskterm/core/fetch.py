@@ -38,7 +38,7 @@ from urllib.request import url2pathname
 
 import aiohttp
 
-from deskterm.core.clips import clean_line, truncate
+from deskterm.core.clip_text import clean_line, truncate
 
 MB = 1024 * 1024
 Outcome = Literal["ok", "unchanged", "error"]

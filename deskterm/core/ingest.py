@@ -63,7 +63,7 @@ from db.engine import Database
 from db.enums import AuditAction
 from db.errors import DatabaseBusyError
 from db.models import Clip, ClipTopic, Feed, FeedCopy
-from deskterm.core.clips import clean_line, truncate
+from deskterm.core.clip_text import clean_line, truncate
 from deskterm.core.feed_parse import Entry, ParsedFeed, clip_language
 from deskterm.core.feeds import FEED_NAME_MAX, web_host
 from deskterm.core.fetch import FetchResult

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from db.base import utcnow
 from db.engine import Database
 from db.models import Feed, Outlet, Topic
-from deskterm.core.clips import clean_line, truncate
+from deskterm.core.clip_text import clean_line, truncate
 from deskterm.core.contacts import outlet_named
 from deskterm.core.errors import InputError
 from deskterm.core.feeds import (

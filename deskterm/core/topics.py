@@ -39,7 +39,13 @@ from deskterm.core.fields import (
     list_limit,
     split_list,
 )
-from deskterm.core.topic_query import MAX_QUERY_LENGTH, Matcher, document, parse_query
+from deskterm.core.topic_match import (
+    CompiledTopic,
+    TopicRecord,
+    _Documents,
+    encode_terms,
+)
+from deskterm.core.topic_query import MAX_QUERY_LENGTH, parse_query
 
 MIN_PRIORITY, MAX_PRIORITY = 1, 5
 NAME_MAX = 200
@@ -52,20 +58,6 @@ REMOVE_BATCH = 5000
 #: Changing one of these fields changes which clips match: re-match afterwards.
 MATCH_FIELDS = frozenset({"query", "outlet_types", "languages", "enabled"})
 EDITABLE = frozenset({"name", "priority"}) | MATCH_FIELDS
-
-
-@dataclass(frozen=True)
-class TopicRecord:
-    id: int
-    name: str
-    query: str
-    priority: int  # 1 = highest
-    outlet_types: tuple[str, ...]  # OutletType values; () = any outlet
-    languages: tuple[str, ...]  # language tags; () = any language
-    enabled: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 def topic_record(row: Topic) -> TopicRecord:
@@ -305,78 +297,6 @@ def _current(session: Session, topic_id: int, version: int | None) -> Topic:
 # --- matching ---------------------------------------------------------------------------------
 
 
-class _Documents:
-    """The last clip's document, so that ten topics matching one clip tokenise it once."""
-
-    __slots__ = ("_last",)
-
-    def __init__(self) -> None:
-        self._last: tuple[tuple[str, str, str], str] = (("", "", ""), "  ")
-
-    def get(self, title: str, summary: str, outlet: str) -> str:
-        key = (title, summary, outlet)
-        last_key, doc = self._last  # one read: safe if threads share the cache
-        if key == last_key:
-            return doc
-        doc = document(title, summary, outlet)
-        self._last = (key, doc)
-        return doc
-
-
-class CompiledTopic:
-    """A topic ready to match clips quickly (see ``compile_topics``)."""
-
-    __slots__ = (
-        "_docs",
-        "_limited",
-        "_matcher",
-        "id",
-        "languages",
-        "name",
-        "outlet_types",
-        "priority",
-    )
-
-    def __init__(self, record: TopicRecord, documents: _Documents | None = None) -> None:
-        self.id = record.id
-        self.name = record.name
-        self.priority = record.priority
-        self.outlet_types = frozenset(record.outlet_types)
-        self.languages = tuple(record.languages)
-        self._limited = bool(self.outlet_types or self.languages)
-        self._matcher = Matcher(parse_query(record.query))
-        self._docs = documents or _Documents()
-
-    def __repr__(self) -> str:
-        return f"CompiledTopic({self.id}, {self.name!r}, priority={self.priority})"
-
-    def accepts(self, outlet_type: OutletType | str | None, language: str | None) -> bool:
-        """Does the clip's outlet type and language fall within the topic's limits?"""
-        if self.outlet_types and (outlet_type is None or str(outlet_type) not in self.outlet_types):
-            return False
-        if self.languages:
-            if not language:
-                return False
-            tag = language.lower().replace("_", "-")
-            return any(tag == lang or tag.startswith(lang + "-") for lang in self.languages)
-        return True
-
-    def match(
-        self,
-        title: str,
-        summary: str,
-        outlet: str,
-        outlet_type: OutletType | str | None,
-        language: str | None,
-    ) -> tuple[str, ...]:
-        """The terms that matched (labels such as ``rent*``), or () for no match."""
-        if self._limited and not self.accepts(outlet_type, language):
-            return ()
-        return self._matcher.match_document(
-            self._docs.get(title or "", summary or "", outlet or "")
-        )
-
-
 def compile_topics(session: Session) -> list[CompiledTopic]:
     """The enabled topics, compiled, highest priority first. A stored rule that no longer
     parses (written by another version) is skipped rather than stopping ingest."""
@@ -390,28 +310,6 @@ def compile_topics(session: Session) -> list[CompiledTopic]:
         except InputError:
             continue
     return compiled
-
-
-def match_topics(
-    topics: Sequence[CompiledTopic],
-    title: str,
-    summary: str,
-    outlet: str,
-    outlet_type: OutletType | str | None,
-    language: str | None,
-) -> list[tuple[CompiledTopic, tuple[str, ...]]]:
-    """Every topic a clip matches, with its matched terms."""
-    found = []
-    for topic in topics:
-        terms = topic.match(title, summary, outlet, outlet_type, language)
-        if terms:
-            found.append((topic, terms))
-    return found
-
-
-def encode_terms(terms: Sequence[str]) -> str:
-    """Matched terms as stored in ``clip_topics.matched_terms`` (one per line)."""
-    return "\n".join(terms)
 
 
 # --- re-matching ------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from db.engine import Database
 from db.enums import EntityType, RequestChannel, RequestKind, TaskKind, TaskStatus
 from db.errors import DatabaseError
 from deskterm.core import clips, requests, tasks
-from deskterm.core.clips import ClipRecord, truncate
+from deskterm.core.clip_text import truncate
+from deskterm.core.clips import ClipRecord
 from deskterm.core.errors import InputError
 from deskterm.core.links import add_link
 

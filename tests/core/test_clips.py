@@ -30,12 +30,11 @@ from db.enums import (
 )
 from db.errors import NotFoundError
 from db.models import AuditLog
+from deskterm.core.clip_text import clean_line, plain_text
 from deskterm.core.clips import (
     add_clip,
-    clean_line,
     count_unread,
     list_clips,
-    plain_text,
     set_read,
 )
 from deskterm.core.contacts import add_outlet
@@ -524,7 +523,7 @@ def test_demo_content_is_consistent() -> None:
 
 def _clean_line_reference(text: str) -> str:
     """clean_line as first written: every string through the escape and control filters."""
-    from deskterm.core.clips import _CONTROLS, _ESCAPE_SEQUENCE
+    from deskterm.core.clip_text import _CONTROLS, _ESCAPE_SEQUENCE
 
     return " ".join(_ESCAPE_SEQUENCE.sub("", text).translate(_CONTROLS).split())
 
@@ -532,7 +531,7 @@ def _clean_line_reference(text: str) -> str:
 def test_every_character_clean_line_removes_is_unprintable() -> None:
     """clean_line skips its filters for printable text: sound only while each character
     the filters act on (and each escape sequence's first character) is unprintable."""
-    from deskterm.core.clips import _CONTROLS
+    from deskterm.core.clip_text import _CONTROLS
 
     assert all(not chr(code).isprintable() for code in _CONTROLS)
     assert not any(ch.isprintable() for ch in "\x1b\x9b\x9d\t\n\r\x0b\x0c\xa0\u2028\u3000")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deskterm.core.clips import plain_text
+from deskterm.core.clip_text import plain_text
 from deskterm.core.demo import feed_files
 from deskterm.core.feed_parse import (
     MAX_TITLE,
@@ -246,7 +246,7 @@ def test_parsed_entries_travel_between_processes_whole() -> None:
     import pickle
 
     from deskterm.core.feed_parse import EntryContext
-    from deskterm.core.topics import TopicRecord
+    from deskterm.core.topic_match import TopicRecord
 
     topic = TopicRecord(3, "Harbor", "harbor", 1, (), (), True, 1, NOW, NOW)
     data = rss(

@@ -19,7 +19,7 @@ from db.enums import AuditAction
 from db.errors import ConflictError, NotFoundError
 from db.models import AuditLog, ClipTopic, Topic
 from db.schema import check
-from deskterm.core import clips, contacts, feeds, topic_query, topics
+from deskterm.core import clips, contacts, feeds, topic_match, topic_query, topics
 from deskterm.core.errors import InputError
 from deskterm.core.topic_query import QuerySyntaxError
 
@@ -168,7 +168,7 @@ def test_compile_topics_matches_with_limits(db):
     assert spanish.match("Vivienda", "", "La Voz", "community_ethnic", "es-MX") == ("vivienda",)
     assert spanish.match("Vivienda", "", "La Voz", "community_ethnic", None) == ()
     assert spanish.match("Vivienda", "", "La Voz", "community_ethnic", "en") == ()
-    found = topics.match_topics(compiled, "Rent and vivienda", "", "KPAC", "tv", "es")
+    found = topic_match.match_topics(compiled, "Rent and vivienda", "", "KPAC", "tv", "es")
     assert [(t.name, terms) for t, terms in found] == [
         ("Housing", ("rent*", "vivienda")),
         ("TV housing", ("rent*",)),
@@ -186,11 +186,11 @@ def test_one_clip_is_split_into_words_once_for_all_topics(db, monkeypatch):
         calls.append(fields)
         return real(*fields)
 
-    monkeypatch.setattr(topics, "document", counting)
+    monkeypatch.setattr(topic_match, "document", counting)
     with db.read() as session:
         compiled = topics.compile_topics(session)
     for title in ("Rent", "Word3", "Rent"):
-        topics.match_topics(compiled, title, "summary", "Herald", "print", "en")
+        topic_match.match_topics(compiled, title, "summary", "Herald", "print", "en")
     assert len(calls) == 3
 
 
@@ -227,7 +227,7 @@ def test_matching_is_fast_enough_for_ingest(db):
     ]
     started = time.perf_counter()
     for title, summary in entries:
-        topics.match_topics(compiled, title, summary, "Alder Daily Herald", "print", "en")
+        topic_match.match_topics(compiled, title, summary, "Alder Daily Herald", "print", "en")
     per_entry = (time.perf_counter() - started) / len(entries)
     assert per_entry < 400e-6, f"{per_entry * 1e6:.0f} us per entry for 12 topics"
 
