@@ -56,7 +56,8 @@ from db.enums import (
     TaskKind,
     TaskStatus,
 )
-from db.schema import HEAD, upgrade
+from db.schema import upgrade
+from db.schema_state import HEAD
 
 GENERATOR = 1  # bump when the generated data changes shape
 DATA_DIR = Path(__file__).resolve().parent / ".data"

@@ -8,13 +8,12 @@ transactions refuse to flush changes at all. Bulk Core writes (feed ingest) call
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.audit_rows import AuditEntry, changes_text, jsonable
 from db.base import utcnow
 from db.enums import AuditAction
 from db.errors import ReadOnlySessionError
@@ -24,18 +23,6 @@ from db.search_text import DERIVED
 ACTOR_KEY = "deskterm_actor"
 NOT_AUDITED = (AuditLog, Presence)
 _PENDING_KEY = "deskterm_audit_pending"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
 
 
 def _column_keys(obj: object) -> list[str]:
@@ -50,7 +37,7 @@ def _column_keys(obj: object) -> list[str]:
 def _insert_changes(obj: object) -> dict[str, Any]:
     state = inspect(obj)
     return {
-        key: _jsonable(state.attrs[key].value)
+        key: jsonable(state.attrs[key].value)
         for key in _column_keys(obj)
         if key not in ("created_at", "updated_at") and state.attrs[key].value is not None
     }
@@ -75,9 +62,7 @@ def _update_changes(session: Session, obj: object) -> dict[str, Any]:
         stored = _stored_values(session, obj, unknown)
         changed.update({key: (stored[key], changed[key][1], True) for key in unknown})
     return {
-        key: [_jsonable(old), _jsonable(new)]
-        for key, (old, new, _) in changed.items()
-        if old != new
+        key: [jsonable(old), jsonable(new)] for key, (old, new, _) in changed.items() if old != new
     }
 
 
@@ -145,9 +130,6 @@ def _after_flush(session: Session, _context: object) -> None:
     session.connection().execute(insert(AuditLog), rows)
 
 
-AuditEntry = tuple[str, int | None, AuditAction, dict[str, Any]]  # entity, id, action, changes
-
-
 def record(
     session: Session,
     entity: str,
@@ -175,9 +157,7 @@ def record_many(session: Session, entries: list[AuditEntry]) -> None:
             "entity": entity,
             "entity_id": entity_id,
             "action": action,
-            "changes": json.dumps(
-                {k: _jsonable(v) for k, v in changes.items()}, ensure_ascii=False, sort_keys=True
-            ),
+            "changes": changes_text(changes),
         }
         for entity, entity_id, action, changes in entries
     ]

@@ -1,23 +1,21 @@
-"""The one place a database connection is opened.
+"""The database through SQLAlchemy: ``Database``, the desk's handle on the shared file.
 
-SQLite on a network drive needs: rollback journal (never WAL), ``synchronous=FULL``,
-foreign keys, a busy timeout, and write transactions that take the write lock up front
-with ``BEGIN IMMEDIATE``. pysqlite's own transaction handling is switched off and the
-BEGIN is emitted from SQLAlchemy's ``begin`` event (SQLAlchemy's documented recipe).
+Every connection is set up by ``db.connection.configure`` (rollback journal, never WAL;
+``synchronous=FULL``; foreign keys; a busy timeout), the rules ``db.connection.DeskFile``
+follows too. pysqlite's own transaction handling is switched off and the BEGIN is emitted
+from SQLAlchemy's ``begin`` event (SQLAlchemy's documented recipe), ``BEGIN IMMEDIATE``
+for write transactions.
 """
 
 from __future__ import annotations
 
-import getpass
+import functools
 import os
-import random
-import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
@@ -26,53 +24,20 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
-from db.errors import DatabaseBusyError, DatabaseUnavailableError, JournalModeError
+from db.connection import (
+    Actor,
+    DeskFile,
+    RetryPolicy,
+    configure,
+    default_user,
+    is_busy_error,
+    unavailable,
+)
+from db.errors import DatabaseBusyError, DatabaseUnavailableError
+
+__all__ = ["Actor", "Database", "RetryPolicy", "default_user", "is_busy_error"]
 
 BEGIN_OPTION = "deskterm_begin"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change: written into every audit row."""
-
-    user: str
-    host: str = field(default_factory=socket.gethostname)
-
-    @classmethod
-    def current(cls, user: str | None = None) -> Actor:
-        return cls(user=user or default_user())
-
-
-def default_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (containers, services)
-        return "desk"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How long a write waits for the lock: SQLite's busy handler, then jittered retries."""
-
-    busy_timeout_ms: int = 2000
-    attempts: int = 5
-    backoff_start_s: float = 0.05
-    backoff_max_s: float = 1.0
-
-    def delays(self) -> Iterator[float]:
-        delay = self.backoff_start_s
-        for _ in range(self.attempts - 1):
-            yield random.uniform(delay / 2, delay)
-            delay = min(delay * 2, self.backoff_max_s)
-
-
-def is_busy_error(error: BaseException) -> bool:
-    """True for SQLITE_BUSY / SQLITE_LOCKED, however the driver wrapped it."""
-    orig = getattr(error, "orig", error)
-    code = getattr(orig, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "database is locked" in str(orig) or "database table is locked" in str(orig)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -101,32 +66,7 @@ def to_url(path_or_url: str | os.PathLike[str]) -> str:
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        # Take transaction control away from pysqlite; the begin event below does it.
-        if hasattr(sqlite3, "LEGACY_TRANSACTION_CONTROL"):
-            dbapi_connection.autocommit = sqlite3.LEGACY_TRANSACTION_CONTROL  # type: ignore[attr-defined]
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-            if str(mode).lower() != "delete":
-                try:
-                    mode = cursor.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
-                except sqlite3.OperationalError as error:
-                    raise JournalModeError(
-                        f"the database is in {mode} journal mode and another program has it "
-                        "open, so it cannot be switched to the rollback journal a shared file "
-                        "needs; close the other program (or desks on an old version) first"
-                    ) from error
-                if str(mode).lower() != "delete":
-                    raise JournalModeError(
-                        f"the database is in {mode} journal mode and could not be switched "
-                        "to the rollback journal a shared file needs"
-                    )
-            cursor.execute("PRAGMA synchronous = FULL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-        finally:
-            cursor.close()
+        configure(dbapi_connection, busy_timeout_ms)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:  # type: ignore[no-untyped-def]
@@ -196,10 +136,10 @@ class Database:
             yield session
         except DBAPIError as error:
             if is_busy_error(error):
-                raise DatabaseBusyError(self._others_on_desk()) from error
+                raise DatabaseBusyError(self.others_on_desk()) from error
             if not _is_unavailable(error):
                 raise
-            raise _unavailable(error) from error
+            raise unavailable(error) from error
         finally:
             session.rollback()
             session.close()
@@ -221,10 +161,10 @@ class Database:
         except DBAPIError as error:
             session.rollback()
             if is_busy_error(error):
-                raise DatabaseBusyError(self._others_on_desk()) from error
+                raise DatabaseBusyError(self.others_on_desk()) from error
             if not _is_unavailable(error):
                 raise
-            raise _unavailable(error) from error
+            raise unavailable(error) from error
         except BaseException:
             session.rollback()
             raise
@@ -243,13 +183,13 @@ class Database:
                 if not is_busy_error(error):
                     if not _is_unavailable(error):
                         raise
-                    raise _unavailable(error) from error
+                    raise unavailable(error) from error
                 delay = next(delays, None)
                 if delay is None:
-                    raise DatabaseBusyError(self._others_on_desk()) from error
+                    raise DatabaseBusyError(self.others_on_desk()) from error
                 time.sleep(delay)
 
-    def _others_on_desk(self) -> list[str]:
+    def others_on_desk(self) -> list[str]:
         """Who else has a desk open, for busy messages; empty if that cannot be read now.
 
         Reading the presence table is itself a read that the same lock can block: its own
@@ -273,7 +213,29 @@ class Database:
         finally:
             _naming.busy = False
 
+    @functools.cached_property
+    def file(self) -> DeskFile:
+        """The same file through ``sqlite3`` alone, for the fetch path's own SQL
+        (``deskterm.core.ingest``): this desk's actor, retry policy and write guard."""
+        if self.path is None:
+            raise DatabaseUnavailableError(
+                f"fetching feeds needs a SQLite file, not {self.location}"
+            )
+        return DeskFile(
+            self.path,
+            actor=self.actor,
+            retry=self.retry,
+            write_guard=self._guard_writes,
+            others=self.others_on_desk,
+        )
+
+    def _guard_writes(self) -> None:
+        if self._write_guard is not None:
+            self._write_guard()
+
     def dispose(self) -> None:
+        if "file" in self.__dict__:
+            self.file.close()
         self.engine.dispose()
 
 
@@ -285,9 +247,3 @@ def _is_unavailable(error: DBAPIError) -> bool:
     """The file cannot be used (gone, locked out, not a database), as opposed to a
     constraint or programming error, which propagates as it is."""
     return isinstance(error, OperationalError) or type(error) is SADatabaseError
-
-
-def _unavailable(error: DBAPIError) -> DatabaseUnavailableError:
-    orig = getattr(error, "orig", None) or error
-    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-    return DatabaseUnavailableError(f"cannot use the database: {first}")

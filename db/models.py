@@ -44,6 +44,7 @@ from db.enums import (
     TaskKind,
     TaskStatus,
 )
+from db.stored import FEED_NAME_MAX
 
 
 def folded(table: str, column: str) -> Mapped[str]:
@@ -176,7 +177,7 @@ class Feed(Versioned, Base):
     NAMED_BY = "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(FEED_NAME_MAX))
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id", ondelete="SET NULL"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))

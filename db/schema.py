@@ -1,8 +1,7 @@
 """Schema state, migrations (Alembic), backups and integrity checks.
 
 Opening a database reads its Alembic revision with one query; Alembic itself is only
-imported to migrate. ``KNOWN_REVISIONS`` lists this release's migrations oldest first
-(a test keeps it equal to the migration scripts).
+imported to migrate. The revisions and states are ``db.schema_state``'s.
 """
 
 from __future__ import annotations
@@ -10,93 +9,38 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import inspect, text
 
-from db import search_text
+from db import schema_state, search_text
 from db.engine import Database
-from db.errors import (
-    DatabaseUnavailableError,
-    SchemaError,
-    SchemaMissingError,
-    SchemaOutdatedError,
-    SchemaTooNewError,
-)
+from db.errors import DatabaseUnavailableError, SchemaError, SchemaTooNewError
+from db.schema_state import SchemaState, SchemaStatus, classify, guard, reason
 
-KNOWN_REVISIONS: tuple[str, ...] = (
-    "0001",
-    "0002",
-    "0003",
-    "0004",
-    "0005",
-    "0006",
-    "0007",
-    "0008",
-    "0009",
-)
-HEAD = KNOWN_REVISIONS[-1]
-
-
-class SchemaState(StrEnum):
-    EMPTY = "empty"  # no tables: a new database
-    CURRENT = "current"
-    OLDER = "older"  # upgradable by `deskterm init`
-    NEWER = "newer"  # written by a newer deskterm: read only
-    FOREIGN = "foreign"  # tables, but not a deskterm database
-
-
-@dataclass(frozen=True)
-class SchemaStatus:
-    state: SchemaState
-    revision: str | None
+__all__ = ["SchemaState", "SchemaStatus", "require_current", "schema_status", "upgrade"]
 
 
 def schema_status(db: Database) -> SchemaStatus:
+    if db.path is not None:
+        if not db.path.exists():
+            return SchemaStatus(SchemaState.EMPTY, None)
+        return schema_state.file_status(db.file)
     try:
         with db.engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
-            if not tables:
-                return SchemaStatus(SchemaState.EMPTY, None)
-            if "alembic_version" not in tables:
-                return SchemaStatus(SchemaState.FOREIGN, None)
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception as error:  # corrupt file, not a database, unreadable share
-        raise DatabaseUnavailableError(f"cannot read {db.location}: {_reason(error)}") from error
-    if revision is None:
-        return SchemaStatus(SchemaState.EMPTY, None)
-    if revision == HEAD:
-        return SchemaStatus(SchemaState.CURRENT, revision)
-    if revision in KNOWN_REVISIONS:
-        return SchemaStatus(SchemaState.OLDER, revision)
-    return SchemaStatus(SchemaState.NEWER, revision)
-
-
-def _reason(error: BaseException) -> str:
-    return str(getattr(error, "orig", None) or error).splitlines()[0]
+            revision = None
+            if "alembic_version" in tables:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as error:  # unreachable server, no rights
+        raise DatabaseUnavailableError(f"cannot read {db.location}: {reason(error)}") from error
+    return classify(tables, revision)
 
 
 def require_current(db: Database) -> SchemaStatus:
-    """Refuse to work on a database this deskterm cannot write; guard all later writes.
-
-    A newer schema stays readable, but every write transaction raises SchemaTooNewError.
-    """
-    status = schema_status(db)
-    if status.state is SchemaState.EMPTY:
-        raise SchemaMissingError(db.location)
-    if status.state is SchemaState.FOREIGN:
-        raise SchemaError(f"{db.location} is not a deskterm database")
-    if status.state is SchemaState.OLDER:
-        raise SchemaOutdatedError(status.revision or "?")
-    if status.state is SchemaState.NEWER:
-        revision = status.revision or "?"
-
-        def refuse() -> None:
-            raise SchemaTooNewError(revision)
-
-        db.set_write_guard(refuse)
-    return status
+    """Refuse to work on a database this deskterm cannot write; guard all later writes
+    (``schema_state.guard``)."""
+    return guard(db, schema_status(db))
 
 
 def upgrade(db: Database, *, backup_dir: Path | None = None) -> tuple[SchemaStatus, Path | None]:
@@ -116,7 +60,7 @@ def upgrade(db: Database, *, backup_dir: Path | None = None) -> tuple[SchemaStat
     if status.state is SchemaState.OLDER and db.path is not None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         folder = backup_dir or db.path.parent
-        backup_path = folder / f"{db.path.name}.before-{HEAD}-{stamp}.bak"
+        backup_path = folder / f"{db.path.name}.before-{schema_state.HEAD}-{stamp}.bak"
         backup(db, backup_path)
     _run_alembic_upgrade(db)
     return status, backup_path

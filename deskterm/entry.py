@@ -6,7 +6,8 @@ Two costs that come with every run and buy the user nothing are kept out:
   create ~140,000 objects that live as long as the process, and the collector walked them
   again and again while they were made: the desk's first paint took 10-15% longer
   (paired runs of bench/startup.py's harness). It is held off while
-  ``deskterm.cli.main`` is imported; then everything imported is frozen
+  ``deskterm.cli.main`` and what the command needs are imported (``preload``: the
+  command's module and its ``PRELOAD``); then everything imported is frozen
   (``gc.freeze``: later collections skip it; ~600 objects of it were garbage) and the
   collector runs as usual.
 - Tearing the interpreter down at exit. Python's finalisation frees every module object
@@ -47,12 +48,15 @@ def finish(code: int) -> None:
     os._exit(code)
 
 
-def import_main() -> Callable[[], int]:
-    """``deskterm.cli.main.main``, imported with collections held off, then frozen."""
+def import_main(argv: list[str] | None = None) -> Callable[[], int]:
+    """``deskterm.cli.main.main`` and the modules the command in ``argv`` (default: this
+    process's arguments) needs, imported with collections held off, then frozen."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        from deskterm.cli.main import main
+        from deskterm.cli.main import main, preload
+
+        preload(sys.argv[1:] if argv is None else argv)
     finally:
         gc.freeze()
         if enabled:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from db.engine import Actor, Database, RetryPolicy
-from db.schema import HEAD, SchemaState, schema_status, upgrade
+from db.schema import schema_status, upgrade
+from db.schema_state import HEAD, SchemaState
 
 
 @pytest.fixture(autouse=True)

@@ -43,6 +43,32 @@ def test_imports_run_without_collections_and_are_frozen_after(tmp_path: Path) ->
     assert done.stdout.split() == ["True", "True"]
 
 
+def test_the_imports_are_the_commands_own(tmp_path: Path) -> None:
+    """Opening the desk or running a command preloads the ORM; `deskterm fetch` preloads
+    the fetch pipeline, which uses no SQLAlchemy (its start-up is most of a run)."""
+    done = python(
+        """
+        import json, subprocess, sys
+        probe = (
+            "import gc, json, sys; from deskterm.entry import import_main; "
+            "import_main(sys.argv[1:]); "
+            "print(json.dumps([gc.get_freeze_count(), 'sqlalchemy' in sys.modules, "
+            "'deskterm.core.fetcher' in sys.modules]))"
+        )
+        for argv in ([], ["requests", "list"], ["--db", "x.sqlite3", "fetch", "--due"]):
+            out = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
+                                 text=True, check=True).stdout
+            print(out.strip())
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    desk, command, fetch = (json.loads(line) for line in done.stdout.splitlines())
+    assert desk[1:] == [True, False] and desk[0] > 100_000
+    assert command[1:] == [True, False]
+    assert fetch[1:] == [False, True] and fetch[0] > 10_000
+
+
 def test_quick_exit_flushes_output_and_runs_exit_handlers(tmp_path: Path) -> None:
     marker = tmp_path / "atexit.txt"
     done = python(

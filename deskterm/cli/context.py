@@ -8,11 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from db.engine import Database
 from deskterm.core.config import Settings
 from deskterm.core.text import needs_care, visible
+
+if TYPE_CHECKING:
+    from db.connection import DeskFile
+    from db.engine import Database
 
 
 def _json_default(value: Any) -> Any:
@@ -41,6 +44,7 @@ class CliContext:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     _db: Database | None = None
+    _file: DeskFile | None = None
 
     def database(self) -> Database:
         """The existing database at this deskterm's schema (opened once per command)."""
@@ -50,10 +54,21 @@ class CliContext:
             self._db, _status = open_existing(self.settings)
         return self._db
 
+    def desk_file(self) -> DeskFile:
+        """The same, through ``sqlite3`` alone (``deskterm fetch``: no SQLAlchemy)."""
+        if self._file is None:
+            from deskterm.core.desk_file import open_desk_file
+
+            self._file = open_desk_file(self.settings)
+        return self._file
+
     def close(self) -> None:
         if self._db is not None:
             self._db.dispose()
             self._db = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def out(self, text: str = "") -> None:
         print(text, file=self.stdout)

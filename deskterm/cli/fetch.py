@@ -16,6 +16,9 @@ from typing import TextIO
 from deskterm.cli.context import CliContext, clean_cell
 from deskterm.core.errors import InputError
 
+#: What `deskterm.entry` imports before the run: the fetch pipeline, no SQLAlchemy.
+PRELOAD = ("deskterm.core.fetcher",)
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("fetch", parents=[common], help="fetch the feeds now")
@@ -66,23 +69,18 @@ class ProgressBar:
 def cmd_fetch(ctx: CliContext, args: argparse.Namespace) -> int:
     from deskterm.core.fetch import FetchLimits
     from deskterm.core.fetcher import MAX_CONCURRENCY, close_pools, fetch_all
+    from deskterm.core.ingest import load_plans
 
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         raise InputError(f"--concurrency must be 1 to {MAX_CONCURRENCY}", field="concurrency")
     if not 1 <= args.timeout <= 600:
         raise InputError("--timeout must be 1 to 600 seconds", field="timeout")
-    db = ctx.database()
+    db = ctx.desk_file()  # sqlite3 alone: the fetch path imports no SQLAlchemy
     if args.feed_ids:
-        from db.errors import NotFoundError
-        from deskterm.core.feeds import get_feed
-
+        found = {plan.id for plan in load_plans(db, feed_ids=args.feed_ids)}
         for feed_id in args.feed_ids:
-            try:
-                get_feed(db, feed_id)
-            except NotFoundError:
-                raise InputError(
-                    f"no feed {feed_id} (see deskterm feeds list)", field="feed"
-                ) from None
+            if feed_id not in found:
+                raise InputError(f"no feed {feed_id} (see deskterm feeds list)", field="feed")
     bar = ProgressBar(ctx.stderr) if ctx.stderr.isatty() else None
     try:
         summary = fetch_all(

@@ -7,47 +7,40 @@ line too). ``--debug`` adds the traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
 from types import ModuleType
 
 from db.errors import DatabaseError, NotFoundError, SchemaMissingError
-from deskterm.cli import (
-    admin,
-    calendar,
-    clips,
-    contacts,
-    feeds,
-    fetch,
-    requests,
-    staff,
-    tasks,
-    topics,
-)
 from deskterm.cli.context import CliContext, clean_cell
 from deskterm.core.config import load_settings
 from deskterm.core.errors import InputError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
-# Each top-level command and the module that registers it. Only the module of the command
-# being run is registered (building every subcommand's parser cost ~28 ms per run).
-COMMANDS: dict[str, ModuleType] = {
-    "init": admin,
-    "backup": admin,
-    "check": admin,
-    "config": admin,
-    "feeds": feeds,
-    "fetch": fetch,
-    "clips": clips,
-    "topics": topics,
-    "tasks": tasks,
-    "requests": requests,
-    "contacts": contacts,
-    "calendar": calendar,
-    "staff": staff,
+# Each top-level command and the module (of deskterm.cli) that registers it. Only the module
+# of the command being run is imported and registered (building every subcommand's parser
+# cost ~28 ms per run; importing every module pulled in SQLAlchemy for `deskterm fetch`).
+COMMANDS: dict[str, str] = {
+    "init": "admin",
+    "backup": "admin",
+    "check": "admin",
+    "config": "admin",
+    "feeds": "feeds",
+    "fetch": "fetch",
+    "clips": "clips",
+    "topics": "topics",
+    "tasks": "tasks",
+    "requests": "requests",
+    "contacts": "contacts",
+    "calendar": "calendar",
+    "staff": "staff",
 }
 _OPTIONS_WITH_VALUES = frozenset({"--db", "--user"})
+#: What a command module needs imported before it runs, unless it names its own
+#: (``PRELOAD``): the ORM. `deskterm fetch` names the fetch pipeline, which has none.
+DEFAULT_PRELOAD = ("db.engine", "db.models")
 
 
 class UsageError(Exception):
@@ -129,13 +122,27 @@ def _modules_to_register(argv: Sequence[str] | None) -> list[ModuleType]:
     line opens the desk (no command, no help asked: every subparser cost ~25 ms of the
     desk's start); all of them when unknown (for --help and "invalid choice")."""
     every = list(dict.fromkeys(COMMANDS.values()))
+    command = command_in(argv) if argv is not None else None
     if argv is None:
-        return every
-    command = command_in(argv)
-    if command is None:
-        return every if _asks_for_help(argv) else []
-    named = COMMANDS.get(command)
-    return [named] if named else every
+        names = every
+    elif command is None:
+        names = every if _asks_for_help(argv) else []
+    else:
+        named = COMMANDS.get(command)
+        names = [named] if named else every
+    return [importlib.import_module(f"deskterm.cli.{name}") for name in names]
+
+
+def preload(argv: Sequence[str]) -> None:
+    """Import what the command in ``argv`` will use (``deskterm.entry`` does it with the
+    garbage collector held off); the desk's modules when it names none."""
+    modules = _modules_to_register(argv)
+    if not modules and command_in(argv) is None:
+        modules = [importlib.import_module("deskterm.cli.desk")]
+    for name in dict.fromkeys(
+        name for module in modules for name in getattr(module, "PRELOAD", DEFAULT_PRELOAD)
+    ):
+        importlib.import_module(name)
 
 
 def _asks_for_help(argv: Sequence[str]) -> bool:

@@ -18,10 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-import tomlkit
-from dateutil import tz as dateutil_tz
 
-from db.engine import default_user
+from db.connection import default_user
 from deskterm.core.errors import InputError
 
 APP_NAME = "deskterm"
@@ -66,7 +64,11 @@ class Settings:
         if self.timezone == "local":
             name = local_zone_name()
             # ZoneInfo converts far faster than dateutil's tzlocal (a month's calendar: 10x).
-            return ZoneInfo(name) if name else dateutil_tz.tzlocal()
+            if name:
+                return ZoneInfo(name)
+            from dateutil import tz as dateutil_tz
+
+            return dateutil_tz.tzlocal()
         return ZoneInfo(self.timezone)
 
     def as_rows(self) -> list[tuple[str, str, str]]:
@@ -245,6 +247,8 @@ def save_setting(path: Path, key: str, value: Any) -> None:
     """Write one setting into the TOML file (e.g. the chosen theme), changing nothing else:
     the other settings, the comments, the layout and any table stay as the user wrote
     them (``tomlkit`` edits the document; re-serialising the parsed data lost them)."""
+    import tomlkit  # only to write (a command's start-up does not pay for it)
+
     read_config_file(path)  # a file that is not valid TOML: the one-line error, untouched
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     document = tomlkit.parse(text)

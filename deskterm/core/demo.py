@@ -114,8 +114,7 @@ def _load_feeds(db: Database, now: datetime, zone: ZoneInfo) -> int:
         )
         for spec in (*content.FEEDS, BROKEN_FEED)
     ]
-    with db.read() as session:
-        plans = load_plans(session, feed_ids=[feed.id for feed in added])
+    plans = load_plans(db, feed_ids=[feed.id for feed in added])
     fetched = [read_file(FetchRequest(plan.id, plan.url), FetchLimits()) for plan in plans]
     parsed = [parse_feed(result.body, fetched_at=now) for result in fetched]
     shift = timedelta(days=(now.astimezone(zone).date() - content.ANCHOR_DATE).days)

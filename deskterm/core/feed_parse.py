@@ -249,6 +249,15 @@ _ASCII_WORDS = str.maketrans(
 )
 
 
+def web_host(url: str) -> str | None:
+    """An http(s) feed's host: the name ``add_feed`` gives it when none is typed."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return parts.hostname if parts.scheme.lower() in ("http", "https") else None
+
+
 def _words(folded: str) -> list[str]:
     """The words of case-folded text: runs of letters and digits (``\\w`` without ``_``)."""
     if folded.isascii():

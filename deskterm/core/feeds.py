@@ -27,6 +27,7 @@ from db.engine import Database
 from db.enums import AuditAction, EntityType, OutletType
 from db.errors import NotFoundError
 from db.models import Clip, Feed, FeedCopy, Link, Outlet, Topic
+from db.stored import FEED_NAME_MAX
 from db.versioning import load_for_update
 from deskterm.core.contacts import resolve_outlet_id
 from deskterm.core.errors import InputError
@@ -149,16 +150,6 @@ def normalize_feed_url(url: str) -> tuple[str, str]:
 
 
 #: how long a feed's name may be (its column's length)
-FEED_NAME_MAX: int = Feed.__table__.c.name.type.length  # type: ignore[attr-defined]
-
-
-def web_host(url: str) -> str | None:
-    """An http(s) feed's host: the name ``add_feed`` gives it when none is typed."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return parts.hostname if parts.scheme.lower() in ("http", "https") else None
 
 
 def feed_addresses(stored_url: str) -> list[str]:

@@ -42,17 +42,15 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
-
-from db.base import utcnow
-from db.engine import Database
+from db.connection import DeskFile, desk_file
 from db.errors import DatabaseError
-from db.models import Topic
+from db.stored import stored_time
 from deskterm.core.feed_parse import EntryContext, ParsedFeed, compile_records, parse_feed
 from deskterm.core.fetch import Fetcher, FetchLimits, FetchRequest, FetchResult, body_digest
+from deskterm.core.fields import split_list
 from deskterm.core.ingest import (
     BATCH_ENTRIES,
     BATCH_FEEDS,
@@ -64,7 +62,10 @@ from deskterm.core.ingest import (
     recent_guids,
     store_outcomes,
 )
-from deskterm.core.topics import CompiledTopic, TopicRecord, topic_record
+from deskterm.core.topic_match import CompiledTopic, TopicRecord
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -222,15 +223,34 @@ def default_workers() -> int:
 # --- the run -----------------------------------------------------------------------------------
 
 
-def topic_records(db: Database) -> list[TopicRecord]:
+_TOPICS = """
+SELECT id, name, query, priority, outlet_types, languages, enabled, version, created_at,
+       updated_at
+FROM topics WHERE enabled = 1 ORDER BY priority, name
+"""
+
+
+def topic_records(db: Database | DeskFile) -> list[TopicRecord]:
     """The enabled topics, highest priority first, as plain records: they travel to the
     parser processes, which match new entries (compiled topics hold generated code and
     do not pickle)."""
-    with db.read() as session:
-        rows = session.scalars(
-            select(Topic).where(Topic.enabled.is_(True)).order_by(Topic.priority, Topic.name)
+    with desk_file(db).read() as connection:
+        rows = connection.execute(_TOPICS).fetchall()
+    return [
+        TopicRecord(
+            id=row[0],
+            name=row[1],
+            query=row[2],
+            priority=row[3],
+            outlet_types=split_list(row[4] or ""),
+            languages=split_list(row[5] or ""),
+            enabled=bool(row[6]),
+            version=row[7],
+            created_at=stored_time(row[8]),  # type: ignore[arg-type]
+            updated_at=stored_time(row[9]),  # type: ignore[arg-type]
         )
-        return [topic_record(row) for row in rows]
+        for row in rows
+    ]
 
 
 def _run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -245,7 +265,7 @@ def _run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
 class _Run:
     def __init__(
         self,
-        db: Database,
+        db: DeskFile,
         plans: Sequence[FeedPlan],
         *,
         topics: Sequence[CompiledTopic],
@@ -293,7 +313,7 @@ class _Run:
                 plan.outlet or "",
                 plan.outlet_type,
                 plan.language,
-                feed_id=plan.id if self.db.is_sqlite else None,
+                feed_id=plan.id,
                 outlet_id=plan.outlet_id,
                 known_guids=await self._known_guids(plan.id),
             ),
@@ -416,7 +436,7 @@ def _concurrency(value: object) -> int:
 
 
 def fetch_all(
-    db: Database,
+    db: Database | DeskFile,
     *,
     concurrency: int = 8,
     progress: Progress | None = None,
@@ -440,23 +460,23 @@ def fetch_all(
     """
     concurrency = _concurrency(concurrency)
     started = time.monotonic()
-    now = now or utcnow()
-    with db.read() as session:
-        plans = load_plans(
-            session,
-            feed_ids=list(feed_ids) if feed_ids is not None else None,
-            due_at=now if due_only and feed_ids is None else None,
-        )
+    now = now or datetime.now(UTC)
+    file = desk_file(db)
+    plans = load_plans(
+        file,
+        feed_ids=list(feed_ids) if feed_ids is not None else None,
+        due_at=now if due_only and feed_ids is None else None,
+    )
     if not plans:
         return FetchSummary(0, 0, 0, 0, [], [], time.monotonic() - started)
-    records = list(topics) if topics is not None else topic_records(db)
+    records = list(topics) if topics is not None else topic_records(file)
     compiled = compile_records(records)
     workers = default_workers() if workers is None else workers
     pool = parse_pool(workers) if workers > 0 else None
     if pool is not None:
         pool.executor()  # started before this run's threads
     run = _Run(
-        db,
+        file,
         plans,
         topics=compiled,
         records=records,
@@ -521,13 +541,14 @@ def prepare_fetch_process() -> None:
 
 def _child(
     conn: Any,
-    url: str,
+    path: str,
     actor: Any,
     retry: Any,
     nice: int,
     options: dict[str, Any],
 ) -> None:
-    """The fetch child: ``fetch_all`` on its own connection, progress up the pipe.
+    """The fetch child: ``fetch_all`` on its own connection (``DeskFile``: the child
+    imports no SQLAlchemy), progress up the pipe.
 
     The parent sends anything down the pipe to stop the run at the next stored batch (as a
     progress callback raising does in ``fetch_all``). The child's output goes nowhere: it
@@ -540,12 +561,12 @@ def _child(
     if nice:
         with contextlib.suppress(OSError, AttributeError):
             os.nice(nice)
-    db: Database | None = None
+    db: DeskFile | None = None
     try:
-        from db.schema import require_current
+        from db.schema_state import file_status, guard
 
-        db = Database(url, actor=actor, retry=retry)
-        require_current(db)  # the parent's write guard (a newer schema) holds here too
+        db = DeskFile(path, actor=actor, retry=retry)
+        guard(db, file_status(db))  # the parent's write guard (a newer schema) holds here too
 
         def progress(done: int, total: int, feed: str) -> None:
             if conn.poll():
@@ -562,7 +583,7 @@ def _child(
     finally:
         close_pools()
         if db is not None:
-            db.dispose()
+            db.close()
         conn.close()
 
 
@@ -575,22 +596,20 @@ def fetch_all_in_subprocess(
 ) -> FetchSummary:
     """``fetch_all(db, progress=progress, **options)`` run in a child process.
 
-    The child opens its own connection to the same database (same URL, actor and retry
-    policy; ``options`` travel to it pickled) and, ``nice`` permitting, runs at a lower CPU
+    The child opens its own connection to the same file (same actor and retry policy;
+    ``options`` travel to it pickled) and, ``nice`` permitting, runs at a lower CPU
     priority with its parser processes. ``progress`` is called in this thread for each feed
     stored, and an exception it raises stops the child at its next stored batch and
     propagates (what was stored stays), as with ``fetch_all``. A failure of the whole run
-    raises ``FetchError`` with the child's message. An in-memory SQLite database cannot be
-    opened by another process: it is fetched in this one.
+    raises ``FetchError`` with the child's message.
     """
     _concurrency(options.get("concurrency", 8))  # a bad value fails here, not in the child
-    if db.is_sqlite and db.path is None:
-        return fetch_all(db, progress=progress, **options)
+    path = desk_file(db).path  # not a SQLite file: refused here, in one line
     context = _child_context()
     conn, child_conn = context.Pipe()
     process = context.Process(
         target=_child,
-        args=(child_conn, db.url, db.actor, db.retry, nice, options),
+        args=(child_conn, str(path), db.actor, db.retry, nice, options),
         name="deskterm-fetch",
     )
     process.start()

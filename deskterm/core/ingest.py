@@ -1,7 +1,12 @@
 """Storing fetched feeds: dedupe, story grouping, topic matching, feed health.
 
 Runs in the parent process after the network and the parsers are done, so the write
-transaction (``BEGIN IMMEDIATE``) only does indexed lookups and bulk Core inserts. The
+transaction (``BEGIN IMMEDIATE``) only does indexed lookups and multi-row inserts.
+
+Written in SQL of its own on ``sqlite3`` (``db.connection.DeskFile``), without SQLAlchemy:
+``deskterm fetch`` runs without importing SQLAlchemy and the models, which were ~250 ms of
+every run (more than a whole fetch of 200 unchanged feeds). Values are stored as
+SQLAlchemy stores them (``db.stored``; a test writes both ways and compares). The
 dedupe checks run inside that transaction: two desks fetching the same feeds at once
 serialise on the write lock, and the second one finds the first one's rows.
 
@@ -24,7 +29,7 @@ Rules:
   Health columns are bookkeeping, not edits: they do not bump the feed's ``version``, so
   a fetch never turns someone's open feed editor into a conflict.
 
-Audit: Core writes go through ``db.audit.record_many`` (one statement a transaction): one
+Audit: the writes are recorded through ``db.audit_rows.write_audit``: one
 row per feed that got new clips (feed, count, first and last id) and one row per
 transaction for the feeds' health (the feeds fetched, and per feed the
 status/error/warning changes); desks tell that row from an edit
@@ -33,41 +38,26 @@ of a feed by its ``fetched`` key (``deskterm.core.changes``).
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    Connection,
-    Select,
-    String,
-    Table,
-    bindparam,
-    delete,
-    exists,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.orm import Session
-
-from db.audit import AuditEntry, record_many
-from db.base import UTCDateTime
-from db.engine import Database
+from db.audit_rows import AuditEntry, write_audit
+from db.connection import DeskFile, desk_file
 from db.enums import AuditAction
-from db.errors import DatabaseBusyError
-from db.models import Clip, ClipTopic, Feed, FeedCopy
+from db.errors import DatabaseError
+from db.stored import FEED_NAME_MAX, stored_time, time_text
 from deskterm.core.clip_text import clean_line, truncate
-from deskterm.core.feed_parse import Entry, ParsedFeed, clip_language
-from deskterm.core.feeds import FEED_NAME_MAX, web_host
+from deskterm.core.feed_parse import Entry, ParsedFeed, clip_language, web_host
 from deskterm.core.fetch import FetchResult
-from deskterm.core.topics import CompiledTopic, encode_terms
+from deskterm.core.topic_match import CompiledTopic, encode_terms
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +71,6 @@ CHUNK = 500  # values per IN (...) list
 #: feeds): about 50 ms of writing for new entries (the FTS index costs most of it).
 BATCH_ENTRIES = 500
 BATCH_FEEDS = 100
-
-# Core tables: bulk statements without the ORM's per-row work.
-CLIPS: Table = Clip.__table__  # type: ignore[assignment]
-CLIP_TOPICS: Table = ClipTopic.__table__  # type: ignore[assignment]
-COPIES: Table = FeedCopy.__table__  # type: ignore[assignment]
-FEEDS: Table = Feed.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -136,61 +120,59 @@ class StoreResult:
     priority_matches: tuple[PriorityMatch, ...] = field(default=())
 
 
+_PLANS = """
+SELECT f.id, f.name, f.url, f.etag, f.last_modified, f.poll_minutes, f.topic_id,
+       f.outlet_id, o.name, o.type, o.language, f.body_hash
+FROM feeds AS f LEFT OUTER JOIN outlets AS o ON f.outlet_id = o.id
+"""
+
+
 def load_plans(
-    session: Session, *, feed_ids: Iterable[int] | None = None, due_at: datetime | None = None
+    db: Database | DeskFile,
+    *,
+    feed_ids: Iterable[int] | None = None,
+    due_at: datetime | None = None,
 ) -> list[FeedPlan]:
     """The feeds to fetch: the given ids, else every enabled feed (due by ``due_at``)."""
-    from db.models import Outlet
-
-    query = select(
-        Feed.id,
-        Feed.name,
-        Feed.url,
-        Feed.etag,
-        Feed.last_modified,
-        Feed.poll_minutes,
-        Feed.topic_id,
-        Feed.outlet_id,
-        Outlet.name,
-        Outlet.type,
-        Outlet.language,
-        Feed.body_hash,
-    ).outerjoin(Outlet, Feed.outlet_id == Outlet.id)
     if feed_ids is not None:
-        query = query.where(Feed.id.in_(list(feed_ids)))
+        where = "WHERE f.id IN (SELECT value FROM json_each(?))"
+        params: tuple = (json.dumps(list(feed_ids)),)
+    elif due_at is not None:
+        where = "WHERE f.enabled = 1 AND (f.next_fetch_at IS NULL OR f.next_fetch_at <= ?)"
+        params = (time_text(due_at),)
     else:
-        query = query.where(Feed.enabled.is_(True))
-        if due_at is not None:
-            query = query.where((Feed.next_fetch_at.is_(None)) | (Feed.next_fetch_at <= due_at))
-    plans = []
-    for row in session.execute(query.order_by(Feed.id)):
-        kind = row[9]
-        plans.append(
-            FeedPlan(
-                id=row[0],
-                name=row[1],
-                url=row[2],
-                etag=row[3],
-                last_modified=row[4],
-                poll_minutes=row[5] or 10,
-                topic_id=row[6],
-                outlet_id=row[7],
-                outlet=row[8],
-                outlet_type=kind.value if kind is not None else None,
-                language=row[10],
-                body_hash=row[11],
-            )
+        where, params = "WHERE f.enabled = 1", ()
+    with desk_file(db).read() as connection:
+        rows = connection.execute(f"{_PLANS} {where} ORDER BY f.id", params).fetchall()
+    return [
+        FeedPlan(
+            id=row[0],
+            name=row[1],
+            url=row[2],
+            etag=row[3],
+            last_modified=row[4],
+            poll_minutes=row[5] or 10,
+            topic_id=row[6],
+            outlet_id=row[7],
+            outlet=row[8],
+            outlet_type=row[9],
+            language=row[10],
+            body_hash=row[11],
         )
-    return plans
+        for row in rows
+    ]
 
 
-_KNOWN_COPIES = select(FeedCopy.feed_id, FeedCopy.guid).where(
-    FeedCopy.seen_at >= bindparam("since", type_=UTCDateTime),
-    exists().where(Clip.url == FeedCopy.url),
-)
+_RECENT_GUIDS = "SELECT feed_id, guid FROM clips WHERE published_at >= ?"
+# Entries that are copies of a clip, while that clip is stored: once it is gone (its feed
+# removed), the entry is read again and stored as the story's clip.
+_KNOWN_COPIES = """
+SELECT feed_id, guid FROM feed_copies
+WHERE seen_at >= ? AND EXISTS (SELECT 1 FROM clips WHERE clips.url = feed_copies.url)
+"""
 
 
-def recent_guids(db: Database, since: datetime) -> dict[int, frozenset[str]]:
+def recent_guids(db: Database | DeskFile, since: datetime) -> dict[int, frozenset[str]]:
     """Each feed's GUIDs of the clips published since ``since``, and of the copies of
     stored clips it carried (``FeedCopy``) seen since then: a hint for the parsers, which
     then skip the work for entries already known (``EntryContext.known_guids``).
@@ -198,63 +180,33 @@ def recent_guids(db: Database, since: datetime) -> dict[int, frozenset[str]]:
     One indexed range read for all feeds (on ``published_at``; 37,000 rows of a
     1,000,000-clip desk in 30 ms), made only when some feed has a document to parse."""
     found: dict[int, set[str]] = {}
-    with db.read() as session:
-        conn = session.connection()
-        for feed_id, guid in conn.execute(
-            select(Clip.feed_id, Clip.guid).where(Clip.published_at >= since)
-        ):
-            found.setdefault(feed_id, set()).add(guid)
-        # Entries that are copies of a clip, while that clip is stored: once it is gone
-        # (its feed removed), the entry is read again and stored as the story's clip.
-        for feed_id, guid in conn.execute(_KNOWN_COPIES, {"since": since}):
-            found.setdefault(feed_id, set()).add(guid)
+    with desk_file(db).read() as connection:
+        for statement in (_RECENT_GUIDS, _KNOWN_COPIES):
+            for feed_id, guid in connection.execute(statement, (time_text(since),)):
+                found.setdefault(feed_id, set()).add(guid)
     return {feed_id: frozenset(guids) for feed_id, guids in found.items()}
 
 
-# Statements built once (a fetch run executes each a few hundred times).
-_CURRENT = select(Feed.consecutive_errors, Feed.last_status, Feed.last_error, Feed.warning).where(
-    Feed.id == bindparam("feed_id")
-)
-
-
-def _lookups(json_keys: bool) -> dict[str, Select]:
-    """The dedupe and story lookups, each taking a list of ``keys``.
-
-    On SQLite the keys travel as one JSON array (``IN (SELECT value FROM json_each(?))``,
-    still an index search): one statement text for any number of keys, where an
-    expanding ``IN`` is re-rendered for every execution (a third of the writer's own
-    time). Elsewhere: an expanding ``IN``."""
-
-    def keys_in(column):  # type: ignore[no-untyped-def]
-        if json_keys:
-            table = func.json_each(bindparam("keys", type_=String)).table_valued("value")
-            return column.in_(select(table.c.value))
-        return column.in_(bindparam("keys", expanding=True))
-
-    window = (
-        Clip.published_at >= bindparam("low", type_=Clip.published_at.type),
-        Clip.published_at <= bindparam("high", type_=Clip.published_at.type),
-    )
-    return {
-        "guids": select(Clip.guid).where(Clip.feed_id == bindparam("feed_id"), keys_in(Clip.guid)),
-        "urls": select(Clip.url).where(keys_in(Clip.url)),
-        "titles": select(Clip.title_key, Clip.published_at, Clip.id, Clip.story_id).where(
-            keys_in(Clip.title_key), *window
-        ),
-        "hashes": select(
-            Clip.content_hash, Clip.published_at, Clip.id, Clip.story_id, Clip.feed_id
-        ).where(keys_in(Clip.content_hash), *window),
-    }
-
-
-_LOOKUPS = {True: _lookups(True), False: _lookups(False)}
-_MAX_CLIP_ID = select(func.max(Clip.id))
-_FORGET_COPIES = delete(COPIES).where(COPIES.c.seen_at < bindparam("before", type_=UTCDateTime))
-_DELETE_COPY = delete(COPIES).where(
-    COPIES.c.feed_id == bindparam("b_feed_id"), COPIES.c.guid == bindparam("b_guid")
-)
-# SET takes the columns present in the parameters (health fields only).
-_UPDATE_FEED = update(Feed.__table__).where(Feed.__table__.c.id == bindparam("b_feed_id"))
+_CURRENT = "SELECT consecutive_errors, last_status, last_error, warning FROM feeds WHERE id = ?"
+# The dedupe and story lookups. The keys travel as one JSON array (``IN (SELECT value FROM
+# json_each(?))``, still an index search): one statement text for any number of keys.
+_KEYS = "IN (SELECT value FROM json_each(?))"
+_WINDOW = "published_at >= ? AND published_at <= ?"
+_LOOKUPS = {
+    "guids": f"SELECT guid FROM clips WHERE feed_id = ? AND guid {_KEYS}",
+    "urls": f"SELECT url FROM clips WHERE url {_KEYS}",
+    "titles": (
+        f"SELECT title_key, published_at, id, story_id FROM clips WHERE title_key {_KEYS} "
+        f"AND {_WINDOW}"
+    ),
+    "hashes": (
+        "SELECT content_hash, published_at, id, story_id, feed_id FROM clips "
+        f"WHERE content_hash {_KEYS} AND {_WINDOW}"
+    ),
+}
+_MAX_CLIP_ID = "SELECT max(id) FROM clips"
+_FORGET_COPIES = "DELETE FROM feed_copies WHERE seen_at < ?"
+_DELETE_COPY = "DELETE FROM feed_copies WHERE feed_id = ? AND guid = ?"
 
 
 #: Clip columns in the order of ``Entry.row`` (values as SQLite stores them); the
@@ -270,7 +222,7 @@ _MIN_VARIABLES = 999
 
 
 def insert_rows(
-    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]
+    conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]
 ) -> None:
     """INSERT ``rows`` (tuples in ``columns`` order) as few multi-row statements.
 
@@ -288,13 +240,12 @@ def insert_rows(
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         flat = [value for row in part for value in row]
-        conn.exec_driver_sql(head + ", ".join([one] * len(part)), tuple(flat))
+        conn.execute(head + ", ".join([one] * len(part)), flat)
 
 
-def _variable_limit(conn: Connection) -> int:
+def _variable_limit(conn: sqlite3.Connection) -> int:
     """How many ``?`` one statement may bind on this connection (32766 since 3.32)."""
-    driver = conn.connection.driver_connection
-    getlimit = getattr(driver, "getlimit", None)
+    getlimit = getattr(conn, "getlimit", None)
     if getlimit is None:
         return _MIN_VARIABLES
     return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
@@ -330,73 +281,39 @@ def clip_values(
     }
 
 
-def _processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
-    """What SQLAlchemy itself does to a bound value of this type on this dialect. (The
-    type's own ``bind_processor`` stops short of the dialect's: a TypeDecorator over
-    DateTime would hand the driver a datetime, which sqlite3 writes without the
-    ".000000" SQLAlchemy writes, and such text sorts differently.)"""
-    return column_type.dialect_impl(dialect).bind_processor(dialect)
+def stored(value: object) -> object:
+    """A Python value as SQLite stores it: an aware time as UTC text (``db.stored``), a
+    boolean as 0/1; text, numbers and None as they are."""
+    if isinstance(value, datetime):
+        return time_text(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
-@functools.cache
-def _sqlite_processors() -> tuple[Callable[[Any], Any] | None, ...]:
-    """Each ``ROW_COLUMNS`` column's bind processor on SQLite, built once per process.
-    Built whole before it is cached: parser threads (``fetch_all(workers=0)``) may ask at
-    once, and a list filled in place was once seen half-built by another thread."""
-    from sqlalchemy.dialects import sqlite
-
-    dialect = sqlite.dialect()
-    return tuple(_processor(CLIPS.c[name].type, dialect) for name in ROW_COLUMNS)
-
-
-def sqlite_row(values: dict[str, object], memo: dict[tuple[int, object], object]) -> tuple:
-    """``clip_values`` as SQLite stores them, in ``ROW_COLUMNS`` order (each column's own
-    bind processor, so the stored text is exactly what SQLAlchemy would write)."""
+def sqlite_row(values: dict[str, object], memo: dict[object, object]) -> tuple:
+    """``clip_values`` as SQLite stores them, in ``ROW_COLUMNS`` order. ``memo`` keeps
+    the text of times already converted (the fetch time is in every row)."""
     out = []
-    processors = _sqlite_processors()
-    for index, (name, processor) in enumerate(zip(ROW_COLUMNS, processors, strict=True)):
+    for name in ROW_COLUMNS:
         value = values[name]
-        if processor is not None and value is not None:
-            done = memo.get((index, value), memo)
-            if done is memo:
-                done = memo[(index, value)] = processor(value)
-            value = done
+        if isinstance(value, datetime):
+            text = memo.get(value)
+            if text is None:
+                text = memo[value] = time_text(value)
+            value = text
+        elif isinstance(value, bool):
+            value = int(value)
         out.append(value)
     return tuple(out)
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
-    """INSERT many rows of the same keys, converted by the columns' own bind processors.
-
-    On SQLite this goes straight to the driver as multi-row statements (``insert_rows``):
-    SQLAlchemy's per-row parameter handling cost more than the insert itself (45 of ~65 us
-    a clip, FTS index aside). Elsewhere it is a plain Core executemany.
-    """
+def bulk_insert(conn: sqlite3.Connection, table: str, rows: list[dict[str, object]]) -> None:
+    """INSERT many rows of the same keys as multi-row statements (``insert_rows``)."""
     if not rows:
         return
-    dialect = session.get_bind().dialect
-    if dialect.name != "sqlite":
-        session.execute(insert(table), rows)
-        return
     keys = list(rows[0])
-    convert = [
-        (index, processor)
-        for index, key in enumerate(keys)
-        if (processor := _processor(table.c[key].type, dialect)) is not None
-    ]
-    memo: dict[tuple[int, object], object] = {}  # fetch time, flags: the same in every row
-    values = []
-    for row in rows:
-        value = [row[key] for key in keys]
-        for index, processor in convert:
-            raw = value[index]
-            if raw is not None:
-                done = memo.get((index, raw), memo)
-                if done is memo:
-                    done = memo[(index, raw)] = processor(raw)
-                value[index] = done
-        values.append(tuple(value))
-    insert_rows(session.connection(), table.name, keys, values)
+    insert_rows(conn, table, keys, [tuple(stored(row[key]) for key in keys) for row in rows])
 
 
 def backoff(poll_minutes: int, errors: int, retry_after_s: float | None = None) -> timedelta:
@@ -424,14 +341,15 @@ class _StoryIndex:
 class _Writer:
     """One write transaction's worth of feeds."""
 
-    def __init__(self, session: Session, topics: Sequence[CompiledTopic], now: datetime) -> None:
-        self.session = session
-        # Core statements go to the connection: the ORM session's execute path costs
-        # ~0.3 ms a statement, and a run executes a few per feed.
-        self.conn = session.connection()
-        # SQLite: IN lists travel as JSON, ids are given here and inserts wait for finish()
-        self.sqlite = self.conn.dialect.name == "sqlite"
-        self.lookups = _LOOKUPS[self.sqlite]
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        file: DeskFile,
+        topics: Sequence[CompiledTopic],
+        now: datetime,
+    ) -> None:
+        self.conn = conn
+        self.file = file
         self.topics = topics
         self.topic_names = {t.id: (t.name, t.priority) for t in topics}
         self.now = now
@@ -440,8 +358,8 @@ class _Writer:
         self.fetched: list[int] = []
         self.audit: list[AuditEntry] = []  # written in one statement by finish()
         self.next_clip_id: int | None = None  # we hold the write lock: ids are ours to give
-        # SQLite: new clips and their topic rows are inserted by finish(), all at once (FTS5
-        # writes an index segment per statement); until then dedupe asks these, not the file.
+        # New clips and their topic rows are inserted by finish(), all at once (FTS5 writes
+        # an index segment per statement); until then dedupe asks these, not the file.
         self.clip_rows: list[tuple] = []  # in _INSERT_COLUMNS order
         self.clip_dicts: list[dict[str, object]] = []  # rows the parsers did not prepare
         self.topic_links: list[dict[str, object]] = []
@@ -452,15 +370,21 @@ class _Writer:
 
     # --- health ---
 
-    def _keys(self, values: Sequence[str]) -> object:
-        return json.dumps(list(values)) if self.sqlite else list(values)
+    @staticmethod
+    def _keys(values: Sequence[str]) -> str:
+        return json.dumps(list(values))
 
     def _current(self, feed_id: int) -> tuple[int, str, str, str] | None:
-        row = self.conn.execute(_CURRENT, {"feed_id": feed_id}).one_or_none()
+        row = self.conn.execute(_CURRENT, (feed_id,)).fetchone()
         return None if row is None else (row[0] or 0, row[1] or "", row[2] or "", row[3] or "")
 
     def _health(self, feed_id: int, values: dict[str, object], old: tuple) -> None:
-        self.conn.execute(_UPDATE_FEED, {"b_feed_id": feed_id, **values})
+        # SET takes the health columns given (names from this module, never from input)
+        assignments = ", ".join(f'"{key}" = ?' for key in values)
+        self.conn.execute(
+            f"UPDATE feeds SET {assignments} WHERE id = ?",
+            (*(stored(value) for value in values.values()), feed_id),
+        )
         self.fetched.append(feed_id)
         tracked = dict(
             zip(("consecutive_errors", "last_status", "last_error", "warning"), old, strict=True)
@@ -552,17 +476,15 @@ class _Writer:
         known: set[str] = set()
         for chunk in _chunks([e.guid for e in entries]):
             known.update(
-                conn.execute(
-                    self.lookups["guids"], {"feed_id": feed_id, "keys": self._keys(chunk)}
-                ).scalars()
+                guid for (guid,) in conn.execute(_LOOKUPS["guids"], (feed_id, self._keys(chunk)))
             )
         known.update(self.new_guids.get(feed_id, ()))
         fresh = [e for e in entries if e.guid not in known]
         urls = sorted({e.url_key for e in fresh if e.url_key})
         taken = self.new_urls.intersection(urls)
         for chunk in _chunks(urls):
-            found = conn.execute(self.lookups["urls"], {"keys": self._keys(chunk)}).scalars()
-            taken.update(url for url in found if url)
+            found = conn.execute(_LOOKUPS["urls"], (self._keys(chunk),))
+            taken.update(url for (url,) in found if url)
         kept: list[Entry] = []
         for entry in fresh:
             if entry.url_key:
@@ -583,19 +505,23 @@ class _Writer:
         high = max(e.published_at for e in entries)
         found = _StoryIndex()
         keys = sorted({e.title_key for e in entries if e.title_key})
-        window = {"low": low - TITLE_WINDOW, "high": high + TITLE_WINDOW}
+        window = (time_text(low - TITLE_WINDOW), time_text(high + TITLE_WINDOW))
         for chunk in _chunks(keys):
             for key, published, clip_id, story_id in conn.execute(
-                self.lookups["titles"], {"keys": self._keys(chunk), **window}
+                _LOOKUPS["titles"], (self._keys(chunk), *window)
             ):
-                found.by_title.setdefault(key, []).append((published, story_id or clip_id))
+                found.by_title.setdefault(key, []).append(
+                    (stored_time(published), story_id or clip_id)
+                )
         hashes = sorted({e.content_hash for e in entries if e.content_hash})
-        window = {"low": low - HASH_WINDOW, "high": high + HASH_WINDOW}
+        window = (time_text(low - HASH_WINDOW), time_text(high + HASH_WINDOW))
         for chunk in _chunks(hashes):
             for key, published, clip_id, story_id, feed_id in conn.execute(
-                self.lookups["hashes"], {"keys": self._keys(chunk), **window}
+                _LOOKUPS["hashes"], (self._keys(chunk), *window)
             ):
-                found.by_hash.setdefault(key, []).append((published, story_id or clip_id, feed_id))
+                found.by_hash.setdefault(key, []).append(
+                    (stored_time(published), story_id or clip_id, feed_id)
+                )
         return found
 
     @staticmethod
@@ -675,49 +601,29 @@ class _Writer:
     ) -> list[int]:
         """Insert the new clips; their ids. ``stories`` is filled in for ``pending``
         (copies of a story that starts earlier in the same document)."""
-        if self.sqlite:
-            # We hold the write lock (BEGIN IMMEDIATE), so the next rowids are ours to
-            # give: the rows wait for finish(), no RETURNING (SQLAlchemy runs an ordered
-            # RETURNING row by row on SQLite: ten times slower).
-            if self.next_clip_id is None:
-                self.next_clip_id = int(self.conn.scalar(_MAX_CLIP_ID) or 0) + 1
-            start = self.next_clip_id
-            ids = list(range(start, start + len(entries)))
-            self.next_clip_id = start + len(entries)
-            for index, root in pending.items():
-                stories[index] = stories[root] or ids[root]
-            if parsed.rows_ready and all(e.row and e.row[0] == plan.id for e in entries):
-                # the parser process prepared the rows (``EntryContext``)
-                self.clip_rows.extend(
-                    (clip_id, story, *entry.row)
-                    for clip_id, story, entry in zip(ids, stories, entries, strict=True)
-                )
-            else:
-                self.clip_dicts.extend(
-                    {
-                        "id": clip_id,
-                        "story_id": story,
-                        **clip_values(entry, plan, language, self.now),
-                    }
-                    for clip_id, story, entry in zip(ids, stories, entries, strict=True)
-                )
-            return ids
-        rows = [
-            {"story_id": story, **clip_values(entry, plan, language, self.now)}
-            for story, entry in zip(stories, entries, strict=True)
-        ]
-        inserted = self.conn.execute(
-            insert(CLIPS).returning(CLIPS.c.id, sort_by_parameter_order=True), rows
-        )
-        ids = [row[0] for row in inserted]
-        if pending:
-            for index, root in pending.items():
-                stories[index] = stories[root] or ids[root]
-            self.conn.execute(
-                update(CLIPS)
-                .where(CLIPS.c.id == bindparam("clip_id"))
-                .values(story_id=bindparam("root_id")),
-                [{"clip_id": ids[index], "root_id": stories[index]} for index in pending],
+        # We hold the write lock (BEGIN IMMEDIATE), so the next rowids are ours to give: the
+        # rows wait for finish(), no RETURNING.
+        if self.next_clip_id is None:
+            self.next_clip_id = int(self.conn.execute(_MAX_CLIP_ID).fetchone()[0] or 0) + 1
+        start = self.next_clip_id
+        ids = list(range(start, start + len(entries)))
+        self.next_clip_id = start + len(entries)
+        for index, root in pending.items():
+            stories[index] = stories[root] or ids[root]
+        if parsed.rows_ready and all(e.row and e.row[0] == plan.id for e in entries):
+            # the parser process prepared the rows (``EntryContext``)
+            self.clip_rows.extend(
+                (clip_id, story, *entry.row)
+                for clip_id, story, entry in zip(ids, stories, entries, strict=True)
+            )
+        else:
+            self.clip_dicts.extend(
+                {
+                    "id": clip_id,
+                    "story_id": story,
+                    **clip_values(entry, plan, language, self.now),
+                }
+                for clip_id, story, entry in zip(ids, stories, entries, strict=True)
             )
         return ids
 
@@ -752,17 +658,14 @@ class _Writer:
                 name, priority = self.topic_names.get(topic_id, ("", 0))
                 if priority == 1:
                     matches.append(PriorityMatch(clip_id, entry.title, name, 1))
-        if self.sqlite:
-            self.topic_links.extend(links)  # after their clips, by finish()
-        elif links:
-            bulk_insert(self.session, CLIP_TOPICS, links)
+        self.topic_links.extend(links)  # after their clips, by finish()
         return matches
 
     def finish(self) -> None:
         """Write what the transaction's feeds left for the end: clips, topics, audit."""
         insert_rows(self.conn, "clips", _INSERT_COLUMNS, self.clip_rows)
-        bulk_insert(self.session, CLIPS, self.clip_dicts)
-        bulk_insert(self.session, CLIP_TOPICS, self.topic_links)
+        bulk_insert(self.conn, "clips", self.clip_dicts)
+        bulk_insert(self.conn, "clip_topics", self.topic_links)
         self._remember_copies()
         if self.fetched:
             copies = {"copies_seen": str(len(self.copies))} if self.copies else {}
@@ -774,25 +677,24 @@ class _Writer:
                     {"fetched": ",".join(map(str, self.fetched)), **copies, **self.health_changes},
                 )
             )
-        record_many(self.session, self.audit)
+        write_audit(self.conn, self.file.actor, self.audit, datetime.now(UTC))
 
     def _remember_copies(self) -> None:
         """Keep the GUIDs of entries that were other clips' copies (``FeedCopy``), with
         when they were last seen; forget those not seen within ``KNOWN_WINDOW``."""
-        self.conn.execute(_FORGET_COPIES, {"before": self.now - KNOWN_WINDOW})
+        self.conn.execute(_FORGET_COPIES, (time_text(self.now - KNOWN_WINDOW),))
         if not self.copies:
             return
-        keys = [{"b_feed_id": feed_id, "b_guid": guid} for feed_id, guid in self.copies]
-        self.conn.execute(_DELETE_COPY, keys)  # seen again: the row is replaced
+        self.conn.executemany(_DELETE_COPY, list(self.copies))  # seen again: replaced
         rows = [
             {"feed_id": feed_id, "guid": guid, "url": url, "seen_at": self.now}
             for (feed_id, guid), url in self.copies.items()
         ]
-        bulk_insert(self.session, COPIES, rows)
+        bulk_insert(self.conn, "feed_copies", rows)
 
 
 def store_outcomes(
-    db: Database,
+    db: Database | DeskFile,
     outcomes: Sequence[FeedOutcome],
     *,
     topics: Sequence[CompiledTopic] = (),
@@ -800,29 +702,31 @@ def store_outcomes(
 ) -> list[StoreResult]:
     """Store fetched feeds in one short write transaction.
 
-    If that transaction fails for a reason other than a busy database, each feed is
+    If that transaction fails for a reason other than the file's state (busy, gone, a
+    newer schema: ``DatabaseError``, raised as it is), each feed is
     stored in its own transaction, so one feed's bad data cannot cost the others theirs;
     a feed that still fails gets the failure recorded as its error.
     """
     if not outcomes:
         return []
+    file = desk_file(db)
     try:
-        with db.transaction() as session:
-            writer = _Writer(session, topics, now)
+        with file.transaction() as conn:
+            writer = _Writer(conn, file, topics, now)
             results = [writer.store(outcome) for outcome in outcomes]
             writer.finish()
             return results
-    except DatabaseBusyError:
+    except DatabaseError:  # the file's state (busy, gone, a newer schema), not the data's
         raise
     except Exception:
         if len(outcomes) == 1:
-            return [_store_failed(db, outcomes[0], now)]
+            return [_store_failed(file, outcomes[0], now)]
         log.exception("storing %d feeds failed; storing one by one", len(outcomes))
     results = []
     for outcome in outcomes:
         try:
-            results.extend(store_outcomes(db, [outcome], topics=topics, now=now))
-        except DatabaseBusyError as error:
+            results.extend(store_outcomes(file, [outcome], topics=topics, now=now))
+        except DatabaseError as error:
             results.append(
                 StoreResult(outcome.plan.id, outcome.plan.name, "error", error=str(error))
             )
@@ -839,7 +743,7 @@ def _titled_name(plan: FeedPlan, title: str) -> str | None:
     return name
 
 
-def _store_failed(db: Database, outcome: FeedOutcome, now: datetime) -> StoreResult:
+def _store_failed(file: DeskFile, outcome: FeedOutcome, now: datetime) -> StoreResult:
     """Record why a feed could not be stored (its entries are not; stored clips stay)."""
     log.exception("storing feed %s failed", outcome.plan.id)
     failed = FetchResult(
@@ -849,8 +753,8 @@ def _store_failed(db: Database, outcome: FeedOutcome, now: datetime) -> StoreRes
         http_status=outcome.fetch.http_status,
         error="could not store the feed's entries (see the desk's log)",
     )
-    with db.transaction() as session:
-        writer = _Writer(session, (), now)
+    with file.transaction() as conn:
+        writer = _Writer(conn, file, (), now)
         result = writer.store(FeedOutcome(outcome.plan, failed, None))
         writer.finish()
         return result

@@ -20,7 +20,7 @@ import platformdirs
 import pytest
 
 from db.engine import Actor, Database
-from db.schema import HEAD
+from db.schema_state import HEAD
 from deskterm.cli import main
 from deskterm.core.staff import add_staff, list_staff
 from tests.cli.runner import DESKTERM, run

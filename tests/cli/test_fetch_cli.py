@@ -6,7 +6,9 @@ import json
 import os
 import pty
 import re
+import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 from deskterm.cli import main
@@ -112,4 +114,61 @@ def test_an_unknown_feed_id_is_bad_input(desk: Path) -> None:
     assert (result.returncode, result.stderr) == (
         2,
         "deskterm: no feed 99 (see deskterm feeds list)\n",
+    )
+
+
+NO_SQLALCHEMY_PROBE = r"""
+import json, sys
+from deskterm.cli.main import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "loaded": sorted(
+    m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "alembic")
+)}))
+"""
+
+
+def test_fetch_runs_without_importing_sqlalchemy(desk: Path, capsys, feed_server) -> None:
+    """`deskterm fetch` reads and writes the file through sqlite3 alone: importing
+    SQLAlchemy and mapping the models cost more than a whole fetch of 200 unchanged feeds.
+    What it stores is what the desk reads back through SQLAlchemy."""
+    url = feed_server.add("/lean.xml", numbered_rss(3, prefix="lean"), etag='"l"')
+    assert cli(desk, capsys, "feeds", "add", url)[0] == 0
+    for _ in (1, 2):  # a first fetch, then a 304
+        result = subprocess.run(
+            [sys.executable, "-c", NO_SQLALCHEMY_PROBE, "--db", str(desk), "--json", "fetch"],
+            capture_output=True,
+            text=True,
+            cwd=desk.parent,
+            timeout=60,
+        )
+        probe = json.loads(result.stdout.strip().splitlines()[-1])
+        assert probe == {"code": 0, "loaded": []}, result.stderr
+    code, out, _err = cli(desk, capsys, "--json", "clips", "list")
+    assert code == 0
+    assert sorted(clip["title"] for clip in json.loads(out)) == [
+        f"Lean number {n} about the harbor budget" for n in (0, 1, 2)
+    ]
+
+
+def test_fetch_writes_nothing_into_a_newer_schema(desk: Path, capsys, feed_server) -> None:
+    """The schema check without SQLAlchemy guards the writes as the desk's does."""
+    url = feed_server.add("/newer.xml", numbered_rss(2), etag='"n"')
+    assert cli(desk, capsys, "feeds", "add", url)[0] == 0
+    with sqlite3.connect(desk) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    result = run("--db", str(desk), "fetch", cwd=desk.parent)
+    assert result.returncode == 0
+    assert result.stderr == (
+        "failed: 127.0.0.1: not stored: this database was written by a newer deskterm "
+        "(schema 9999); upgrade deskterm to change it\n"
+    )
+    with sqlite3.connect(desk) as conn:
+        assert conn.execute("SELECT count(*) FROM clips").fetchone() == (0,)
+
+
+def test_fetch_needs_the_sqlite_file(tmp_path: Path) -> None:
+    result = run("--db", "postgresql+psycopg://desk:secret@db.example/desk", "fetch", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        1,
+        "deskterm: fetching feeds needs the desk's SQLite file, not a database server\n",
     )

@@ -43,8 +43,7 @@ def add(db, name: str, tmp_path: Path, data: bytes = b"<rss/>", **options) -> in
 
 
 def outcome(db, feed_id: int, data: bytes, *, now: datetime = NOW) -> FeedOutcome:
-    with db.read() as session:
-        (plan,) = load_plans(session, feed_ids=[feed_id])
+    (plan,) = load_plans(db, feed_ids=[feed_id])
     parsed = parse_feed(data, fetched_at=now)
     return FeedOutcome(plan, FetchResult(feed_id, plan.url, "ok"), parsed)
 
@@ -267,8 +266,7 @@ def test_topics_tag_new_clips_and_priority_one_is_announced(db, tmp_path: Path) 
 def test_health_on_success_failure_warning_and_move(db, tmp_path: Path) -> None:
     feed_id = add(db, "herald", tmp_path)
     plan_doc = rss([item("Harbor plan approved by council", "h1", "https://h.example/1")])
-    with db.read() as session:
-        (plan,) = load_plans(session, feed_ids=[feed_id])
+    (plan,) = load_plans(db, feed_ids=[feed_id])
     failed = FetchResult(feed_id, plan.url, "error", http_status=503, error="HTTP 503",
                          retry_after_s=7200)  # fmt: skip
     for attempt in (1, 2):
@@ -323,8 +321,7 @@ def test_a_web_feed_named_after_its_host_takes_its_own_title(db, tmp_path: Path)
 def test_a_failing_feed_keeps_what_it_stored(db, tmp_path: Path) -> None:
     feed_id = add(db, "herald", tmp_path)
     store(db, (feed_id, rss([item("Harbor plan approved", "h1", "https://h.example/1")])))
-    with db.read() as session:
-        (plan,) = load_plans(session, feed_ids=[feed_id])
+    (plan,) = load_plans(db, feed_ids=[feed_id])
     for data in (b"<html><body>gone</body></html>", b""):
         parsed = parse_feed(data, fetched_at=NOW)
         store_outcomes(
@@ -596,7 +593,6 @@ def test_rows_are_prepared_right_by_threads_starting_at_once() -> None:
 
 def _build_rows_in_threads_at_once(ingest, values: dict) -> None:
     for _ in range(5):
-        ingest._sqlite_processors.cache_clear()
         rows, errors = _rows_from_threads(ingest, values, threads=8)
         assert errors == []
         assert len(rows) == 8 and len(set(rows)) == 1

@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select
 
-from db import schema
+from db import schema_state
 from db.base import Base
 from db.engine import Database
 from db.enums import OutletType
@@ -27,9 +27,6 @@ from db.errors import (
 )
 from db.models import Outlet
 from db.schema import (
-    HEAD,
-    KNOWN_REVISIONS,
-    SchemaState,
     backup,
     check,
     is_search_index,
@@ -37,6 +34,7 @@ from db.schema import (
     schema_status,
     upgrade,
 )
+from db.schema_state import HEAD, KNOWN_REVISIONS, SchemaState, SchemaStatus
 
 
 @pytest.fixture
@@ -92,7 +90,7 @@ def test_upgrade_of_an_empty_file_creates_every_table_and_stamps_head(
     assert before.state is SchemaState.EMPTY
     assert backup_path is None
     assert table_names(path) >= set(Base.metadata.tables) | {"alembic_version"}
-    assert schema_status(database) == schema.SchemaStatus(SchemaState.CURRENT, HEAD)
+    assert schema_status(database) == SchemaStatus(SchemaState.CURRENT, HEAD)
     assert require_current(database).state is SchemaState.CURRENT
     conn = sqlite3.connect(path)
     try:
@@ -204,10 +202,10 @@ def test_newer_schema_is_readable_but_never_written(db: Database, db_path: Path,
 def test_older_schema_asks_for_init(
     db: Database, db_path: Path, open_db, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(schema, "KNOWN_REVISIONS", ("0000", *KNOWN_REVISIONS))
+    monkeypatch.setattr(schema_state, "KNOWN_REVISIONS", ("0000", *KNOWN_REVISIONS))
     set_revision(db_path, "0000")
     desk = open_db(db_path)
-    assert schema_status(desk) == schema.SchemaStatus(SchemaState.OLDER, "0000")
+    assert schema_status(desk) == SchemaStatus(SchemaState.OLDER, "0000")
     with pytest.raises(SchemaOutdatedError, match="deskterm init"):
         require_current(desk)
 
@@ -222,7 +220,7 @@ def test_tables_without_alembic_version_are_foreign(tmp_path: Path, open_db) -> 
     before = path.read_bytes()
 
     desk = open_db(path)
-    assert schema_status(desk) == schema.SchemaStatus(SchemaState.FOREIGN, None)
+    assert schema_status(desk) == SchemaStatus(SchemaState.FOREIGN, None)
     with pytest.raises(SchemaError, match="not a deskterm database"):
         require_current(desk)
     with pytest.raises(SchemaError, match="not a deskterm database"):

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from db import schema
+from db import schema, schema_state
 from db.engine import Actor, Database
 from db.models import Outlet
 
@@ -15,8 +15,8 @@ def test_upgrade_of_an_older_database_backs_it_up_before_migrating(db, db_path, 
     with db.transaction() as session:
         session.add(Outlet(name="Alder Daily Herald", type="print"))
     # Pretend this deskterm knows a newer revision than the file has.
-    monkeypatch.setattr(schema, "KNOWN_REVISIONS", (schema.HEAD, "9999"))
-    monkeypatch.setattr(schema, "HEAD", "9999")
+    monkeypatch.setattr(schema_state, "KNOWN_REVISIONS", (schema_state.HEAD, "9999"))
+    monkeypatch.setattr(schema_state, "HEAD", "9999")
     backups_seen_by_migration: list[list[str]] = []
 
     def fake_migration(database: Database) -> None:
@@ -38,7 +38,7 @@ def test_upgrade_of_an_older_database_backs_it_up_before_migrating(db, db_path, 
     try:
         assert copy.execute("SELECT name FROM outlets").fetchall() == [("Alder Daily Herald",)]
         assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == (
-            schema.KNOWN_REVISIONS[-2],
+            schema_state.KNOWN_REVISIONS[-2],
         )
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:
@@ -46,8 +46,8 @@ def test_upgrade_of_an_older_database_backs_it_up_before_migrating(db, db_path, 
 
 
 def test_a_failed_backup_stops_the_upgrade(db, db_path, monkeypatch):
-    monkeypatch.setattr(schema, "KNOWN_REVISIONS", (schema.HEAD, "9999"))
-    monkeypatch.setattr(schema, "HEAD", "9999")
+    monkeypatch.setattr(schema_state, "KNOWN_REVISIONS", (schema_state.HEAD, "9999"))
+    monkeypatch.setattr(schema_state, "HEAD", "9999")
     migrated: list[bool] = []
     monkeypatch.setattr(schema, "_run_alembic_upgrade", lambda database: migrated.append(True))
 
