@@ -55,16 +55,13 @@ class Parser(argparse.ArgumentParser):
 
 
 def package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version  # only for --version
+    from deskterm import __version__
 
-    try:
-        return version("deskterm")
-    except PackageNotFoundError:
-        return "unknown"
+    return __version__
 
 
 class VersionAction(argparse.Action):
-    """--version, looked up only when asked for (importlib.metadata costs start-up time)."""
+    """--version."""
 
     def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
         super().__init__(option_strings, dest, nargs=0, help="show the version and exit")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ def test_requests_name_deskterm_and_accept_gzip(feed_server: FeedServer) -> None
     result = one(urls["gzip"])
     assert result.outcome == "ok" and result.body.startswith(b"<?xml")
     headers = feed_server.hits("/gzip.xml")[0].headers
-    assert headers["User-Agent"].startswith("deskterm/")
+    assert headers["User-Agent"].startswith(f"deskterm/{version('deskterm')} (")
     assert "gzip" in headers["Accept-Encoding"]
 
 
