@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -611,3 +614,65 @@ def test_a_response_that_is_not_http_is_one_plain_line(feed_server: FeedServer) 
     # the parser's own words follow (aiohttp's: "Invalid header token"), on the same line
     assert result.error.startswith("the server at 127.0.0.1 sent a response that is not valid")
     assert len(result.error) < 150 and "event loop" not in result.error
+
+
+def test_a_chunked_gzip_response_is_read_whole(feed_server: FeedServer) -> None:
+    document = numbered_rss(40)
+    packed = gzip.compress(document)
+
+    def chunked(request) -> bool:  # type: ignore[no-untyped-def]
+        request.send_response(200)
+        request.send_header("Transfer-Encoding", "chunked")
+        request.send_header("Content-Encoding", "gzip")
+        request.end_headers()
+        for start in range(0, len(packed), 1000):
+            piece = packed[start : start + 1000]
+            request.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            request.wfile.flush()
+        request.wfile.write(b"0\r\n\r\n")
+        return True
+
+    url = feed_server.add("/chunked.xml", handler=chunked)
+    first, second = fetch_documents([FetchRequest(1, url), FetchRequest(2, url)], concurrency=1)
+    assert first.outcome == second.outcome == "ok" and first.body == second.body == document
+
+
+def test_a_body_that_stops_coming_ends_at_the_deadline(feed_server: FeedServer) -> None:
+    """A server that sends the headers and part of the body, then nothing: the whole
+    request's deadline ends it, not a read timeout per chunk."""
+
+    def stalls(request) -> bool:  # type: ignore[no-untyped-def]
+        request.send_response(200)
+        request.send_header("Content-Length", "1000")
+        request.end_headers()
+        request.wfile.write(b"<rss>")
+        request.wfile.flush()
+        time.sleep(4)
+        request.close_connection = True
+        return True
+
+    started = time.monotonic()
+    result = one(feed_server.add("/stalls.xml", handler=stalls))
+    assert result.error == "timed out after 1.5 s"
+    assert 1.45 < time.monotonic() - started < 2.5
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="makes its certificate with openssl")
+def test_https_checks_the_servers_certificate(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-days", "2", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = FeedServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.httpd.socket = context.wrap_socket(
+        server.httpd.socket, server_side=True, do_handshake_on_connect=False
+    )
+    with server:
+        url = server.add("/secure.xml", numbered_rss(2)).replace("http://", "https://")
+        untrusted = one(url)
+        assert untrusted.error == "TLS error with 127.0.0.1: self-signed certificate"
