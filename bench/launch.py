@@ -342,7 +342,7 @@ def main(argv: list[str]) -> int:
         # imports Textual too).
         from deskterm.entry import import_main
 
-        import_main()
+        import_main(args)  # the desk's own arguments: what it preloads follows them
         from deskterm.cli.desk import prefer_desk_frame_rate
 
         prefer_desk_frame_rate()
