@@ -27,6 +27,9 @@ from pathlib import Path
 
 from db.errors import DatabaseBusyError, DatabaseUnavailableError, JournalModeError
 
+#: What fetching says to a desk on a database server (the fetch writes the file itself).
+NOT_A_FILE = "fetching feeds needs the desk's SQLite file, not a database server"
+
 
 @dataclass(frozen=True)
 class Actor:

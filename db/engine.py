@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import audit
 from db.connection import (
+    NOT_A_FILE,
     Actor,
     DeskFile,
     RetryPolicy,
@@ -218,9 +219,7 @@ class Database:
         """The same file through ``sqlite3`` alone, for the fetch path's own SQL
         (``deskterm.core.ingest``): this desk's actor, retry policy and write guard."""
         if self.path is None:
-            raise DatabaseUnavailableError(
-                f"fetching feeds needs a SQLite file, not {self.location}"
-            )
+            raise DatabaseUnavailableError(NOT_A_FILE)
         return DeskFile(
             self.path,
             actor=self.actor,

@@ -15,25 +15,30 @@ from sqlalchemy import inspect, text
 
 from db import schema_state, search_text
 from db.engine import Database
-from db.errors import DatabaseUnavailableError, SchemaError, SchemaTooNewError
-from db.schema_state import SchemaState, SchemaStatus, classify, guard, reason
+from db.errors import SchemaError, SchemaTooNewError
+from db.schema_state import (
+    SchemaState,
+    SchemaStatus,
+    classify,
+    guard,
+    sqlite_status,
+    unreadable,
+)
 
 __all__ = ["SchemaState", "SchemaStatus", "require_current", "schema_status", "upgrade"]
 
 
 def schema_status(db: Database) -> SchemaStatus:
-    if db.path is not None:
-        if not db.path.exists():
-            return SchemaStatus(SchemaState.EMPTY, None)
-        return schema_state.file_status(db.file)
     try:
         with db.engine.connect() as conn:
+            if db.is_sqlite:  # the same read as a DeskFile's, on the pool's own connection
+                return sqlite_status(conn.connection.driver_connection)
             tables = set(inspect(conn).get_table_names())
             revision = None
             if "alembic_version" in tables:
                 revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception as error:  # unreachable server, no rights
-        raise DatabaseUnavailableError(f"cannot read {db.location}: {reason(error)}") from error
+    except Exception as error:  # corrupt file, not a database, unreadable share or server
+        raise unreadable(db.location, error) from error
     return classify(tables, revision)
 
 

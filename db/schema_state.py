@@ -8,6 +8,7 @@ the migration scripts).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -69,24 +70,34 @@ def reason(error: BaseException) -> str:
     return str(getattr(error, "orig", None) or error).splitlines()[0]
 
 
+def sqlite_status(connection: sqlite3.Connection) -> SchemaStatus:
+    """The schema state of a SQLite file, read on a ``sqlite3`` connection (one read of
+    ``sqlite_master``; errors propagate)."""
+    tables = {
+        name
+        for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    revision = None
+    if "alembic_version" in tables:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = row[0] if row else None
+    return classify(tables, revision)
+
+
+def unreadable(location: str, error: BaseException) -> DatabaseUnavailableError:
+    """A schema that cannot be read (a corrupt file, not a database, an unreadable share)."""
+    return DatabaseUnavailableError(f"cannot read {location}: {reason(error)}")
+
+
 def file_status(file: Guarded) -> SchemaStatus:
-    """The schema state of a ``DeskFile`` (one read of ``sqlite_master``)."""
+    """The schema state of a ``DeskFile``."""
     try:
         with file.read() as connection:  # type: ignore[attr-defined]
-            tables = {
-                name
-                for (name,) in connection.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%'"
-                )
-            }
-            revision = None
-            if "alembic_version" in tables:
-                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-                revision = row[0] if row else None
-    except Exception as error:  # corrupt file, not a database, unreadable share
-        raise DatabaseUnavailableError(f"cannot read {file.location}: {reason(error)}") from error
-    return classify(tables, revision)
+            return sqlite_status(connection)
+    except Exception as error:
+        raise unreadable(file.location, error) from error
 
 
 class Guarded(Protocol):

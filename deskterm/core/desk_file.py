@@ -6,7 +6,7 @@ empty one) and be at this deskterm's schema, or newer (read only: writes are ref
 
 from __future__ import annotations
 
-from db.connection import Actor, DeskFile, file_path
+from db.connection import NOT_A_FILE, Actor, DeskFile, file_path
 from db.errors import DatabaseUnavailableError, SchemaMissingError
 from db.schema_state import file_status, guard
 from deskterm.core.config import Settings
@@ -16,9 +16,7 @@ def open_desk_file(settings: Settings) -> DeskFile:
     """The existing database file at this deskterm's schema, through ``sqlite3``."""
     path = file_path(settings.database)
     if path is None:
-        raise DatabaseUnavailableError(
-            "fetching feeds needs the desk's SQLite file, not a database server"
-        )
+        raise DatabaseUnavailableError(NOT_A_FILE)
     if not path.exists():
         raise SchemaMissingError(str(path))
     file = DeskFile(path, actor=Actor.current(settings.user))
