@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -38,6 +39,9 @@ Clock = Callable[[], datetime]
 #: (CPython's default is 10): see ``DeskApp._first_load``.
 GC_FULL_EVERY = 100
 DEADLINE_CHECK_LIMIT = 100  # the most urgent open requests each deadline check reads
+#: The longest a starting desk holds its first presence heartbeat for its panes' first
+#: loads (see ``LiveLoop``): a pane that fails to load must not keep the desk unseen.
+ANNOUNCE_AFTER_S = 5.0
 
 
 def system_clock() -> datetime:
@@ -105,6 +109,8 @@ class DeskApp(App[None]):
         self.last_sync: datetime | None = None
         self.editing: tuple[str, int] | None = None  # what an open editor edits (presence)
         self._gc_frozen = False
+        self._panes_loaded = False  # every dashboard pane has loaded once
+        self._started = time.monotonic()
 
     # set-up -----------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -174,7 +180,11 @@ class DeskApp(App[None]):
             on_synced=lambda: self.post_message(self.Synced()),
             interval=self._poll_interval,
             editing=lambda: self.editing,
+            may_announce=self._may_announce,
         ).run(self._stop_live)
+
+    def _may_announce(self) -> bool:
+        return self._panes_loaded or time.monotonic() - self._started > ANNOUNCE_AFTER_S
 
     def _changes_seen(self, changes: Sequence[Change]) -> None:
         from deskterm.core.changes import changed_entity
@@ -195,6 +205,7 @@ class DeskApp(App[None]):
             return
         screen = self.screen
         if isinstance(screen, DashboardScreen) and all(p.loaded_once for p in screen.panes):
+            self._panes_loaded = True
             gc.freeze()
             young, middle, _full = gc.get_threshold()
             gc.set_threshold(young, middle, GC_FULL_EVERY)

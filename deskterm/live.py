@@ -28,7 +28,13 @@ class LiveLoop:
         interval: float = 1.0,
         heartbeat_every: float = 15.0,
         editing: Callable[[], tuple[str, int] | None] = lambda: None,
+        may_announce: Callable[[], bool] = lambda: True,
     ) -> None:
+        """``may_announce()``: whether the desk may write its presence row yet. A desk
+        starting up holds its first heartbeat until its panes have loaded: the heartbeat
+        is a write (the file's lock and an fsync), and the panes' first reads waited for
+        its commit (bench/startup.py: ~130 ms later first paint). Polls, which only read,
+        run from the start, so nothing another desk commits meanwhile is missed."""
         self._db = db
         self._on_changes = on_changes
         self._on_presence = on_presence
@@ -37,6 +43,7 @@ class LiveLoop:
         self._interval = interval
         self._heartbeat_every = heartbeat_every
         self._editing = editing
+        self._may_announce = may_announce
         self.polls = 0
 
     def run(self, stop: threading.Event) -> None:
@@ -54,7 +61,7 @@ class LiveLoop:
                     if changes:
                         last_id = changes[-1].id
                         self._on_changes(changes)
-                    if time.monotonic() >= next_heartbeat:
+                    if time.monotonic() >= next_heartbeat and self._may_announce():
                         heartbeat(self._db, editing=self._editing())
                         self._on_presence(active_desks(self._db))
                         next_heartbeat = time.monotonic() + self._heartbeat_every

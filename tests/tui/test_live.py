@@ -322,3 +322,52 @@ async def test_start_up_garbage_is_frozen_after_the_first_load(desk_app):
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_live_loop_holds_its_first_heartbeat_until_the_desk_may_announce(desk_db, db_path):
+    """A starting desk polls (reads) at once but writes its presence row only once its
+    panes have loaded: the write's commit held their first reads back."""
+    from db.presence import active_desks
+
+    db = Database(str(db_path), actor=Actor("PS", "h"))
+    may = threading.Event()
+    polled = threading.Event()
+    seen: list[int] = []
+    stop = threading.Event()
+    loop = LiveLoop(
+        db,
+        on_changes=lambda changes: None,
+        on_presence=lambda desks: seen.append(len(desks)),
+        on_trouble=lambda text: None,
+        on_synced=polled.set,
+        interval=0.02,
+        may_announce=may.is_set,
+    )
+    thread = threading.Thread(target=loop.run, args=(stop,))
+    thread.start()
+    try:
+        assert polled.wait(5)
+        threading.Event().wait(0.2)  # ten more rounds
+        assert loop.polls > 1
+        assert active_desks(db) == [] and seen == []  # polled, but no row written yet
+        may.set()
+        for _ in range(250):
+            if seen:
+                break
+            threading.Event().wait(0.02)
+        assert [d.user for d in active_desks(db)] == ["PS"] and seen == [1]
+    finally:
+        stop.set()
+        thread.join(5)
+        db.dispose()
+
+
+async def test_the_desk_announces_itself_once_its_panes_have_loaded(settings, desk_db, db_path):
+    from db.presence import active_desks
+
+    app = make_app(settings, desk_db, clock=fixed_clock, live=True, poll_interval=0.05)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await until(pilot, lambda: bool(active_desks(desk_db)))
+        assert app._panes_loaded
+        assert [d.user for d in active_desks(desk_db)] == [desk_db.actor.user]
