@@ -166,6 +166,8 @@ def parse_choice(enum_cls: type[E], value: object, *, field: str) -> E:
             pass
     choices = ", ".join(str(member.value) for member in enum_cls)
     label = field.replace("_", " ")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InputError(f"{label} cannot be empty; choose one of {choices}", field=field)
     raise InputError(f"unknown {label} {value!r}; choose one of {choices}", field=field)
 
 

@@ -993,6 +993,44 @@ def _statutory(
         )
 
 
+def _edit_columns(
+    session: Session, row: Request, changes: Mapping[str, Any], checks: Checks
+) -> dict[str, Any]:
+    """The edit's columns, every field checked (each refusal kept in ``checks``)."""
+    # the status is read against the request's own (an unknown word: where it can go)
+    cleaned = {
+        key: checks.check(_clean, key, value) for key, value in changes.items() if key != "status"
+    }
+    if "status" in changes:
+        cleaned["status"] = checks.check(_parse_status, row.status, changes["status"])
+    columns: dict[str, Any] = {}
+    for key, value in cleaned.items():
+        if key in _STAFF_FIELDS:
+            columns[_STAFF_FIELDS[key]] = checks.check(resolve_staff_id, session, value, field=key)
+        else:
+            if key in _REFERENCE_FIELDS:
+                checks.check(_check_exists, session, _REFERENCE_FIELDS[key], value, field=key)
+            columns[key] = value
+    return columns
+
+
+def edit_problems(db: Database, request_id: int, **changes: Any) -> list[InputError]:
+    """What ``update_request`` would refuse in ``changes``, every field at once; nothing is
+    written. The edit form asks it about the fields it could read when others it could
+    not (a date): the user then sees every field's error after one save, not in two rounds.
+    """
+    checks = Checks()
+    unknown = sorted(set(changes) - EDITABLE_FIELDS)
+    if unknown:
+        return [InputError(f"cannot edit {', '.join(unknown)} on a request", field=unknown[0])]
+    with db.read() as session:
+        row = session.get(Request, request_id)
+        if row is None:
+            raise NotFoundError(Request.__tablename__, request_id)
+        _edit_columns(session, row, changes, checks)
+    return checks.errors
+
+
 def update_request(
     db: Database,
     request_id: int,
@@ -1026,25 +1064,9 @@ def update_request(
     if unknown:
         raise InputError(f"cannot edit {', '.join(unknown)} on a request", field=unknown[0])
     checks = Checks()  # every field's error at once
-    # the status is read against the request's own (an unknown word: where it can go)
-    cleaned = {
-        key: checks.check(_clean, key, value) for key, value in changes.items() if key != "status"
-    }
-
     with db.transaction() as session:
         row = load_for_update(session, Request, request_id, base_version)
-        if "status" in changes:
-            cleaned["status"] = checks.check(_parse_status, row.status, changes["status"])
-        columns: dict[str, Any] = {}
-        for key, value in cleaned.items():
-            if key in _STAFF_FIELDS:
-                columns[_STAFF_FIELDS[key]] = checks.check(
-                    resolve_staff_id, session, value, field=key
-                )
-            else:
-                if key in _REFERENCE_FIELDS:
-                    checks.check(_check_exists, session, _REFERENCE_FIELDS[key], value, field=key)
-                columns[key] = value
+        columns = _edit_columns(session, row, changes, checks)
         checks.done()  # nothing was written
         _relink(session, row, columns)
         if "language" in columns and columns["language"] is None:

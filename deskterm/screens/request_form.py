@@ -34,6 +34,7 @@ from deskterm.core.errors import Checks, InputError
 from deskterm.core.requests import (
     FIELD_LABELS,
     RequestRecord,
+    edit_problems,
     get_request,
     next_statuses,
     status_label,
@@ -154,11 +155,13 @@ class Spec:
     kind: Kind = "line"
     options: tuple[str, ...] = ()  # the words a "choice" field completes to
     hint: str = ""
+    required: bool = False  # a choice that cannot be left empty
 
     @property
     def label(self) -> str:
+        optional = self.kind == "choice" and not self.required
         hint = self.hint or (
-            f"{', '.join(self.options)}" + ("; empty for none" if self.kind == "choice" else "")
+            f"{', '.join(self.options)}" + ("; empty for none" if optional else "")
             if self.options
             else ""
         )
@@ -176,8 +179,8 @@ GROUPS: tuple[tuple[str, tuple[Spec, ...]], ...] = (
         (
             Spec("subject"),
             Spec("status", "choice"),
-            Spec("priority", "choice", _choices(Priority)),
-            Spec("channel", "choice", _choices(RequestChannel)),
+            Spec("priority", "choice", _choices(Priority), required=True),
+            Spec("channel", "choice", _choices(RequestChannel), required=True),
             Spec("language", hint="en, es, vi, ...; empty: the outlet's, else en"),
         ),
     ),
@@ -295,16 +298,31 @@ def parse_field(spec: Spec, text: str, *, now: datetime, tz: tzinfo) -> Any:
 
 
 def changed_fields(
-    record: RequestRecord, typed: Mapping[str, str], *, now: datetime, tz: tzinfo
+    record: RequestRecord,
+    typed: Mapping[str, str],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    save_checks: Callable[[dict[str, Any]], list[InputError]] | None = None,
 ) -> dict[str, Any]:
-    """The edit: every field whose typed text differs from how the record reads, parsed
-    (every field that cannot be read is refused at once: ``InputErrors``)."""
+    """The edit: every field whose typed text differs from how the record reads, parsed.
+
+    Every field that cannot be read is refused at once (``InputErrors``); with
+    ``save_checks`` (what the save would refuse, e.g. ``edit_problems``), so are the
+    fields that could be read but the save would refuse (an unknown choice or staff
+    member): one save shows them all, not the dates first and the rest next time.
+    """
     changes: dict[str, Any] = {}
     checks = Checks()
     for spec in SPECS:
         if spec.key in typed and typed[spec.key] != initial_text(record, spec, tz):
             changes[spec.key] = checks.check(parse_field, spec, typed[spec.key], now=now, tz=tz)
-    checks.done()
+    if checks.errors and save_checks is not None:
+        unread = {error.field for error in checks.errors}
+        checks.errors += save_checks({k: v for k, v in changes.items() if k not in unread})
+        order = {spec.key: index for index, spec in enumerate(SPECS)}
+        checks.errors.sort(key=lambda error: order.get(error.field or "", len(order)))
+    checks.done()  # the first error in the form's order is the one focused
     return changes
 
 
@@ -525,7 +543,13 @@ class RequestFormScreen(EditsRequest, DeskModal[RequestRecord | None]):
     @work(thread=True, exclusive=True, group="save")
     def _run_save(self, typed: dict[str, str], base: RequestRecord) -> None:
         try:
-            changes = changed_fields(base, typed, now=self._clock(), tz=self._tz)
+            changes = changed_fields(
+                base,
+                typed,
+                now=self._clock(),
+                tz=self._tz,
+                save_checks=lambda readable: edit_problems(self._db, base.id, **readable),
+            )
             if not changes:
                 self.app.call_from_thread(self.dismiss, base)
                 return

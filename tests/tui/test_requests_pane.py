@@ -268,13 +268,20 @@ async def test_the_edit_form_shows_every_fields_error_after_one_save(desk_app, d
         await pilot.press("e")
         await settle(pilot, lambda: isinstance(app.screen, RequestFormScreen))
         form = app.screen
-        # text the form reads itself (dates)...
+        # text the form reads itself (dates) and what the save checks (choices, staff):
+        # one save shows them all, each at its field
         form.query_one("#deadline_at", Input).value = "31 feb"
         form.query_one("#follow_up_on", Input).value = "31/13/2026"
+        form.query_one("#priority", Input).value = "meh"
+        form.query_one("#assignee", Input).value = "ZZ"
         await pilot.press("ctrl+s")
         await settle(pilot, lambda: "31 feb" in form.field_error("deadline_at"))
         assert "is not a date" in form.field_error("follow_up_on")
-        # ...and what the save checks (choices, staff): each at its field, at once
+        assert "unknown priority" in form.field_error("priority")
+        assert "ZZ" in form.field_error("assignee")
+        assert form.focused is form.query_one("#priority", Input)  # the first in the form
+        assert pothole(desk_db).version == before.version  # nothing saved
+        # with the dates mended, the save's own errors stay (and the dates' are gone)
         form.query_one("#deadline_at", Input).value = ""
         form.query_one("#follow_up_on", Input).value = ""
         form.query_one("#priority", Input).value = "meh"
@@ -804,3 +811,12 @@ async def test_escape_dismisses_the_notifications_once_nothing_else_takes_it(des
         await pilot.press("escape")
         await settle(pilot, lambda: not app._notifications)
         assert not app.screen.query("Toast")
+
+
+def test_only_optional_choices_are_labelled_empty_for_none():
+    from deskterm.screens.request_form import SPECS
+
+    labels = {spec.key: spec.label for spec in SPECS}
+    assert "empty for none" not in labels["priority"]
+    assert "empty for none" not in labels["channel"]
+    assert labels["accuracy"].endswith("; empty for none)")
