@@ -32,9 +32,11 @@ class LiveLoop:
     ) -> None:
         """``may_announce()``: whether the desk may write its presence row yet. A desk
         starting up holds its first heartbeat until its panes have loaded: the heartbeat
-        is a write (the file's lock and an fsync), and the panes' first reads waited for
-        its commit (bench/startup.py: ~130 ms later first paint). Polls, which only read,
-        run from the start, so nothing another desk commits meanwhile is missed."""
+        is a write (the file's lock and fsyncs), and a pane's first read that meets its
+        commit waits for it. On a local disk that cost nothing measurable (bench/startup.py,
+        five alternated rounds with and without); on a network share a commit costs far
+        more. Polls, which only read, run from the start, so nothing another desk commits
+        meanwhile is missed."""
         self._db = db
         self._on_changes = on_changes
         self._on_presence = on_presence
