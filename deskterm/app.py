@@ -108,8 +108,9 @@ class DeskApp(App[None]):
         self._theme_ready = False
         self.last_sync: datetime | None = None
         self.editing: tuple[str, int] | None = None  # what an open editor edits (presence)
-        self._gc_frozen = False
-        self._panes_loaded = False  # every dashboard pane has loaded once
+        #: Every dashboard pane has loaded once: start-up's garbage is frozen, the first
+        #: deadline check has run, and the live loop may announce the desk.
+        self._panes_loaded = False
         self._started = time.monotonic()
 
     # set-up -----------------------------------------------------------------------------
@@ -201,7 +202,7 @@ class DeskApp(App[None]):
         15-28 ms under a fetch's load, one or two in every 240 presses of bench/keys.py;
         none in the runs since. Young cycles are collected as before. The first deadline
         check runs then too (see ``on_mount``)."""
-        if self._gc_frozen:
+        if self._panes_loaded:
             return
         screen = self.screen
         if isinstance(screen, DashboardScreen) and all(p.loaded_once for p in screen.panes):
@@ -209,7 +210,6 @@ class DeskApp(App[None]):
             gc.freeze()
             young, middle, _full = gc.get_threshold()
             gc.set_threshold(young, middle, GC_FULL_EVERY)
-            self._gc_frozen = True
             self._check_deadlines()
             self._check_user()
 

@@ -993,6 +993,14 @@ def _statutory(
         )
 
 
+def _uneditable(changes: Mapping[str, Any]) -> InputError | None:
+    """The refusal of fields a request's edit cannot touch, if the edit names any."""
+    unknown = sorted(set(changes) - EDITABLE_FIELDS)
+    if not unknown:
+        return None
+    return InputError(f"cannot edit {', '.join(unknown)} on a request", field=unknown[0])
+
+
 def _edit_columns(
     session: Session, row: Request, changes: Mapping[str, Any], checks: Checks
 ) -> dict[str, Any]:
@@ -1020,9 +1028,9 @@ def edit_problems(db: Database, request_id: int, **changes: Any) -> list[InputEr
     not (a date): the user then sees every field's error after one save, not in two rounds.
     """
     checks = Checks()
-    unknown = sorted(set(changes) - EDITABLE_FIELDS)
-    if unknown:
-        return [InputError(f"cannot edit {', '.join(unknown)} on a request", field=unknown[0])]
+    uneditable = _uneditable(changes)
+    if uneditable is not None:
+        return [uneditable]
     with db.read() as session:
         row = session.get(Request, request_id)
         if row is None:
@@ -1060,9 +1068,9 @@ def update_request(
     field is how an editor asks for the new outlet's.
     """
     now = utcnow() if now is None else aware(now, field="now")
-    unknown = sorted(set(changes) - EDITABLE_FIELDS)
-    if unknown:
-        raise InputError(f"cannot edit {', '.join(unknown)} on a request", field=unknown[0])
+    uneditable = _uneditable(changes)
+    if uneditable is not None:
+        raise uneditable
     checks = Checks()  # every field's error at once
     with db.transaction() as session:
         row = load_for_update(session, Request, request_id, base_version)

@@ -316,7 +316,7 @@ async def test_start_up_garbage_is_frozen_after_the_first_load(desk_app):
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_loaded(pilot, app)
             await pilot.pause()
-            assert app._gc_frozen
+            assert app._panes_loaded
             assert gc.get_freeze_count() > 0
             assert gc.get_threshold() == (*threshold[:2], GC_FULL_EVERY)
     finally:
