@@ -60,7 +60,7 @@ def prepare_processes() -> None:
 
 
 def _start_fetch_server() -> None:
-    """In a worker thread: the import (aiohttp and the pipeline) stays off the UI thread."""
+    """In a worker thread: the import (pycurl and the pipeline) stays off the UI thread."""
     from deskterm.core.fetcher import prepare_fetch_process
 
     prepare_fetch_process()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import shutil
@@ -21,6 +22,7 @@ from db.models import AuditLog, Clip, Feed, FeedCopy
 from db.schema import check
 from deskterm.core import feeds, fetcher
 from deskterm.core.fetch import (
+    Fetcher,
     FetchLimits,
     FetchRequest,
     describe_error,
@@ -142,6 +144,36 @@ def test_a_server_dripping_bytes_hits_the_whole_request_deadline(feed_server: Fe
     result = one(url)
     assert result.error == "timed out after 1.5 s"
     assert time.monotonic() - started < 3
+
+
+def test_an_error_page_is_not_read(feed_server: FeedServer) -> None:
+    """A 404 whose page drips in for longer than the deadline: its status is the answer,
+    so the page is not waited for (nor held in memory)."""
+    url = feed_server.add("/gone.xml", b"x" * 200, status=404, drip_s=0.05)
+    started = time.monotonic()
+    result = one(url)
+    assert (result.outcome, result.error) == ("error", "HTTP 404 Not Found")
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_cancelled_request_leaves_the_client_usable(feed_server: FeedServer) -> None:
+    """A desk that closes cancels its requests mid-transfer: libcurl lets go of them and
+    the same client goes on with others."""
+    slow = feed_server.add("/cancelled.xml", numbered_rss(5), drip_s=0.05)
+    fast = feed_server.add("/after.xml", numbered_rss(1))
+
+    async def scenario() -> object:
+        async with Fetcher(LIMITS) as fetcher:
+            task = asyncio.create_task(fetcher.fetch(FetchRequest(1, slow)))
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert not fetcher._curl._waiting  # taken out of libcurl's transfers
+            return await fetcher.fetch(FetchRequest(2, fast))
+
+    result = asyncio.run(scenario())
+    assert result.outcome == "ok" and result.body == numbered_rss(1)
 
 
 def test_unreachable_hosts_and_tls_errors(feed_server: FeedServer) -> None:
@@ -611,7 +643,7 @@ def test_a_response_that_is_not_http_is_one_plain_line(feed_server: FeedServer) 
 
     result = one(feed_server.add("/broken-http.xml", handler=broken))
     assert result.outcome == "error"
-    # the parser's own words follow (aiohttp's: "Invalid header token"), on the same line
+    # what was wrong follows (the line that is not a header), on the same line
     assert result.error.startswith("the server at 127.0.0.1 sent a response that is not valid")
     assert len(result.error) < 150 and "event loop" not in result.error
 
