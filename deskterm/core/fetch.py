@@ -287,14 +287,24 @@ _E_RECV_ERROR = 56
 _E_TLS = frozenset({35, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
 _E_BROKEN_OFF = frozenset({_E_PARTIAL_FILE, _E_GOT_NOTHING, _E_SEND_ERROR, _E_RECV_ERROR, 92})
 _OPT_SUPPRESS_CONNECT_HEADERS = 265
-# libcurl's words for a failed handshake, without OpenSSL's codes:
-# "SSL certificate OpenSSL verify result: self-signed certificate (18)" and
-# "OpenSSL/3.0.2: error:0A00010B:SSL routines::wrong version number" -> the reason alone
-_TLS_NOISE = re.compile(
-    r"^(?:SSL certificate problem:\s*|SSL certificate OpenSSL verify result:\s*|"
-    r"SSL peer certificate or SSH remote key was not OK:?\s*|"
-    r"[A-Za-z]+/[\w.]+:\s*|error:[0-9A-Fa-f]+:[^:]*::?)+|\s*\(\d+\)$"
+# libcurl's words for a failed handshake, without OpenSSL's codes: "SSL certificate OpenSSL
+# verify result: self-signed certificate (18)" and "TLS connect error: error:0A00010B:SSL
+# routines::wrong version number" (OpenSSL 1.1: "error:1408F10B:SSL routines:func:reason")
+# each come down to the reason alone.
+_OPENSSL_CODE = re.compile(r"error:[0-9A-Fa-f]+:[^:]*:[^:]*:\s*(.+)$")
+_TLS_PREFIX = re.compile(
+    r"^(?:SSL certificate problem:|SSL certificate OpenSSL verify result:|"
+    r"SSL peer certificate or SSH remote key was not OK:?|TLS connect error:|"
+    r"[A-Za-z]+/[\w.]+:)\s*"
 )
+
+
+def _tls_reason(message: str) -> str:
+    coded = _OPENSSL_CODE.search(message)
+    reason = coded.group(1) if coded else message
+    while (stripped := _TLS_PREFIX.sub("", reason)) != reason:
+        reason = stripped
+    return re.sub(r"\s*\(\d+\)$", "", reason).strip() or message
 
 
 def _netrc_path() -> str | None:
@@ -530,7 +540,7 @@ def _curl_failure(
         reason = os.strerror(os_errno) if os_errno else message
         return f"cannot connect to {host}: {reason}"
     if number in _E_TLS:
-        return f"TLS error with {host}: {_TLS_NOISE.sub('', message).strip() or message}"
+        return f"TLS error with {host}: {_tls_reason(message)}"
     if number == _E_WEIRD_SERVER_REPLY:
         detail = transfer.malformed or message
         return f"the server at {host} sent a response that is not valid HTTP: {detail}"

@@ -82,7 +82,10 @@ class Pane(Vertical):
     ALLOW_MAXIMIZE = True
 
     BINDINGS = [
-        Binding("slash", "filter", "Filter"),
+        # Priority: handled as the desk receives it, so a word typed right after "/" in one
+        # burst is already filter text (a plain binding runs only once the list has been
+        # handed those keys too). In a text field "/" is typed (``check_action``).
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("enter", "open", "Open"),
         # with no filter set, escape goes on to the desk (zoom, notifications): check_action
         Binding("escape", "clear_filter", "Clear filter"),
@@ -279,11 +282,14 @@ class Pane(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
             return bool(self._filter_text) or self.has_class("-filtering")
+        if action == "filter":
+            return not isinstance(self.screen.focused, Input)
         return True
 
     def action_filter(self) -> None:
         self.add_class("-filtering")
-        self.query_one(FilterInput).focus()
+        # at once: a word typed right after "/" is filter text, not the pane's keys
+        focus_at_once(self.query_one(FilterInput))
 
     def action_clear_filter(self) -> None:
         """escape in the list: a filter kept with enter is cleared as in the field."""

@@ -184,7 +184,7 @@ def test_unreachable_hosts_and_tls_errors(feed_server: FeedServer) -> None:
     tls = one(feed_server.url("/etag.xml").replace("http://", "https://"))
     assert tls.outcome == "error" and tls.error.startswith("TLS error with 127.0.0.1: ")
     reason = tls.error.removeprefix("TLS error with 127.0.0.1: ")
-    assert reason and "[SSL" not in reason and "_ssl.c" not in reason  # OpenSSL's words only
+    assert reason and "error:" not in reason and "routines" not in reason  # OpenSSL's words only
     dns = one("http://no-such-host.invalid/feed.xml")
     assert dns.outcome == "error" and "no-such-host.invalid" in dns.error
 

@@ -31,6 +31,21 @@ async def test_digits_typed_into_a_pane_filter_are_text_not_pane_keys(desk_app):
         assert app.screen.focused_pane() is pane
 
 
+async def test_text_typed_right_after_slash_lands_in_the_filter(desk_app):
+    """ "/" and a word in one burst: every letter is filter text ("u" must not toggle
+    unread-only, "t" must not start a task from the selected clip), and a "/" typed in
+    the field is text too."""
+    app = desk_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("1")
+        pane = app.screen.query_one("#news")
+        for key in ("slash", *"budget", "slash", "7"):  # in the field "/" is text
+            app.post_message(events.Key(key, "/" if key == "slash" else key))
+        await settle(pilot, lambda: pane.filter_text == "budget/7")
+        assert not pane.unread_only and app.screen is pane.screen
+
+
 async def test_text_typed_after_tab_in_one_burst_lands_in_the_next_field(desk_app):
     """A phone call typed straight through (a paste, or a fast typist): each Tab moves on
     before the next characters are handed out."""
