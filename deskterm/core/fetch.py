@@ -313,13 +313,6 @@ def _netrc_path() -> str | None:
     return candidate if os.path.isfile(candidate) else None
 
 
-def environment_has_proxy_or_netrc() -> bool:
-    """Whether the environment changes any request of this run: a proxy setting
-    (``http_proxy``, ``HTTPS_PROXY``, ``all_proxy``, ... as Python reads them) or a netrc
-    file. Without either, no request looks anything up."""
-    return bool(getproxies_environment()) or _netrc_path() is not None
-
-
 def _ca_locations() -> tuple[str | None, str | None]:
     """The certificates this machine's Python trusts (``SSL_CERT_FILE``/``SSL_CERT_DIR``,
     else OpenSSL's defaults), for libcurl: the wheel's libcurl was built elsewhere and its
@@ -413,6 +406,7 @@ class _CurlLoop:
         self._watched: set[int] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._waiting: dict[pycurl.Curl, asyncio.Future[tuple[int, str]]] = {}
+        self._closed = False  # libcurl may still call back while the multi handle closes
 
     async def run(self, handle: pycurl.Curl) -> tuple[int, str]:
         """Perform ``handle``: (0, "") when it completed, else libcurl's error number and
@@ -427,6 +421,7 @@ class _CurlLoop:
                 self.multi.remove_handle(handle)
 
     def close(self) -> None:
+        self._closed = True
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -440,6 +435,8 @@ class _CurlLoop:
 
     # libcurl's callbacks ------------------------------------------------------------------
     def _watch(self, event: int, fd: int, _multi: object, _data: object) -> None:
+        if self._closed:
+            return
         if fd in self._watched:
             self.loop.remove_reader(fd)
             self.loop.remove_writer(fd)
@@ -456,7 +453,7 @@ class _CurlLoop:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if msecs >= 0:
+        if msecs >= 0 and not self._closed:
             self._timer = self.loop.call_later(msecs / 1000, self._on_timer)
 
     # the loop's callbacks -----------------------------------------------------------------
@@ -464,12 +461,14 @@ class _CurlLoop:
         self._timer = None
         self._act(pycurl.SOCKET_TIMEOUT, 0)
         # libcurl may want the timer again without saying so (its clock against the loop's)
-        if self._timer is None:
+        if self._timer is None and not self._closed:
             wait = self.multi.timeout()
             if wait >= 0:
                 self._schedule(wait)
 
     def _act(self, fd: int, mask: int) -> None:
+        if self._closed:
+            return
         while True:
             try:
                 code, _running = self.multi.socket_action(fd, mask)

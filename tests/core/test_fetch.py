@@ -88,25 +88,34 @@ def _only_proxy_settings(monkeypatch, **settings: str) -> None:
 
 
 def test_a_proxy_in_the_environment_carries_the_requests(feed_server: FeedServer, monkeypatch):
-    """HTTP_PROXY is honoured (an office network's proxy): the request goes to the proxy
-    in absolute form; with no proxy setting and no netrc the environment is not consulted
-    per request (``environment_has_proxy_or_netrc``)."""
-    from deskterm.core.fetch import environment_has_proxy_or_netrc
-
+    """http_proxy (or HTTP_PROXY, as Python's urllib reads the environment: libcurl alone
+    would ignore the upper-case one) is honoured, an office network's proxy: the request
+    goes to the proxy in absolute form; no_proxy still sends a host's requests directly."""
     monkeypatch.setenv("NETRC", str(Path(__file__).parent / "no-such-netrc"))
-    _only_proxy_settings(monkeypatch)
-    assert not environment_has_proxy_or_netrc()
-    address = "http://feeds.example.invalid/proxied.xml"
-    feed_server.add(address, rss([rss_item("Carried by the proxy", guid="p1")]))
-    _only_proxy_settings(monkeypatch, http_proxy=feed_server.url(""))
-    assert environment_has_proxy_or_netrc()
-    result = one(address)
-    assert result.outcome == "ok" and b"Carried by the proxy" in result.body
-    assert feed_server.hits(address)  # the proxy got it, in absolute form
-    # NO_PROXY still sends a host's requests directly
+    for name, setting in (("p1", "http_proxy"), ("p2", "HTTP_PROXY")):
+        address = f"http://feeds.example.invalid/{name}.xml"
+        feed_server.add(address, rss([rss_item("Carried by the proxy", guid=name)]))
+        _only_proxy_settings(monkeypatch, **{setting: feed_server.url("")})
+        result = one(address)
+        assert result.outcome == "ok" and b"Carried by the proxy" in result.body
+        assert feed_server.hits(address)  # the proxy got it, in absolute form
     _only_proxy_settings(monkeypatch, http_proxy="http://127.0.0.1:9", no_proxy="127.0.0.1")
     direct = one(feed_server.add("/direct.xml", rss([rss_item("Direct", guid="d1")])))
     assert direct.outcome == "ok" and feed_server.hits("/direct.xml")
+    _only_proxy_settings(monkeypatch)  # no proxy at all: straight to the host
+    unproxied = one("http://feeds.example.invalid/p1.xml")
+    assert unproxied.outcome == "error" and "feeds.example.invalid" in unproxied.error
+
+
+def test_a_permanent_redirect_with_a_page_is_followed(feed_server: FeedServer) -> None:
+    """Servers often send a small HTML page with a 301: the page is not the feed."""
+    feed_server.add("/moved-home.xml", numbered_rss(2))
+    feed_server.add(
+        "/moved.xml", b"<html>Moved</html>", status=301, headers={"Location": "/moved-home.xml"}
+    )
+    result = one(feed_server.url("/moved.xml"))
+    assert result.outcome == "ok" and result.body == numbered_rss(2)
+    assert result.moved_to == feed_server.url("/moved-home.xml")
 
 
 def test_redirects_up_to_five_are_followed(feed_server: FeedServer) -> None:
