@@ -38,7 +38,7 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 from urllib.request import getproxies_environment, proxy_bypass_environment, url2pathname
 
 import pycurl
@@ -323,6 +323,39 @@ def _ca_locations() -> tuple[str | None, str | None]:
     return cafile, capath
 
 
+_UNSAFE_IN_URL = re.compile(r'[\s"<>\\^`{|}]')  # what a URL must carry %-encoded
+
+
+def _unfetchable(url: str) -> str:
+    return truncate(clean_line(f"not an address deskterm can fetch: {url}"), 300)
+
+
+def _ascii_url(url: str) -> str:
+    """``url`` as libcurl takes it, in ASCII: an address with other letters (a community
+    paper's accented path, an internationalised domain) or with spaces goes out as a
+    browser sends it, the host in IDNA and the rest percent-encoded as UTF-8 (what is
+    encoded already stays so). ValueError when it cannot."""
+    if url.isascii() and not _UNSAFE_IN_URL.search(url):
+        return url
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    try:
+        netloc = host.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise ValueError(f"cannot encode the host {host!r}") from error
+    if parts.port is not None:
+        netloc = f"{netloc}:{parts.port}"
+    if parts.username is not None:
+        login = quote(parts.username, safe="")
+        if parts.password is not None:
+            login += ":" + quote(parts.password, safe="")
+        netloc = f"{login}@{netloc}"
+    keep = "/%:@!$&'()*+,;=-._~?"
+    return urlunsplit(
+        (parts.scheme, netloc, quote(parts.path, safe=keep), quote(parts.query, safe=keep), "")
+    )
+
+
 class _Transfer:
     """One request's state while libcurl runs it: the status line and headers of each
     response (redirects included) and the body of the last, inflated and bounded."""
@@ -599,7 +632,7 @@ class Fetcher:
             return ""
         return self._proxies.get(parts.scheme.lower()) or self._proxies.get("all", "")
 
-    def _handle(self, request: FetchRequest, transfer: _Transfer) -> pycurl.Curl:
+    def _handle(self, request: FetchRequest, address: str, transfer: _Transfer) -> pycurl.Curl:
         limits = self.limits
         handle = pycurl.Curl()
         headers = list(self._headers)
@@ -608,7 +641,7 @@ class Fetcher:
         if request.last_modified:
             headers.append(f"If-Modified-Since: {request.last_modified}")
         for option, value in (
-            (pycurl.URL, request.url),
+            (pycurl.URL, address),
             (pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS),
             (pycurl.REDIR_PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS),
             (pycurl.FOLLOWLOCATION, 1),
@@ -618,7 +651,7 @@ class Fetcher:
             (pycurl.NOSIGNAL, 1),
             (pycurl.USERAGENT, self._agent),
             (pycurl.HTTPHEADER, headers),
-            (pycurl.PROXY, self._proxy_for(request.url)),
+            (pycurl.PROXY, self._proxy_for(address)),
             (_OPT_SUPPRESS_CONNECT_HEADERS, 1),
             (pycurl.HEADERFUNCTION, transfer.header_line),
             (pycurl.WRITEFUNCTION, transfer.write),
@@ -636,8 +669,20 @@ class Fetcher:
     async def _get(self, request: FetchRequest, started: float) -> FetchResult:
         if self._curl is None:
             raise RuntimeError("Fetcher used outside 'async with'")
+        try:
+            address = _ascii_url(request.url)
+        except ValueError:
+            return FetchResult(
+                request.feed_id,
+                request.url,
+                "error",
+                error=truncate(
+                    clean_line(f"not an address deskterm can fetch: {request.url}"), 300
+                ),
+                elapsed_s=time.monotonic() - started,
+            )
         transfer = _Transfer(self.limits.max_bytes)
-        handle = self._handle(request, transfer)
+        handle = self._handle(request, address, transfer)
         try:
             number, message = await self._curl.run(handle)
             if number and not (number == _E_WRITE_ERROR and transfer.unwanted):

@@ -107,6 +107,20 @@ def test_a_proxy_in_the_environment_carries_the_requests(feed_server: FeedServer
     assert unproxied.outcome == "error" and "feeds.example.invalid" in unproxied.error
 
 
+def test_an_address_with_accents_is_sent_percent_encoded(feed_server: FeedServer) -> None:
+    """A community paper's feed at ".../noticias/año.xml": sent as a browser sends it
+    (UTF-8, percent-encoded; an internationalised host in IDNA), not refused."""
+    feed_server.add("/noticias/a%C3%B1o.xml", numbered_rss(1))
+    result = one(f"http://127.0.0.1:{feed_server.port}/noticias/año.xml")
+    assert result.outcome == "ok" and result.body == numbered_rss(1)
+    assert feed_server.hits("/noticias/a%C3%B1o.xml")
+    feed_server.add("/with%20space.xml", numbered_rss(2))
+    spaced = one(f"http://127.0.0.1:{feed_server.port}/with space.xml")
+    assert spaced.outcome == "ok" and spaced.body == numbered_rss(2)
+    idn = one("http://bücher.invalid/feed.xml")
+    assert idn.error == "cannot resolve host bücher.invalid"  # as the user wrote it
+
+
 def test_a_permanent_redirect_with_a_page_is_followed(feed_server: FeedServer) -> None:
     """Servers often send a small HTML page with a 301: the page is not the feed."""
     feed_server.add("/moved-home.xml", numbered_rss(2))
