@@ -179,13 +179,7 @@ def read_file(request: FetchRequest, limits: FetchLimits) -> FetchResult:
     path = _file_path(request.url)
 
     def error(text: str) -> FetchResult:
-        return FetchResult(
-            request.feed_id,
-            request.url,
-            "error",
-            error=truncate(clean_line(text), 300),
-            elapsed_s=time.monotonic() - started,
-        )
+        return _failed(request, text, started)
 
     try:
         stat = path.stat()
@@ -269,23 +263,39 @@ _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-# libcurl's error numbers this module tells apart (``pycurl.E_*``; the weird-reply one has
-# only its old FTP name there, and CURLOPT_SUPPRESS_CONNECT_HEADERS no name at all).
-_E_UNSUPPORTED_PROTOCOL = 1
-_E_URL_MALFORMAT = 3
-_E_COULDNT_RESOLVE_PROXY = 5
-_E_COULDNT_RESOLVE_HOST = 6
-_E_COULDNT_CONNECT = 7
-_E_WEIRD_SERVER_REPLY = 8
-_E_PARTIAL_FILE = 18
-_E_WRITE_ERROR = 23
-_E_OPERATION_TIMEDOUT = 28
-_E_TOO_MANY_REDIRECTS = 47
-_E_GOT_NOTHING = 52
-_E_SEND_ERROR = 55
-_E_RECV_ERROR = 56
-_E_TLS = frozenset({35, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 98})
-_E_BROKEN_OFF = frozenset({_E_PARTIAL_FILE, _E_GOT_NOTHING, _E_SEND_ERROR, _E_RECV_ERROR, 92})
+# libcurl's error numbers this module tells apart: pycurl's names, and the numbers of the
+# few it has no name for (or only an old FTP one); CURLOPT_SUPPRESS_CONNECT_HEADERS too.
+_E_WEIRD_SERVER_REPLY = 8  # pycurl.E_FTP_WEIRD_SERVER_REPLY
+_E_HTTP2_STREAM = 92
+_E_SSL_CLIENTCERT = 98
+_E_TLS = frozenset(
+    {
+        pycurl.E_SSL_CONNECT_ERROR,
+        pycurl.E_SSL_ENGINE_NOTFOUND,
+        pycurl.E_SSL_ENGINE_SETFAILED,
+        pycurl.E_SSL_CERTPROBLEM,
+        pycurl.E_SSL_CIPHER,
+        pycurl.E_PEER_FAILED_VERIFICATION,
+        pycurl.E_USE_SSL_FAILED,
+        pycurl.E_SSL_ENGINE_INITFAILED,
+        pycurl.E_SSL_CACERT_BADFILE,
+        pycurl.E_SSL_SHUTDOWN_FAILED,
+        pycurl.E_SSL_CRL_BADFILE,
+        pycurl.E_SSL_ISSUER_ERROR,
+        pycurl.E_SSL_PINNEDPUBKEYNOTMATCH,
+        pycurl.E_SSL_INVALIDCERTSTATUS,
+        _E_SSL_CLIENTCERT,
+    }
+)
+_E_BROKEN_OFF = frozenset(
+    {
+        pycurl.E_PARTIAL_FILE,
+        pycurl.E_GOT_NOTHING,
+        pycurl.E_SEND_ERROR,
+        pycurl.E_RECV_ERROR,
+        _E_HTTP2_STREAM,
+    }
+)
 _OPT_SUPPRESS_CONNECT_HEADERS = 265
 # libcurl's words for a failed handshake, without OpenSSL's codes: "SSL certificate OpenSSL
 # verify result: self-signed certificate (18)" and "TLS connect error: error:0A00010B:SSL
@@ -327,7 +337,7 @@ _UNSAFE_IN_URL = re.compile(r'[\s"<>\\^`{|}]')  # what a URL must carry %-encode
 
 
 def _unfetchable(url: str) -> str:
-    return truncate(clean_line(f"not an address deskterm can fetch: {url}"), 300)
+    return f"not an address deskterm can fetch (http, https, file or a path): {url}"
 
 
 def _ascii_url(url: str) -> str:
@@ -547,25 +557,25 @@ def _curl_failure(
     if transfer.malformed and number in (_E_WEIRD_SERVER_REPLY, *_E_BROKEN_OFF):
         number = _E_WEIRD_SERVER_REPLY
     redirected = len(transfer.statuses) > 0
-    if number == _E_OPERATION_TIMEDOUT:
+    if number == pycurl.E_OPERATION_TIMEDOUT:
         if handle.getinfo(pycurl.CONNECT_TIME) == 0 and "connect" in message.lower():
             return f"timed out connecting to {host}"
         return f"timed out after {limits.timeout_s:g} s"
-    if number == _E_TOO_MANY_REDIRECTS:
+    if number == pycurl.E_TOO_MANY_REDIRECTS:
         return f"more than {limits.max_redirects} redirects"
-    if number == _E_UNSUPPORTED_PROTOCOL and "HTTP/0.9" in message:
+    if number == pycurl.E_UNSUPPORTED_PROTOCOL and "HTTP/0.9" in message:
         return f"the server at {host} sent a response that is not valid HTTP"
-    if number in (_E_UNSUPPORTED_PROTOCOL, _E_URL_MALFORMAT) and redirected:
-        if number == _E_UNSUPPORTED_PROTOCOL:
+    if number in (pycurl.E_UNSUPPORTED_PROTOCOL, pycurl.E_URL_MALFORMAT) and redirected:
+        if number == pycurl.E_UNSUPPORTED_PROTOCOL:
             return "redirected to an address that is not http(s)"
         return "redirected to an address that cannot be read"
-    if number in (_E_UNSUPPORTED_PROTOCOL, _E_URL_MALFORMAT):
-        return f"not an address deskterm can fetch (http, https, file or a path): {url}"
-    if number == _E_COULDNT_RESOLVE_HOST:
+    if number in (pycurl.E_UNSUPPORTED_PROTOCOL, pycurl.E_URL_MALFORMAT):
+        return _unfetchable(url)
+    if number == pycurl.E_COULDNT_RESOLVE_HOST:
         return f"cannot resolve host {host}"
-    if number == _E_COULDNT_RESOLVE_PROXY:
+    if number == pycurl.E_COULDNT_RESOLVE_PROXY:
         return f"cannot resolve the proxy: {message}"
-    if number == _E_COULDNT_CONNECT:
+    if number == pycurl.E_COULDNT_CONNECT:
         os_errno = handle.getinfo(pycurl.OS_ERRNO)
         if os_errno == errno.ECONNREFUSED:
             return f"connection refused by {host}"
@@ -614,13 +624,7 @@ class Fetcher:
             async with asyncio.timeout(self.limits.timeout_s + 5):
                 return await self._get(request, started)
         except Exception as error:  # every failure becomes one line on the feed
-            return FetchResult(
-                request.feed_id,
-                request.url,
-                "error",
-                error=truncate(clean_line(describe_error(error, request.url, self.limits)), 300),
-                elapsed_s=time.monotonic() - started,
-            )
+            return _failed(request, describe_error(error, request.url, self.limits), started)
 
     def _proxy_for(self, url: str) -> str:
         """The proxy for ``url`` as Python's ``urllib`` reads the environment; "" is none
@@ -672,28 +676,14 @@ class Fetcher:
         try:
             address = _ascii_url(request.url)
         except ValueError:
-            return FetchResult(
-                request.feed_id,
-                request.url,
-                "error",
-                error=truncate(
-                    clean_line(f"not an address deskterm can fetch: {request.url}"), 300
-                ),
-                elapsed_s=time.monotonic() - started,
-            )
+            return _failed(request, _unfetchable(request.url), started)
         transfer = _Transfer(self.limits.max_bytes)
         handle = self._handle(request, address, transfer)
         try:
             number, message = await self._curl.run(handle)
-            if number and not (number == _E_WRITE_ERROR and transfer.unwanted):
+            if number and not (number == pycurl.E_WRITE_ERROR and transfer.unwanted):
                 line = _curl_failure(number, message, transfer, handle, request.url, self.limits)
-                return FetchResult(
-                    request.feed_id,
-                    request.url,
-                    "error",
-                    error=truncate(clean_line(line), 300),
-                    elapsed_s=time.monotonic() - started,
-                )
+                return _failed(request, line, started)
             final_url = handle.getinfo(pycurl.EFFECTIVE_URL) or request.url
             body = transfer.data()
         finally:
@@ -729,7 +719,7 @@ class Fetcher:
                 elapsed_s=elapsed,
                 **common,  # type: ignore[arg-type]
             )
-        if status >= 400 or status < 200 or 300 <= status < 400:
+        if not 200 <= status < 300:  # (a 3xx here is one libcurl did not follow)
             phrase = transfer.reason or _phrase(status)
             return FetchResult(
                 request.feed_id,
@@ -753,6 +743,17 @@ class Fetcher:
             elapsed_s=elapsed,
             **common,  # type: ignore[arg-type]
         )
+
+
+def _failed(request: FetchRequest, line: str, started: float) -> FetchResult:
+    """A request that got no usable answer: ``line`` says why, on the feed."""
+    return FetchResult(
+        request.feed_id,
+        request.url,
+        "error",
+        error=truncate(clean_line(line), 300),
+        elapsed_s=time.monotonic() - started,
+    )
 
 
 def _phrase(status: int) -> str:
