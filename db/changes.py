@@ -2,20 +2,19 @@
 
 ``data_version`` changes only when another connection commits, so an idle desk polls for
 the price of one pragma; only then does it read the audit rows past the last id it saw.
+
+Standard library only (``sqlite3``): the live loop starts polling with the desk, before
+SQLAlchemy is imported (docs/architecture.md, "The first paint without SQLAlchemy").
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, select
-
-from db.models import AuditLog
-
-if TYPE_CHECKING:
-    from db.engine import Database
+from db.connection import configure, desk_file
+from db.stored import stored_time
 
 
 @dataclass(frozen=True)
@@ -31,58 +30,57 @@ class Change:
 
 
 class ChangeWatcher:
-    """Polls one database for changes made by any connection, in this process or another."""
+    """Polls one database file for changes made by any connection, in this process or
+    another. ``db`` is a ``db.engine.Database`` or a ``db.connection.DeskFile``."""
 
-    def __init__(self, db: Database, *, batch: int = 1000) -> None:
-        self._db = db
+    def __init__(self, db: object, *, batch: int = 1000) -> None:
+        self._file = desk_file(db)
         self._batch = batch
-        self._conn: Connection | None = None
+        self._conn: sqlite3.Connection | None = None
         self._data_version: int | None = None
 
-    def _connection(self) -> Connection:
+    def connection(self) -> sqlite3.Connection:
+        """The watcher's own connection: ``data_version`` counts the commits of every
+        other connection, so it must not be one the desk writes through."""
         if self._conn is None:
-            self._conn = self._db.engine.connect()
+            conn = sqlite3.connect(self._file.path, check_same_thread=False)
+            try:
+                configure(conn, self._file.retry.busy_timeout_ms)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
         return self._conn
 
     def last_id(self) -> int:
         """The newest audit id now: start watching from here."""
-        conn = self._connection()
-        try:
-            return int(conn.execute(select(func.coalesce(func.max(AuditLog.id), 0))).scalar_one())
-        finally:
-            conn.rollback()
+        row = self.connection().execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()
+        return int(row[0])
 
-    def data_version(self) -> int | None:
-        """SQLite's data_version for this connection (None on other databases)."""
-        if not self._db.is_sqlite:
-            return None
-        conn = self._connection()
-        try:
-            return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
-        finally:
-            conn.rollback()
+    def data_version(self) -> int:
+        """SQLite's data_version for this connection."""
+        return int(self.connection().execute("PRAGMA data_version").fetchone()[0])
 
     def poll(self, since_id: int) -> list[Change]:
         """Audit rows past ``since_id``; cheap when nothing was committed since the last poll."""
         version = self.data_version()
-        if version is not None and version == self._data_version:
+        if version == self._data_version:
             return []
-        conn = self._connection()
-        try:
-            rows = conn.execute(
-                select(AuditLog)
-                .where(AuditLog.id > since_id)
-                .order_by(AuditLog.id)
-                .limit(self._batch)
-            ).all()
-        finally:
-            conn.rollback()
+        rows = (
+            self.connection()
+            .execute(
+                "SELECT id, at, user, host, entity, entity_id, action, changes FROM audit_log"
+                " WHERE id > ? ORDER BY id LIMIT ?",
+                (int(since_id), self._batch),
+            )
+            .fetchall()
+        )
         if len(rows) < self._batch:
             # Only mark this version as seen once every row behind it has been read.
             self._data_version = version
         return [
-            Change(r.id, r.at, r.user, r.host, r.entity, r.entity_id, str(r.action), r.changes)
-            for r in rows
+            Change(row_id, stored_time(at), user, host, entity, entity_id, action, changes)  # type: ignore[arg-type]
+            for row_id, at, user, host, entity, entity_id, action, changes in rows
         ]
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from db.errors import DatabaseBusyError, DatabaseUnavailableError, JournalModeError
 
 #: What fetching says to a desk on a database server (the fetch writes the file itself).
-NOT_A_FILE = "fetching feeds needs the desk's SQLite file, not a database server"
+NOT_A_FILE = "the desk needs its SQLite file, not a database server"
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,11 @@ class DeskFile:
     """The shared file through ``sqlite3``: short reads and short write transactions.
 
     One connection per thread (the fetch's writer thread and its readers each get their
-    own), opened on first use and kept until ``close``. ``others`` names who else has a
-    desk open, for the busy message; by default it is looked up only when that message
-    is needed (it reads the presence table through ``db.engine``).
+    own; the desk's pane loads run on Textual's worker threads), opened on first use and
+    kept until ``close``; a thread's connection is closed once that thread has ended (when
+    the next one is opened), so a desk open all day does not collect them. ``others``
+    names who else has a desk open, for the busy message; by default it is looked up only
+    when that message is needed (``db.engine.Database.others_on_desk``).
     """
 
     def __init__(
@@ -136,7 +138,9 @@ class DeskFile:
         self._write_guard = write_guard
         self._others = others
         self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
+        # every connection open, with its thread and the lock that thread holds while
+        # using it
+        self._opened: list[tuple[sqlite3.Connection, threading.Thread, threading.RLock]] = []
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -162,23 +166,37 @@ class DeskFile:
                 configure(connection, self.retry.busy_timeout_ms)
             except sqlite3.Error as error:
                 raise self._translated(error) from error
+            in_use = threading.RLock()
             self._local.connection = connection
+            self._local.in_use = in_use
             with self._lock:
-                self._opened.append(connection)
+                ended = [o for o in self._opened if not o[1].is_alive()]
+                self._opened = [o for o in self._opened if o[1].is_alive()]
+                self._opened.append((connection, threading.current_thread(), in_use))
+            for old, _thread, _in_use in ended:  # a thread that has ended uses it no more
+                old.close()
         return connection
+
+    def _in_use(self) -> threading.RLock:
+        """The lock this thread holds while its connection is in a read or a write:
+        ``close`` from another thread waits for it (closing a connection another thread
+        is stepping crashes the process)."""
+        self.connection()
+        return self._local.in_use  # type: ignore[no-any-return]
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A short read transaction; it ends (rolled back) when the block does."""
-        connection = self.connection()
-        try:
-            connection.execute("BEGIN")
-            yield connection
-        except sqlite3.Error as error:
-            raise self._translated(error) from error
-        finally:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
+        with self._in_use():
+            connection = self.connection()
+            try:
+                connection.execute("BEGIN")
+                yield connection
+            except sqlite3.Error as error:
+                raise self._translated(error) from error
+            finally:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -190,16 +208,17 @@ class DeskFile:
         """
         if self._write_guard is not None:
             self._write_guard()
-        connection = self._begin_write()
-        try:
-            yield connection
-            connection.execute("COMMIT")
-        except BaseException as error:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            if isinstance(error, sqlite3.Error):
-                raise self._translated(error) from error
-            raise
+        with self._in_use():
+            connection = self._begin_write()
+            try:
+                yield connection
+                connection.execute("COMMIT")
+            except BaseException as error:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise self._translated(error) from error
+                raise
 
     def _begin_write(self) -> sqlite3.Connection:
         connection = self.connection()
@@ -240,13 +259,21 @@ class DeskFile:
         except Exception:
             return []
 
-    def close(self) -> None:
-        """Close every connection this handle opened (in any thread)."""
+    def close(self, *, wait: float = 5.0) -> None:
+        """Close every connection this handle opened (in any thread). One that another
+        thread is reading or writing through is closed when that ends (waiting at most
+        ``wait`` seconds; past that it is left to the garbage collector): the desk's
+        pane loads and its live loop read from worker threads, and a desk that quits
+        while one is under way must not crash."""
         with self._lock:
             opened, self._opened = self._opened, []
-        for connection in opened:
-            connection.close()
         self._local = threading.local()
+        for connection, _thread, in_use in opened:
+            if in_use.acquire(timeout=wait):
+                try:
+                    connection.close()
+                finally:
+                    in_use.release()
 
 
 def file_path(path_or_url: str) -> Path | None:

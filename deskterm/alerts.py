@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from deskterm.core.dates import format_countdown
-from deskterm.core.requests import RequestRecord
 from deskterm.core.text import one_line
+
+if TYPE_CHECKING:
+    from deskterm.core.requests import RequestRecord
 
 SOON = timedelta(minutes=30)
 MOST_LISTED = 3  # requests named in a shared alert; the rest are counted

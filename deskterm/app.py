@@ -42,6 +42,30 @@ DEADLINE_CHECK_LIMIT = 100  # the most urgent open requests each deadline check 
 #: The longest a starting desk holds its first presence heartbeat for its panes' first
 #: loads (see ``LiveLoop``): a pane that fails to load must not keep the desk unseen.
 ANNOUNCE_AFTER_S = 5.0
+#: What the desk's keys, forms and detail views read and write through, imported in the
+#: background once the panes have painted (see ``DeskApp._warm_up``): the first paint
+#: needs none of it, and the first key press must not wait ~300 ms for it.
+WARM_MODULES = (
+    "sqlalchemy.orm",
+    "db.models",
+    "db.audit",
+    "db.versioning",
+    "deskterm.core.requests",
+    "deskterm.core.clips",
+    "deskterm.core.triage",
+    "deskterm.core.tasks",
+    "deskterm.core.calendar",
+    "deskterm.core.calendar_edits",
+    "deskterm.core.calendar_markers",
+    "deskterm.core.search",
+    "deskterm.core.feeds",
+    "deskterm.core.staff",
+    "deskterm.core.editing",
+    "deskterm.core.statutory",
+    "deskterm.core.links",
+    "deskterm.core.topics",
+    "deskterm.core.contacts",
+)
 
 
 def system_clock() -> datetime:
@@ -210,8 +234,31 @@ class DeskApp(App[None]):
             gc.freeze()
             young, middle, _full = gc.get_threshold()
             gc.set_threshold(young, middle, GC_FULL_EVERY)
+            self._warm_up()
             self._check_deadlines()
             self._check_user()
+
+    @work(thread=True, exclusive=True, group="warm-up")
+    def _warm_up(self) -> None:
+        """Import the domain layer and SQLAlchemy, and make the engine, in the background
+        once the panes have painted (the panes' first reads use ``sqlite3`` alone: see
+        docs/architecture.md, "The first paint without SQLAlchemy"). Collections are held
+        off meanwhile and what was imported is frozen after, as ``deskterm.entry`` does
+        for start-up's own imports: the ~140,000 objects live as long as the desk."""
+        import importlib
+
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for name in WARM_MODULES:
+                importlib.import_module(name)
+            self.db.engine  # noqa: B018 - made now, not at the first key that writes
+        except Exception:
+            pass  # whatever failed fails again, with its own message, where it is used
+        finally:
+            gc.freeze()
+            if enabled:
+                gc.enable()
 
     @on(Changed)
     def _on_changed(self, message: Changed) -> None:
@@ -288,11 +335,11 @@ class DeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group="deadlines")
     def _read_deadlines(self, listed: int) -> None:
-        from deskterm.core.requests import list_open_requests
+        from deskterm.core.open_requests import open_request_window
 
         now = self.clock()
         try:
-            open_requests = list_open_requests(self.db, now=now, limit=DEADLINE_CHECK_LIMIT)
+            open_requests = open_request_window(self.db, limit=DEADLINE_CHECK_LIMIT)
         except Exception:
             return  # the live loop already shows database trouble in the status bar
         complete = len(open_requests) < DEADLINE_CHECK_LIMIT

@@ -34,7 +34,7 @@ def test_imports_run_without_collections_and_are_frozen_after(tmp_path: Path) ->
         """
         import gc
         from deskterm.entry import import_main
-        import_main()
+        import_main(["requests", "list"])  # a command that preloads the ORM
         print(gc.isenabled(), gc.get_freeze_count() > 100_000)
         """,
         tmp_path,
@@ -44,8 +44,10 @@ def test_imports_run_without_collections_and_are_frozen_after(tmp_path: Path) ->
 
 
 def test_the_imports_are_the_commands_own(tmp_path: Path) -> None:
-    """Opening the desk or running a command preloads the ORM; `deskterm fetch` preloads
-    the fetch pipeline, which uses no SQLAlchemy (its start-up is most of a run)."""
+    """A command preloads the ORM; opening the desk does not (its panes paint from
+    ``sqlite3`` and SQLAlchemy comes in the background after: docs/architecture.md, "The
+    first paint without SQLAlchemy"), nor does `deskterm fetch`, which preloads the fetch
+    pipeline (its start-up is most of a run)."""
     done = python(
         """
         import json, subprocess, sys
@@ -64,7 +66,7 @@ def test_the_imports_are_the_commands_own(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     desk, command, fetch = (json.loads(line) for line in done.stdout.splitlines())
-    assert desk[1:] == [True, False] and desk[0] > 100_000
+    assert desk[1:] == [False, False] and desk[0] > 1_000
     assert command[1:] == [True, False]
     assert fetch[1:] == [False, True] and fetch[0] > 10_000
 

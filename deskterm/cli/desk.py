@@ -11,6 +11,10 @@ from deskterm.cli.context import CliContext
 #: drawn at the next frame slot: during a fetch, waiting for it was up to 30 ms of the
 #: slowest key presses at 60 (bench/keys.py); at 120 about half that.
 DESK_FPS = 120
+#: What opening the desk imports before its first paint (``deskterm.cli.main.preload``):
+#: not the ORM. The panes' first windows are read with ``sqlite3`` alone and SQLAlchemy is
+#: imported in the background after the first paint (``deskterm.app.DeskApp._warm_up``).
+PRELOAD = ("db.engine", "deskterm.core.desk", "deskterm.core.desk_file")
 
 
 def prefer_desk_frame_rate() -> None:
@@ -23,13 +27,15 @@ def open_desk(ctx: CliContext) -> int:
     """Create or upgrade the database if needed, then run the desk (or print a summary
     when there is no terminal to draw on, e.g. in a pipe or with --json)."""
     from deskterm.core.desk import create_or_upgrade
-    from deskterm.core.summary import is_empty, summarize
+    from deskterm.core.desk_file import is_empty
 
     db, what = create_or_upgrade(ctx.settings, allow_newer=True)
     try:
         if not what.endswith("up to date"):
             ctx.info(what)
         if ctx.as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+            from deskterm.core.summary import summarize
+
             summary = summarize(db)
             ctx.emit(summary, lambda: ctx.out(summary.describe(db.location)))
             return 0
@@ -37,7 +43,11 @@ def open_desk(ctx: CliContext) -> int:
         from deskterm.app import make_app
 
         # the welcome's text is the empty summary's (no counts to run for a full desk)
-        welcome = summarize(db).describe(db.location) if is_empty(db) else None
+        welcome = None
+        if is_empty(db):
+            from deskterm.core.summary import summarize
+
+            welcome = summarize(db).describe(db.location)
         make_app(ctx.settings, db, welcome=welcome).run()
     finally:
         db.dispose()

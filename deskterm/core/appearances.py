@@ -8,13 +8,9 @@ Definitions (each pinned by tests/core/test_appearances.py):
 
 - A **public appearance** is an occurrence of one of ``APPEARANCE_KINDS`` that is public
   and neither cancelled nor postponed (tentative ones count: they are on the schedule).
-- Two occurrences **overlap** when they share a leader and their times intersect:
-  ``[start, end)`` each, an occurrence without an end being the instant ``start`` (it
-  overlaps what runs at that instant, and another instant at the same time). Cancelled
-  occurrences never overlap; nor do ``MARKER_KINDS`` (a deadline, an embargo lift, a
-  scheduled post: moments, not time a leader spends). All-day events overlap only other
-  all-day events: a whole-day entry ("in Albany") next to timed ones is the usual way to
-  write a day, not a clash.
+- Two occurrences **overlap** (a clash) as ``deskterm.core.overlaps`` defines it:
+  ``leader_overlaps`` and ``MARKER_KINDS`` live there (the agenda marks overlaps without
+  SQLAlchemy) and are re-exported here.
 - A **media slot** is a series (``rrule``) of one of ``MEDIA_SLOT_KINDS`` naming the
   leader; the halves of a series split by "this and following" are one slot (the same
   root uid). Its **last** appearance is the latest held date before ``now`` and its
@@ -31,7 +27,7 @@ Definitions (each pinned by tests/core/test_appearances.py):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -56,6 +52,8 @@ from deskterm.core.calendar import (
 )
 from deskterm.core.errors import InputError
 from deskterm.core.fields import aware, line_text, split_list
+from deskterm.core.overlaps import MARKER_KINDS as MARKER_KINDS
+from deskterm.core.overlaps import leader_overlaps as leader_overlaps
 
 APPEARANCE_KINDS: frozenset[EventKind] = frozenset(
     {
@@ -70,9 +68,6 @@ APPEARANCE_KINDS: frozenset[EventKind] = frozenset(
 )
 MEDIA_SLOT_KINDS: frozenset[EventKind] = frozenset(
     {EventKind.TV, EventKind.RADIO, EventKind.INTERVIEW, EventKind.PRESS_CONFERENCE}
-)
-MARKER_KINDS: frozenset[EventKind] = frozenset(
-    {EventKind.DEADLINE, EventKind.EMBARGO_LIFT, EventKind.SCHEDULED_POST}
 )
 SLOT_HORIZON = timedelta(days=400)
 _NOT_HELD = (EventStatus.CANCELLED, EventStatus.POSTPONED)
@@ -130,61 +125,6 @@ class AppearanceReport:
     @property
     def warnings(self) -> tuple[str, ...]:
         return tuple(slot.warning for slot in self.slots if slot.warning)
-
-
-# --- overlaps -------------------------------------------------------------------------------
-
-
-def leader_overlaps(occurrences: Sequence[Occurrence]) -> frozenset[tuple[int, datetime]]:
-    """The (event_id, start) of every occurrence that overlaps another one sharing a
-    leader (the rules are in the module docstring)."""
-    by_leader: dict[str, list[Occurrence]] = {}
-    counted = [
-        occ
-        for occ in occurrences
-        if occ.status != EventStatus.CANCELLED and occ.kind not in MARKER_KINDS
-    ]
-    person = _people({_folded(leader) for occ in counted for leader in occ.leaders})
-    for occ in counted:
-        for name in {person[_folded(leader)] for leader in occ.leaders}:
-            if name:
-                by_leader.setdefault(name, []).append(occ)
-    found: set[tuple[int, datetime]] = set()
-    for items in by_leader.values():
-        found |= _clashes([occ for occ in items if not occ.all_day])
-        found |= _clashes([occ for occ in items if occ.all_day])
-    return frozenset(found)
-
-
-def _clashes(items: list[Occurrence]) -> set[tuple[int, datetime]]:
-    """A sweep by start: each occurrence meets those still running when it starts."""
-    found: set[tuple[int, datetime]] = set()
-    running: list[tuple[datetime, datetime, tuple[int, datetime]]] = []  # (start, end, key)
-    for start, end, key in sorted((o.start, _end(o), (o.event_id, o.start)) for o in items):
-        running = [r for r in running if r[1] > start or r[0] == start]
-        for other in running:
-            if other[2] != key:
-                found.add(other[2])
-                found.add(key)
-        running.append((start, end, key))
-    return found
-
-
-def _end(occ: Occurrence) -> datetime:
-    return occ.end if occ.end is not None and occ.end > occ.start else occ.start
-
-
-def _folded(name: str) -> str:
-    return fold_leader(name)
-
-
-def _people(names: set[str]) -> dict[str, str]:
-    """Each folded name -> the person it stands for: a title and the titled name
-    ("mayor" and "mayor elena castellanos") are one person (see ``names_leader``)."""
-    return {
-        name: min((t for t in names if name.startswith(t + " ")), key=len, default=name)
-        for name in names
-    }
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -252,7 +192,7 @@ def media_slots(
     db: Database, leader: str, start: datetime, end: datetime, *, now: datetime
 ) -> list[MediaSlot]:
     """The leader's recurring media slots (see the module docstring), by title."""
-    wanted = _folded(leader)
+    wanted = fold_leader(leader)
     low = min(start, now - SLOT_HORIZON)
     high = max(end, now + SLOT_HORIZON)
     with db.read() as session:

@@ -16,12 +16,11 @@ is shown, with status ``cancelled`` (like any cancelled event), while an EXDATE 
 occurrence altogether. An override whose ``recurrence_id`` the series no longer produces is
 still shown at its own time (its data is never hidden).
 
-Limits that keep ``occurrences()`` to bounded, indexed reads:
-
-- an event lasts at most ``MAX_EVENT_LENGTH`` (31 days), so a one-off event (or override)
-  that overlaps a range is found by one range read on ``starts_at`` looking back that far;
-- a series repeats at most hourly and must produce occurrences (an impossible rule such as
-  "every 30 February" would make the expander search to the year 9999).
+The occurrences of a range (``occurrences``, ``all_occurrences``), the records and the
+expansion of a schedule live in ``deskterm.core.occurrences`` and
+``deskterm.core.recurrence`` (no SQLAlchemy: the desk's first paint reads its agenda
+through them); they are re-exported here, and the limits that keep those reads bounded are
+stated there.
 
 "Floating" iCalendar times (no zone) are pinned to a real zone when they come in (see
 ``deskterm.core.ics``): every stored event has an IANA zone.
@@ -29,17 +28,14 @@ Limits that keep ``occurrences()`` to bounded, indexed reads:
 
 from __future__ import annotations
 
-import functools
-import operator
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
-from sqlalchemy import Select, func, or_, select
+from dateutil.rrule import rrule
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
@@ -52,30 +48,47 @@ from db.versioning import load_for_update
 from deskterm.core.config import local_zone_name
 from deskterm.core.errors import InputError
 from deskterm.core.fields import (
-    MAX_LIST,
     aware,
     aware_or_none,
     boolean,
     free_text,
     join_list,
     line_text,
-    list_limit,
     parse_choice,
     split_list,
 )
+from deskterm.core.occurrences import LOOKBACK as LOOKBACK
+from deskterm.core.occurrences import MAX_EVENT_LENGTH as MAX_EVENT_LENGTH
+from deskterm.core.occurrences import EventRecord as EventRecord
+from deskterm.core.occurrences import EventRow
+from deskterm.core.occurrences import Occurrence as Occurrence
+from deskterm.core.occurrences import all_occurrences as all_occurrences
+from deskterm.core.occurrences import fold_leader as fold_leader
+from deskterm.core.occurrences import iter_chunks as iter_chunks
+from deskterm.core.occurrences import names_leader as names_leader
+from deskterm.core.occurrences import occurrence_of as occurrence_of
+from deskterm.core.occurrences import occurrences as occurrences
+from deskterm.core.occurrences import parse_kind as parse_kind
+from deskterm.core.recurrence import Schedule as Schedule
+from deskterm.core.recurrence import build_rule as build_rule
+from deskterm.core.recurrence import day_start as day_start
+from deskterm.core.recurrence import format_exdates as format_exdates
+from deskterm.core.recurrence import localise as localise
+from deskterm.core.recurrence import occurrence_end as occurrence_end
+from deskterm.core.recurrence import parse_exdates as parse_exdates
+from deskterm.core.recurrence import rule_parts as rule_parts
+from deskterm.core.recurrence import rule_with as rule_with
+from deskterm.core.recurrence import scheduled as scheduled
+from deskterm.core.recurrence import series_length as series_length
+from deskterm.core.recurrence import simple_dates as simple_dates
+from deskterm.core.recurrence import until_wall as until_wall
+from deskterm.core.recurrence import wall_time as wall_time
 from deskterm.core.staff import resolve_staff_id, staff_initials
-
-MAX_EVENT_LENGTH = timedelta(days=31)
-# One-off events starting this long before a range can still overlap it (a day of slack for
-# all-day events whose length is counted in local days).
-LOOKBACK = MAX_EVENT_LENGTH + timedelta(days=1)
 
 TITLE_MAX = 500
 LOCATION_MAX = 500
 LEADERS_MAX = 500
 UID_MAX = 500
-# Overrides are looked up by series id in chunks (SQLite's bound-parameter limit).
-_ID_CHUNK = 500
 
 # Fields a user may change with update_event (owner takes initials).
 EDITABLE_FIELDS: frozenset[str] = frozenset(
@@ -99,72 +112,6 @@ EDITABLE_FIELDS: frozenset[str] = frozenset(
 )
 # Fields whose values are checked together (times, zone and rule depend on each other).
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "timezone", "all_day", "rrule", "exdates", "rdates")
-
-_ALLOWED_FREQ = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY")
-_UNTIL = re.compile(r"(?i)(?<![A-Z-])UNTIL=([0-9TZ]+)")
-_UNTIL_VALUE = re.compile(r"^[0-9]{8}(T[0-9]{6}Z?)?$")
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    id: int
-    uid: str
-    title: str
-    kind: EventKind
-    status: EventStatus
-    starts_at: datetime
-    ends_at: datetime | None
-    timezone: str
-    all_day: bool
-    location: str
-    leaders: tuple[str, ...]
-    owner: str | None  # initials
-    public: bool
-    notes: str
-    rrule: str | None
-    exdates: tuple[datetime, ...]
-    version: int
-    rdates: tuple[datetime, ...] = ()
-    parent_id: int | None = None  # set on an override: the series it changes
-    recurrence_id: datetime | None = None  # on an override: the start the series gave it
-    sequence: int = 0  # iCalendar SEQUENCE: bumped by every revision
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """One appearance of an event in a range (a one-off event, or one date of a series).
-
-    ``event_id`` is the row holding this occurrence's fields: the one-off event, the series,
-    or the override that changed this date. For an occurrence of a series, ``series_id`` is
-    the series and ``original_start`` the start the series gave it (its recurrence id: what
-    ``calendar_edits.edit_occurrence`` takes as ``occurrence_start``); both are None for a
-    one-off event.
-    """
-
-    event_id: int
-    title: str
-    kind: EventKind
-    status: EventStatus
-    start: datetime  # aware, UTC
-    end: datetime | None
-    all_day: bool
-    location: str
-    leaders: tuple[str, ...]
-    timezone: str
-    recurring: bool
-    public: bool
-    series_id: int | None = None
-    original_start: datetime | None = None
-
-    @property
-    def key(self) -> tuple[int, datetime]:
-        """(event_id, start): what tells two occurrences apart."""
-        return (self.event_id, self.start)
-
-    @property
-    def overridden(self) -> bool:
-        """True when an override row changed this occurrence of a series."""
-        return self.series_id is not None and self.series_id != self.event_id
 
 
 def to_record(row: Event, initials: dict[int, str]) -> EventRecord:
@@ -194,10 +141,6 @@ def to_record(row: Event, initials: dict[int, str]) -> EventRecord:
 
 
 # --- validation ---------------------------------------------------------------------------
-
-
-def parse_kind(value: EventKind | str) -> EventKind:
-    return parse_choice(EventKind, value, field="kind")
 
 
 def parse_status(value: EventStatus | str) -> EventStatus:
@@ -273,83 +216,6 @@ def _rule_text(value: Any) -> str | None:
     return text.upper()
 
 
-def wall_time(when: datetime, zone: tzinfo) -> datetime:
-    """``when`` as a naive wall-clock time in ``zone``."""
-    return when.astimezone(zone).replace(tzinfo=None)
-
-
-def localise(wall: datetime, zone: tzinfo) -> datetime:
-    """A naive wall-clock time in ``zone`` as an aware UTC time."""
-    return wall.replace(tzinfo=zone).astimezone(UTC)
-
-
-def rule_parts(text: str) -> list[tuple[str, str]]:
-    """``FREQ=WEEKLY;BYDAY=MO`` as ``[("FREQ", "WEEKLY"), ("BYDAY", "MO")]`` (upper case)."""
-    out: list[tuple[str, str]] = []
-    for part in text.split(";"):
-        key, _, value = part.partition("=")
-        if key.strip():
-            out.append((key.strip().upper(), value.strip().upper()))
-    return out
-
-
-def rule_with(text: str, **changes: str | None) -> str:
-    """The rule with parts replaced (None removes a part); new parts go at the end."""
-    parts = rule_parts(text)
-    out = [(k, changes.get(k, v)) for k, v in parts]
-    known = {k for k, _ in parts}
-    out += [(k, v) for k, v in changes.items() if k not in known]
-    return ";".join(f"{k}={v}" for k, v in out if v is not None)
-
-
-def build_rule(text: str, wall_start: datetime, zone: tzinfo) -> rrule:
-    """The rule over naive wall times from ``wall_start``; ValueError if it is not one.
-
-    RFC 5545 writes UNTIL in UTC (``...Z``) when DTSTART has a zone: it is moved to the
-    zone's wall clock so that the rule can run on wall times. A date-only UNTIL includes
-    that whole day.
-    """
-
-    def until_to_wall(match: re.Match[str]) -> str:
-        value = match.group(1).upper()
-        if len(value) == 8:  # a date: through the end of that day
-            return f"UNTIL={value}T235959"
-        if not value.endswith("Z"):
-            return f"UNTIL={value}"
-        try:
-            until = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            raise ValueError(f"invalid UNTIL {value}") from None
-        return f"UNTIL={wall_time(until, zone):%Y%m%dT%H%M%S}"
-
-    parts: dict[str, str] = {}
-    for part in text.split(";"):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ValueError(f"{part!r} is not NAME=VALUE")
-        key = key.strip().upper()
-        if key in parts:
-            raise ValueError(f"{key} is given twice")
-        parts[key] = value.strip().upper()
-    freq = parts.get("FREQ")
-    if freq is None:
-        raise ValueError("FREQ is missing")
-    if freq not in _ALLOWED_FREQ:
-        raise ValueError(f"FREQ={freq} is not supported (use {', '.join(_ALLOWED_FREQ)})")
-    for key in ("INTERVAL", "COUNT"):
-        number = parts.get(key, "1")
-        if not number.isdigit() or int(number) < 1:
-            raise ValueError(f"{key} must be a whole number of at least 1, not {number}")
-    if "UNTIL" in parts and "COUNT" in parts:
-        raise ValueError("give COUNT or UNTIL, not both")
-    if "UNTIL" in parts and not _UNTIL_VALUE.match(parts["UNTIL"]):
-        raise ValueError(f"UNTIL must look like 20261231 or 20261231T235959Z, not {parts['UNTIL']}")
-    rule = rrulestr(_UNTIL.sub(until_to_wall, text), dtstart=wall_start)
-    if not isinstance(rule, rrule):  # pragma: no cover - one RRULE line gives one rrule
-        raise ValueError("not a single rule")
-    return rule
-
-
 def canonical_rule(text: str, zone: tzinfo, *, all_day: bool) -> str:
     """The rule with its UNTIL in RFC 5545's form: UTC (``...Z``) for a timed series, a
     date for an all-day one. The meaning is kept: a date-only UNTIL of a timed series
@@ -418,13 +284,13 @@ def check_schedule(values: dict[str, Any]) -> dict[str, Any]:
     starts_at: datetime = values["starts_at"]
     ends_at: datetime | None = values["ends_at"]
     if values["all_day"]:
-        if starts_at != _day_start(wall_time(starts_at, zone).date(), zone):
+        if starts_at != day_start(wall_time(starts_at, zone).date(), zone):
             raise InputError(
                 f"an all-day event starts at midnight in its zone ({zone.key})", field="starts_at"
             )
         if ends_at is None:
-            ends_at = _day_start(wall_time(starts_at, zone).date() + timedelta(days=1), zone)
-        elif ends_at <= starts_at or ends_at != _day_start(wall_time(ends_at, zone).date(), zone):
+            ends_at = day_start(wall_time(starts_at, zone).date() + timedelta(days=1), zone)
+        elif ends_at <= starts_at or ends_at != day_start(wall_time(ends_at, zone).date(), zone):
             raise InputError(
                 "an all-day event ends at a later midnight in its zone (the day after its last)",
                 field="ends_at",
@@ -473,15 +339,6 @@ def prepare_event(given: Mapping[str, Any]) -> dict[str, Any]:
     return check_schedule(values)
 
 
-def _day_start(day: date, zone: tzinfo) -> datetime:
-    return localise(datetime.combine(day, time(0)), zone)
-
-
-def day_start(day: date, zone: tzinfo) -> datetime:
-    """Midnight of ``day`` in ``zone``, in UTC (an all-day event's start)."""
-    return _day_start(day, zone)
-
-
 def read_event_times(
     start: str,
     end: str,
@@ -513,25 +370,6 @@ def read_event_times(
         return starts_at, None
     ends_at = parse_when(end, now=starts_at, tz=zone, field="end", exact=True, weekday_rolls=False)
     return starts_at, ends_at
-
-
-def parse_exdates(text: str) -> tuple[datetime, ...]:
-    """Stored exdates (comma list of UTC ISO times) as aware UTC datetimes; junk is skipped."""
-    out = []
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        try:
-            when = datetime.fromisoformat(item)
-        except ValueError:
-            continue
-        out.append(when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC))
-    return tuple(out)
-
-
-def format_exdates(values: Sequence[datetime]) -> str:
-    return ",".join(value.astimezone(UTC).isoformat() for value in values)
 
 
 # --- operations ---------------------------------------------------------------------------
@@ -676,29 +514,6 @@ def _revisable(row: Event) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in Event.__table__.columns if c.key not in skip}
 
 
-def occurrences(
-    db: Database,
-    start: datetime,
-    end: datetime,
-    *,
-    limit: int = 500,
-    leader: str | None = None,
-    kind: EventKind | str | None = None,
-) -> list[Occurrence]:
-    """Occurrences overlapping ``[start, end)``, sorted by start, at most ``limit``.
-
-    An occurrence overlaps if it starts in the range, or started before and ends after
-    ``start``. One-off events and overrides come from one range read on ``starts_at``
-    (looking back ``LOOKBACK``: events last at most ``MAX_EVENT_LENGTH``); series
-    (``ix_events_recurring``) are expanded in their own zone, RDATEs added, EXDATEs and the
-    dates their overrides replace left out. Cancelled occurrences (events, series and
-    cancelled overrides) are included with their ``status``. ``leader`` matches one of
-    the occurrence's leaders, ignoring case; ``leader`` and ``kind`` test an override's
-    own fields.
-    """
-    return _gather(db, start, end, list_limit(limit), leader, kind)
-
-
 def current_occurrence(db: Database, occurrence: Occurrence) -> Occurrence:
     """``occurrence`` as saved now (for a view that stays open while it is cancelled or
     moved, here or on another desk): the one-off event at its present date, or the same
@@ -728,106 +543,15 @@ def current_occurrence(db: Database, occurrence: Occurrence) -> Occurrence:
     return next((found for found in nearby if same(found)), occurrence)
 
 
-def all_occurrences(
-    db: Database,
-    start: datetime,
-    end: datetime,
-    *,
-    leader: str | None = None,
-    kind: EventKind | str | None = None,
-    cap: int = 20_000,
-) -> tuple[list[Occurrence], bool]:
-    """Every occurrence overlapping ``[start, end)`` as ``occurrences()`` finds them, up to
-    ``cap`` (for lists that must be complete: the command line, exports, reports);
-    returns (occurrences sorted by start, truncated?)."""
-    cap = list_limit(cap, field="cap", maximum=1_000_000)
-    found = _gather(db, start, end, cap + 1, leader, kind)
-    return found[:cap], len(found) > cap
-
-
-def _gather(
-    db: Database,
-    start: datetime,
-    end: datetime,
-    limit: int,
-    leader: str | None,
-    kind: EventKind | str | None,
-) -> list[Occurrence]:
-    """The first ``limit`` occurrences: rows are read as plain columns, every date is kept
-    as a small (start, id, ...) tuple, and only the ``limit`` kept become ``Occurrence``s."""
-    start = aware(start, field="start")
-    end = aware(end, field="end")
-    if end <= start:
-        raise InputError("the range ends before it starts", field="end")
-    wanted_kind = None if kind is None else parse_kind(kind)
-    wanted_leader = " ".join(leader.split()).casefold() if leader else None
-    with db.read() as session:
-        filters: list[Any] = []
-        if wanted_kind is not None:
-            filters.append(Event.kind == wanted_kind)
-        if wanted_leader:
-            # A superset (substring); the exact, case-insensitive membership is checked below.
-            filters.append(func.lower(Event.leaders).contains(wanted_leader, autoescape=True))
-        found: list[_Found] = [
-            (row.starts_at, row.id, row.ends_at, row, row.parent_id, row.recurrence_id)
-            for row in _one_off(session, filters, start, end, limit, wanted_leader)
-        ]
-        series = [
-            row
-            for row in session.execute(series_query(filters, end))
-            if _has_leader(row, wanted_leader)
-        ]
-        replaced = overridden_starts(session, [row.id for row in series], start - LOOKBACK, end)
-        for row in series:
-            skip = set(parse_exdates(row.exdates)) | replaced.get(row.id, frozenset())
-            found.extend(
-                (occ_start, row.id, occ_end, row, row.id, occ_start)
-                for occ_start, occ_end in scheduled(row, start, end, limit=limit, skip=skip)
-            )
-    found.sort(key=_by_start_and_id)
-    leaders: dict[int, tuple[str, ...]] = {}
-    return [
-        occurrence_of(
-            row,
-            occ_start,
-            occ_end,
-            recurring=series_id is not None,
-            series_id=series_id,
-            original_start=original,
-            leaders=leaders.setdefault(row.id, split_list(row.leaders)),
-        )
-        for occ_start, _, occ_end, row, series_id, original in found[:limit]
-    ]
-
-
-# (start, row id, end, row, series id, original start): a date before it is shown.
-_by_start_and_id = operator.itemgetter(0, 1)
-_Found = tuple[datetime, int, datetime | None, Any, int | None, datetime | None]
-
 # The columns occurrences need (plain rows are several times cheaper than ORM objects).
-_COLUMNS = (
-    Event.id,
-    Event.title,
-    Event.kind,
-    Event.status,
-    Event.starts_at,
-    Event.ends_at,
-    Event.timezone,
-    Event.all_day,
-    Event.location,
-    Event.leaders,
-    Event.public,
-    Event.rrule,
-    Event.exdates,
-    Event.rdates,
-    Event.parent_id,
-    Event.recurrence_id,
-)
+# The columns occurrences need (``occurrences.EventRow``), for ``series_query``.
+_COLUMNS = tuple(getattr(Event, name) for name in EventRow._fields)
 
 
 def series_query(filters: Sequence[Any], end: datetime) -> Select[Any]:
     """Series (not overrides) that start before ``end``, through ``ix_events_recurring``,
-    as rows of the columns occurrences need.
+    as rows of the columns occurrences need (the export's read, ``deskterm.core.ics``;
+    ``occurrences()`` reads the same rows in plain SQL).
 
     "parent_id + 0" and "+starts_at" keep SQLite off the parent_id and starts_at indexes:
     the small partial index of rows with a rule is the one to walk.
@@ -840,17 +564,6 @@ def series_query(filters: Sequence[Any], end: datetime) -> Select[Any]:
     )
 
 
-class Schedule(Protocol):
-    """What expansion reads from an event row."""
-
-    starts_at: datetime
-    ends_at: datetime | None
-    timezone: str
-    all_day: bool
-    rrule: str | None
-    rdates: str
-
-
 def unindexed(column: Any) -> UnaryExpression[Any]:
     """``+column``: SQLite's way to say "do not pick an index for this term".
 
@@ -858,302 +571,6 @@ def unindexed(column: Any) -> UnaryExpression[Any]:
     ``starts_at < end`` it would walk ``ix_events_starts`` over every event in history.
     """
     return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
-
-
-@functools.lru_cache(maxsize=4096)
-def fold_leader(name: str) -> str:
-    """A leader's name compared ignoring case and spacing (cached: a month's list folds
-    the same few names thousands of times)."""
-    return " ".join(name.split()).casefold()
-
-
-def names_leader(names: Iterable[str], wanted: str) -> bool:
-    """True if one of ``names`` is the leader ``wanted``: the same name ignoring case and
-    spacing, or that title followed by a personal name (``Mayor`` names
-    ``Mayor Elena Castellanos``), as the key leaders in the config are titles."""
-    key = fold_leader(wanted)
-    return any((name := fold_leader(n)) == key or name.startswith(key + " ") for n in names)
-
-
-def _has_leader(row: Any, leader: str | None) -> bool:
-    return leader is None or names_leader(split_list(row.leaders), leader)
-
-
-def overridden_starts(
-    session: Session, series_ids: Sequence[int], low: datetime, high: datetime
-) -> dict[int, frozenset[datetime]]:
-    """series id -> the recurrence ids in ``[low, high)`` that overrides replace."""
-    out: dict[int, set[datetime]] = {}
-    for chunk in iter_chunks(series_ids):
-        rows = session.execute(
-            select(Event.parent_id, Event.recurrence_id).where(
-                Event.parent_id.in_(chunk),
-                Event.recurrence_id >= low,
-                Event.recurrence_id < high,
-            )
-        )
-        for parent_id, recurrence_id in rows:
-            if parent_id is not None and recurrence_id is not None:
-                out.setdefault(parent_id, set()).add(recurrence_id)
-    return {key: frozenset(value) for key, value in out.items()}
-
-
-def _one_off(
-    session: Session,
-    filters: list[Any],
-    start: datetime,
-    end: datetime,
-    limit: int,
-    leader: str | None,
-) -> list[Any]:
-    """Up to ``limit`` one-off events and overrides overlapping the range (rows of
-    ``_COLUMNS``), in (starts_at, id) order."""
-    query = (
-        select(*_COLUMNS)
-        .where(
-            *filters,
-            # one-off events, and overrides (whatever rule text an override may carry)
-            or_(Event.rrule.is_(None), (Event.parent_id + 0).is_not(None)),
-            Event.starts_at >= start - LOOKBACK,
-            Event.starts_at < end,
-            or_(Event.starts_at >= start, Event.ends_at > start),
-        )
-        .order_by(Event.starts_at, Event.id)
-    )
-    out: list[Any] = []
-    after: tuple[datetime, int] | None = None
-    while len(out) < limit:
-        page = query
-        if after is not None:
-            page = page.where(
-                Event.starts_at >= after[0], or_(Event.starts_at > after[0], Event.id > after[1])
-            )
-        rows = list(session.execute(page.limit(limit)))
-        out.extend(row for row in rows if _has_leader(row, leader))
-        if len(rows) < limit or leader is None:
-            break  # without a leader filter every row matched: the first page is enough
-        after = (rows[-1].starts_at, rows[-1].id)
-    return out[:limit]
-
-
-def series_length(row: Schedule, zone: tzinfo) -> timedelta | None:
-    """How long each occurrence lasts: elapsed time, or wall-clock days when all-day."""
-    if row.ends_at is None:
-        return None
-    if row.all_day:  # whole local days: 23 or 25 hours across a DST change
-        return wall_time(row.ends_at, zone) - wall_time(row.starts_at, zone)
-    return row.ends_at - row.starts_at
-
-
-def occurrence_end(row: Schedule, start: datetime, zone: tzinfo) -> datetime | None:
-    """The end of the occurrence of ``row`` starting at ``start``."""
-    length = series_length(row, zone)
-    if length is None:
-        return None
-    if row.all_day:
-        return localise(wall_time(start, zone) + length, zone)
-    return start + length
-
-
-def scheduled(
-    row: Schedule,
-    start: datetime,
-    end: datetime,
-    *,
-    limit: int = MAX_LIST,
-    skip: frozenset[datetime] | set[datetime] = frozenset(),
-    with_rdates: bool = True,
-) -> list[tuple[datetime, datetime | None]]:
-    """(start, end) of the series' dates overlapping ``[start, end)``: the rule's and the
-    RDATEs, EXDATEs *not* removed, minus ``skip``; sorted, at most ``limit``.
-
-    The rule runs on naive wall times in the event's zone from its local start; each
-    date is placed in the zone and converted to UTC, so local time holds across DST.
-    A row whose zone or rule cannot be read (written by another tool) yields nothing.
-    """
-    try:
-        zone = ZoneInfo(row.timezone)
-        wall_start = wall_time(row.starts_at, zone)
-    except (ValueError, TypeError, OverflowError, ZoneInfoNotFoundError):
-        return []
-    length = series_length(row, zone)
-    span = length or timedelta(0)
-    # Wall-time bounds with a day of slack either side; the exact test is in UTC below.
-    low = wall_time(start, zone) - span - timedelta(days=1)
-    high = wall_time(end, zone) + timedelta(days=1)
-    text = row.rrule or ""
-    walls: Iterable[datetime] | None = simple_dates(text, wall_start, low, high, zone)
-    if walls is None:
-        try:
-            rule = _cached_rule(text, _rebased_start(text, wall_start, low), zone)
-        except (ValueError, TypeError, OverflowError):
-            return []
-        walls = rule.xafter(max(low, wall_start), inc=True)
-
-    def place(occ_start: datetime) -> tuple[datetime, datetime | None] | None:
-        if occ_start in skip or occ_start >= end:
-            return None
-        if length is None:
-            occ_end = None
-        elif row.all_day:
-            occ_end = localise(wall_time(occ_start, zone) + length, zone)
-        else:
-            occ_end = occ_start + length
-        if occ_start >= start or (occ_end is not None and occ_end > start):
-            return (occ_start, occ_end)
-        return None
-
-    out: list[tuple[datetime, datetime | None]] = []
-    for wall in walls:
-        if wall > high or len(out) >= limit:
-            break
-        placed = place(localise(wall, zone))
-        if placed is not None:
-            out.append(placed)
-    if with_rdates and row.rdates:
-        have = {occ_start for occ_start, _ in out}
-        for extra in parse_exdates(row.rdates):
-            if extra not in have:
-                placed = place(extra)
-                if placed is not None:
-                    out.append(placed)
-        out.sort(key=lambda pair: pair[0])
-    return out[:limit]
-
-
-_WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_SIMPLE_PARTS = frozenset({"FREQ", "INTERVAL", "UNTIL", "BYDAY", "WKST"})
-
-
-def until_wall(value: str, zone: tzinfo) -> datetime:
-    """An UNTIL value on the zone's wall clock, as ``build_rule`` reads it: a date means
-    the end of that day, ``...Z`` is moved from UTC, anything else is already local."""
-    value = value.upper()
-    if len(value) == 8:
-        return datetime.strptime(value, "%Y%m%d").replace(hour=23, minute=59, second=59)
-    if value.endswith("Z"):
-        return wall_time(datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC), zone)
-    return datetime.strptime(value, "%Y%m%dT%H%M%S")
-
-
-@functools.lru_cache(maxsize=4096)
-def _simple_rule(text: str) -> tuple[frozenset[int] | None, str | None] | None:
-    """(weekdays or None for "the start's weekday", UNTIL) for a plain daily or weekly
-    rule with INTERVAL 1 and no COUNT; None for any other rule."""
-    parts = dict(rule_parts(text))
-    if not set(parts) <= _SIMPLE_PARTS or parts.get("INTERVAL", "1") != "1":
-        return None
-    byday = parts.get("BYDAY")
-    days: frozenset[int] | None = None
-    if byday is not None:
-        codes = byday.split(",")
-        if not all(code in _WEEKDAY_CODES for code in codes):
-            return None  # "1MO", "-1FR": counted weekdays
-        days = frozenset(_WEEKDAY_CODES.index(code) for code in codes)
-    if parts.get("FREQ") == "DAILY":
-        days = days if days is not None else frozenset(range(7))
-    elif parts.get("FREQ") != "WEEKLY":
-        return None
-    return days, parts.get("UNTIL")
-
-
-def simple_dates(
-    text: str, wall_start: datetime, low: datetime, high: datetime, zone: tzinfo
-) -> list[datetime] | None:
-    """The wall-clock dates of a plain daily or weekly rule in ``[max(low, wall_start),
-    high]``, by date arithmetic (what dateutil gives, without walking the rule); None for
-    other rules, which dateutil expands."""
-    simple = _simple_rule(text)
-    if simple is None:
-        return None
-    days, until_text = simple
-    weekdays = days if days is not None else frozenset({wall_start.weekday()})
-    first = max(low, wall_start)
-    last = high
-    if until_text is not None:
-        try:
-            last = min(last, until_wall(until_text, zone))
-        except ValueError:
-            return None
-    moment = wall_start.replace(microsecond=0).time()  # as dateutil drops them
-    out: list[datetime] = []
-    first_day = first.date()
-    for weekday in weekdays:
-        day = first_day + timedelta(days=(weekday - first_day.weekday()) % 7)
-        candidate = datetime.combine(day, moment)
-        if candidate < first:
-            candidate += timedelta(days=7)
-        while candidate <= last:
-            out.append(candidate)
-            candidate += timedelta(days=7)
-    out.sort()
-    return out
-
-
-_PERIOD_DAYS = {"DAILY": 1, "WEEKLY": 7}
-
-
-def _rebased_start(text: str, wall_start: datetime, low: datetime) -> datetime:
-    """A later start that yields the same occurrences from ``low`` on.
-
-    dateutil walks a series from its first occurrence every time; a weekly slot begun a
-    year ago would be stepped through 52 times per load. For DAILY/WEEKLY rules without
-    COUNT (which counts from the true start), moving the start by whole periods
-    (INTERVAL days or weeks) keeps every later occurrence and skips the walk.
-    """
-    parts = dict(part.partition("=")[::2] for part in text.upper().split(";"))
-    days = _PERIOD_DAYS.get(parts.get("FREQ", "").strip())
-    if days is None or "COUNT" in parts or low <= wall_start:
-        return wall_start
-    try:
-        period = days * int(parts.get("INTERVAL", "1"))
-    except ValueError:
-        return wall_start
-    whole = (low - wall_start).days // period
-    return wall_start + timedelta(days=whole * period)
-
-
-@functools.lru_cache(maxsize=4096)
-def _cached_rule(text: str, wall_start: datetime, zone: tzinfo) -> rrule:
-    """Parsed rules are reused across reloads (the desk reloads its agenda every minute)."""
-    return build_rule(text, wall_start, zone)
-
-
-def occurrence_of(
-    row: Any,
-    start: datetime,
-    end: datetime | None,
-    *,
-    recurring: bool,
-    series_id: int | None = None,
-    original_start: datetime | None = None,
-    leaders: tuple[str, ...] | None = None,
-) -> Occurrence:
-    """The occurrence of ``row`` (an ``Event`` or a row of its columns) at these times.
-
-    Built without the frozen dataclass' ``__init__`` (which sets each field through
-    ``object.__setattr__``: 4 µs against 0.6 µs; a month's list builds thousands). The
-    fields are exactly the dataclass' fields, so equality, hashing and ``replace`` are
-    those of an ``Occurrence(...)``; ``test_occurrence_of_equals_the_constructor`` checks.
-    """
-    occurrence = object.__new__(Occurrence)
-    occurrence.__dict__.update(
-        event_id=row.id,
-        title=row.title,
-        kind=row.kind,
-        status=row.status,
-        start=start,
-        end=end,
-        all_day=row.all_day,
-        location=row.location,
-        leaders=split_list(row.leaders) if leaders is None else leaders,
-        timezone=row.timezone,
-        recurring=recurring,
-        public=row.public,
-        series_id=series_id,
-        original_start=original_start,
-    )
-    return occurrence
 
 
 _SPLIT_SUFFIX = re.compile(r"_R[0-9]{8}T[0-9]{6}Z?(-[0-9]+)?$")
@@ -1166,9 +583,3 @@ def root_uid(uid: str) -> str:
     if not at:
         return _SPLIT_SUFFIX.sub("", uid)
     return _SPLIT_SUFFIX.sub("", head) + at + domain
-
-
-def iter_chunks(items: Sequence[Any], size: int = _ID_CHUNK) -> Iterable[Sequence[Any]]:
-    """``items`` in slices of ``size`` (for IN lists)."""
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -4,6 +4,10 @@ Two kinds: the deadline of an open request (media, constituent, records) and the
 date of a card on the board. Each is one LIMITed range read along an index
 (``ix_requests_open_urgency``, led by ``(status, deadline_at)``, and ``ix_tasks_publish_at``);
 the two are merged by time and cut at ``limit``.
+
+The records import nothing of SQLAlchemy (the calendar's views and the panes name them on
+the desk's first paint); ``markers`` imports the domain layer when it is called (the zoomed
+views, in a worker thread).
 """
 
 from __future__ import annotations
@@ -11,15 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from db.engine import Database
 from db.enums import TaskStatus
-from db.models import Request, Task
 from deskterm.core.errors import InputError
 from deskterm.core.fields import aware, list_limit
-from deskterm.core.requests import OPEN_STATUSES
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 class MarkerKind(StrEnum):
@@ -41,6 +44,11 @@ def markers(db: Database, start: datetime, end: datetime, *, limit: int = 200) -
     Archived cards are left out; a published card keeps its marker (when it went out).
     At most ``limit`` markers: the earliest ones.
     """
+    from sqlalchemy import select
+
+    from db.models import Request, Task
+    from deskterm.core.requests import OPEN_STATUSES
+
     start = aware(start, field="start")
     end = aware(end, field="end")
     if end <= start:

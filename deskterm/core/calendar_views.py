@@ -24,10 +24,11 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from db.enums import EventKind, EventStatus
-from deskterm.core.calendar import Occurrence, day_start
 from deskterm.core.calendar_markers import Marker, MarkerKind
 from deskterm.core.dates import parse_date
 from deskterm.core.errors import InputError
+from deskterm.core.occurrences import Occurrence
+from deskterm.core.recurrence import day_start
 
 
 class View(StrEnum):

@@ -3,52 +3,38 @@
 The base the dashboard needs: store a clip, list a window of them newest first, mark
 one read, count unread. Fetching, full-text search, topics and de-duplication come with
 the ingest pipeline. ``clip_text.plain_text`` turns feed HTML into one line of safe text.
+
+The records and the reads News paints with (``list_clips``, ``count_unread``,
+``topics_of``) are plain SQL in ``clip_records`` (no SQLAlchemy) and re-exported here; the
+writes below go through the ORM and its audit hooks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, false, func, literal, select, true, tuple_
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.engine import Database
 from db.enums import OutletType
 from db.errors import NotFoundError
-from db.models import Clip, ClipTopic, Feed, Outlet, Staff, Topic
+from db.models import Clip, Feed, Outlet, Staff
 from db.versioning import load_for_update
+from deskterm.core.clip_records import ClipRecord as ClipRecord
+from deskterm.core.clip_records import ClipTopicMatch as ClipTopicMatch
+from deskterm.core.clip_records import clip_record as clip_record
+from deskterm.core.clip_records import count_unread as count_unread
+from deskterm.core.clip_records import list_clips as list_clips
+from deskterm.core.clip_records import matched_terms as matched_terms
+from deskterm.core.clip_records import topics_of as topics_of
 from deskterm.core.clip_text import clean_line, truncate
 from deskterm.core.errors import InputError
-from deskterm.core.fields import aware, boolean, free_text, language_tag, list_limit, web_url
+from deskterm.core.fields import aware, boolean, free_text, language_tag, web_url
 from deskterm.core.staff import resolve_staff_id
 
-# --- records --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClipRecord:
-    id: int
-    feed_id: int
-    feed: str  # the feed's name
-    outlet: str | None  # the outlet's name
-    outlet_type: OutletType | None
-    title: str
-    summary: str
-    url: str | None
-    author: str
-    published_at: datetime
-    is_read: bool
-    flagged: bool
-    hidden: bool
-    needs_correction: bool
-    assignee: str | None  # staff initials
-    story_id: int | None
-    version: int
-    correction_note: str = ""  # the factual error to answer, when needs_correction
-    language: str | None = None  # the feed's language, else its outlet's (at ingest)
+# --- records (their classes and the reads without SQLAlchemy: clip_records.py) ---------------
 
 
 def _clip_select() -> Select[tuple[Clip, str, str | None, OutletType | None, str | None]]:
@@ -58,36 +44,6 @@ def _clip_select() -> Select[tuple[Clip, str, str | None, OutletType | None, str
         .join(Feed, Clip.feed_id == Feed.id)
         .outerjoin(Outlet, Clip.outlet_id == Outlet.id)
         .outerjoin(Staff, Clip.assignee_id == Staff.id)
-    )
-
-
-def clip_record(
-    row: Clip,
-    feed_name: str,
-    outlet_name: str | None,
-    outlet_type: OutletType | None,
-    assignee: str | None,
-) -> ClipRecord:
-    return ClipRecord(
-        row.id,
-        row.feed_id,
-        feed_name,
-        outlet_name,
-        outlet_type,
-        row.title,
-        row.summary,
-        row.url,
-        row.author,
-        row.published_at,
-        row.is_read,
-        row.flagged,
-        row.hidden,
-        row.needs_correction,
-        assignee,
-        row.story_id,
-        row.version,
-        row.correction_note or "",
-        row.language,
     )
 
 
@@ -162,54 +118,6 @@ def add_clip(
         return _load_clip(session, row.id)
 
 
-def list_clips(
-    db: Database,
-    *,
-    since: datetime | None = None,
-    unread_only: bool = False,
-    include_hidden: bool = False,
-    text: str | None = None,
-    limit: int = 200,
-    before: tuple[datetime, int] | None = None,
-    topic_id: int | None = None,
-    flagged_only: bool = False,
-) -> list[ClipRecord]:
-    """A window of clips, newest first by (published_at, id).
-
-    For the next window pass the last record's ``(published_at, id)`` as ``before``.
-    ``text`` is a case-insensitive substring of the title; ``topic_id`` keeps the clips
-    that matched that topic; ``flagged_only`` the ones flagged for the clip report.
-    """
-    limit = list_limit(limit)
-    query = _clip_select()
-    if since is not None:
-        query = query.where(Clip.published_at >= aware(since, field="since"))
-    if unread_only:
-        query = query.where(Clip.is_read == false())
-    if not include_hidden:
-        query = query.where(Clip.hidden == false())
-    if flagged_only:
-        query = query.where(Clip.flagged == true())
-    if topic_id is not None:
-        query = query.where(
-            Clip.id.in_(select(ClipTopic.clip_id).where(ClipTopic.topic_id == int(topic_id)))
-        )
-    if text is not None and text.strip():
-        query = query.where(Clip.title.icontains(text.strip(), autoescape=True))
-    if before is not None:
-        before_at, before_id = before
-        before_at = aware(before_at, field="before")
-        # A row value, so SQLite seeks in the index instead of scanning past newer rows;
-        # the time is bound with the column's type (stored as UTC text).
-        query = query.where(
-            tuple_(Clip.published_at, Clip.id)
-            < tuple_(literal(before_at, Clip.published_at.type), literal(int(before_id)))
-        )
-    query = query.order_by(Clip.published_at.desc(), Clip.id.desc()).limit(limit)
-    with db.read() as session:
-        return [clip_record(*found) for found in session.execute(query)]
-
-
 def set_read(db: Database, clip_id: int, read: bool = True) -> ClipRecord:
     """Mark a clip read (or unread) for the whole office.
 
@@ -224,19 +132,6 @@ def set_read(db: Database, clip_id: int, read: bool = True) -> ClipRecord:
             row.is_read = read
             session.flush()
         return _load_clip(session, clip_id)
-
-
-def count_unread(db: Database, *, since: datetime | None = None) -> int:
-    """Unread clips that are not hidden (published at or after ``since``, if given)."""
-    query = (
-        select(func.count())
-        .select_from(Clip)
-        .where(Clip.is_read == false(), Clip.hidden == false())
-    )
-    if since is not None:
-        query = query.where(Clip.published_at >= aware(since, field="since"))
-    with db.read() as session:
-        return int(session.scalar(query) or 0)
 
 
 def get_clip(db: Database, clip_id: int) -> ClipRecord:
@@ -320,59 +215,3 @@ def clear_correction(db: Database, clip_id: int, base_version: int) -> ClipRecor
             row.correction_note = ""
             session.flush()
         return _load_clip(session, clip_id)
-
-
-# --- topics of clips --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClipTopicMatch:
-    """A topic a clip matched, with the terms that matched it (for highlighting)."""
-
-    topic_id: int
-    name: str
-    priority: int  # 1 = highest
-    terms: tuple[str, ...]
-
-
-def matched_terms(stored: str) -> tuple[str, ...]:
-    """The terms stored on a clip-topic match (one per line, or comma-separated)."""
-    separator = "\n" if "\n" in stored else ","
-    seen: dict[str, None] = {}
-    for term in stored.split(separator):
-        term = term.strip()
-        if term:
-            seen.setdefault(term, None)
-    return tuple(seen)
-
-
-_IDS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
-
-
-def topics_of(db: Database, clip_ids: Iterable[int]) -> dict[int, tuple[ClipTopicMatch, ...]]:
-    """The topics each clip matched, most important first (priority, then name).
-
-    Clips that matched nothing are absent from the result. One query per 500 ids.
-    """
-    ids = sorted({int(i) for i in clip_ids})
-    found: dict[int, list[ClipTopicMatch]] = {}
-    with db.read() as session:
-        for start in range(0, len(ids), _IDS_PER_QUERY):
-            chunk = ids[start : start + _IDS_PER_QUERY]
-            rows = session.execute(
-                select(
-                    ClipTopic.clip_id,
-                    Topic.id,
-                    Topic.name,
-                    Topic.priority,
-                    ClipTopic.matched_terms,
-                )
-                .join(Topic, ClipTopic.topic_id == Topic.id)
-                .where(ClipTopic.clip_id.in_(chunk))
-                .order_by(ClipTopic.clip_id, Topic.priority, Topic.name)
-            )
-            for clip_id, topic_id, name, priority, terms in rows:
-                found.setdefault(clip_id, []).append(
-                    ClipTopicMatch(topic_id, name, priority, matched_terms(terms or ""))
-                )
-    return {clip_id: tuple(matches) for clip_id, matches in found.items()}

@@ -6,22 +6,32 @@ last minute and mark those records. The mark is advisory: saving still checks th
 the editor loaded, so two people editing at once end in a conflict view, never a lost edit.
 Presence times are wall-clock times (not the desk's injectable clock): they are compared
 with other machines' heartbeats.
+
+The marks are read with ``sqlite3`` through ``Database.file``, as ``db.presence`` reads and
+writes the rows: the Requests pane shows them in its first paint, before SQLAlchemy is
+imported.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from db.base import utcnow
-from db.engine import Database
-from db.models import Presence
 from db.presence import STALE_AFTER, Desk, heartbeat
+from db.stored import time_text
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 __all__ = ["editors", "editors_from_desks", "start_editing", "stop_editing"]
+
+_EDITING_SQL = (
+    "SELECT presence.user, presence.host, presence.pid, presence.editing_id FROM presence"
+    " WHERE presence.editing_entity = ? AND presence.editing_id IS NOT NULL"
+    " AND presence.last_seen >= ?"
+)
 
 
 def start_editing(db: Database, entity: str, entity_id: int) -> None:
@@ -42,15 +52,9 @@ def editors(
     db: Database, entity: str, *, now: datetime | None = None
 ) -> dict[int, tuple[str, ...]]:
     """id -> the users of OTHER desks editing that ``entity`` row now (sorted, distinct)."""
-    now = utcnow() if now is None else now
-    with db.read() as session:
-        rows = session.execute(
-            select(Presence.user, Presence.host, Presence.pid, Presence.editing_id).where(
-                Presence.editing_entity == entity,
-                Presence.editing_id.is_not(None),
-                Presence.last_seen >= now - STALE_AFTER,
-            )
-        ).all()
+    now = datetime.now(UTC) if now is None else now
+    with db.file.read() as connection:
+        rows = connection.execute(_EDITING_SQL, (entity, time_text(now - STALE_AFTER))).fetchall()
     found: dict[int, set[str]] = {}
     for user, host, pid, entity_id in rows:
         if not _is_me(db, host, pid):

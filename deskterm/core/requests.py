@@ -48,7 +48,7 @@ from db.enums import (
 )
 from db.errors import NotFoundError
 from db.models import Contact, Outlet, Request, RequestNote, Staff, Topic
-from db.search_text import DERIVED
+from db.plain_rows import Values
 from db.versioning import load_for_update, update_versioned
 from deskterm.core.contacts import contact_ids_named, outlet_id_named
 from deskterm.core.dates import parse_when
@@ -66,7 +66,17 @@ from deskterm.core.fields import (
     web_url,
 )
 from deskterm.core.matching import every_word
+from deskterm.core.open_requests import RECORD_COLUMNS
+from deskterm.core.open_requests import count_open as count_open
 from deskterm.core.records import children, require
+from deskterm.core.request_records import (
+    OPEN_STATUSES,
+    UNASSIGNED,
+    RequestFilter,
+    RequestRecord,
+    status_label,
+    to_record,
+)
 from deskterm.core.staff import resolve_staff_id, staff_initials
 
 __all__ = [
@@ -76,6 +86,7 @@ __all__ = [
     "NUMBER_PREFIX",
     "OPEN_STATUSES",
     "TRANSITIONS",
+    "UNASSIGNED",
     "FieldChange",
     "NoteRecord",
     "RequestFilter",
@@ -92,16 +103,11 @@ __all__ = [
     "list_requests",
     "next_statuses",
     "parse_choice",
+    "status_label",
+    "to_record",
     "update_request",
 ]
 
-OPEN_STATUSES: tuple[RequestStatus, ...] = (
-    RequestStatus.NEW,
-    RequestStatus.ASSIGNED,
-    RequestStatus.DRAFTING,
-    RequestStatus.IN_REVIEW,
-    RequestStatus.REOPENED,
-)
 # Statuses that end a request: entering one stamps ``closed_at``, leaving one clears it.
 CLOSED_STATUSES: tuple[RequestStatus, ...] = (RequestStatus.CLOSED, RequestStatus.DECLINED)
 
@@ -135,11 +141,6 @@ TRANSITIONS: Mapping[RequestStatus, tuple[RequestStatus, ...]] = {
 NEEDS_ASSIGNEE: frozenset[RequestStatus] = frozenset({_S.ASSIGNED, _S.DRAFTING, _S.IN_REVIEW})
 #: Statuses that need a response method (how the desk answered).
 NEEDS_METHOD: frozenset[RequestStatus] = frozenset({_S.RESPONDED, _S.CLOSED})
-
-
-def status_label(status: RequestStatus | str) -> str:
-    """``in_review`` -> ``in review``."""
-    return str(getattr(status, "value", status)).replace("_", " ")
 
 
 def _or_list(items: list[str]) -> str:
@@ -206,69 +207,8 @@ def check_status_move(
 
 
 # --- records ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """A request as the UI shows it: every user-facing column plus display labels."""
-
-    id: int
-    number: str
-    kind: RequestKind
-    status: RequestStatus
-    received_at: datetime
-    channel: RequestChannel
-    requester: str  # the contact's name if linked, else the typed requester_name
-    outlet: str  # the outlet's name if linked, else the typed outlet_name
-    contact_id: int | None
-    outlet_id: int | None
-    subject: str
-    questions: str
-    background: str
-    deadline_at: datetime | None
-    priority: Priority
-    assignee: str | None  # staff initials
-    spokesperson: str | None
-    response_method: ResponseMethod | None
-    response_text: str
-    responded_at: datetime | None
-    closed_at: datetime | None
-    language: str
-    version: int
-    # intake and requester details
-    taken_by: str | None
-    requester_name: str
-    requester_email: str | None
-    requester_phone: str | None
-    outlet_name: str
-    also_talking_to: str
-    topic_id: int | None
-    departments: str
-    # approval
-    needs_review: bool
-    review_kind: str
-    approver: str | None
-    approved_at: datetime | None
-    # response and outcome
-    attribution: Attribution | None
-    embargo_until: datetime | None
-    published_url: str | None
-    accuracy: Accuracy | None
-    follow_up_on: date | None
-    # statutory clock (public-records requests)
-    statutory_days: int | None
-    clock_paused_at: datetime | None
-    clock_paused_business_days: int
-    created_at: datetime
-    updated_at: datetime
-
-    def is_open(self) -> bool:
-        """Still waiting for the desk (new, assigned, drafting, in review, reopened)."""
-        return self.status in OPEN_STATUSES
-
-    def is_overdue(self, now: datetime) -> bool:
-        """Open and past its deadline at ``now``."""
-        return self.is_open() and self.deadline_at is not None and self.deadline_at < now
+# ``RequestRecord`` and ``to_record`` live in ``deskterm.core.request_records`` (standard
+# library only: the desk's first paint builds them without SQLAlchemy) and are re-exported.
 
 
 @dataclass(frozen=True)
@@ -280,67 +220,6 @@ class NoteRecord:
     body: str
     created_at: datetime
     version: int
-
-
-def to_record(
-    row: Request,
-    initials: Mapping[int, str],
-    *,
-    contact_name: str | None = None,
-    outlet_name: str | None = None,
-) -> RequestRecord:
-    """A record from a row, staff id -> initials and the linked contact's and outlet's names."""
-
-    def who(staff_id: int | None) -> str | None:
-        return initials.get(staff_id) if staff_id is not None else None
-
-    return RequestRecord(
-        id=row.id,
-        number=row.number,
-        kind=row.kind,
-        status=row.status,
-        received_at=row.received_at,
-        channel=row.channel,
-        requester=(contact_name if row.contact_id and contact_name else row.requester_name) or "",
-        outlet=(outlet_name if row.outlet_id and outlet_name else row.outlet_name) or "",
-        contact_id=row.contact_id,
-        outlet_id=row.outlet_id,
-        subject=row.subject,
-        questions=row.questions or "",
-        background=row.background or "",
-        deadline_at=row.deadline_at,
-        priority=row.priority,
-        assignee=who(row.assignee_id),
-        spokesperson=who(row.spokesperson_id),
-        response_method=row.response_method,
-        response_text=row.response_text or "",
-        responded_at=row.responded_at,
-        closed_at=row.closed_at,
-        language=row.language,
-        version=row.version,
-        taken_by=who(row.taken_by_id),
-        requester_name=row.requester_name or "",
-        requester_email=row.requester_email,
-        requester_phone=row.requester_phone,
-        outlet_name=row.outlet_name or "",
-        also_talking_to=row.also_talking_to or "",
-        topic_id=row.topic_id,
-        departments=row.departments or "",
-        needs_review=bool(row.needs_review),
-        review_kind=row.review_kind or "",
-        approver=who(row.approver_id),
-        approved_at=row.approved_at,
-        attribution=row.attribution,
-        embargo_until=row.embargo_until,
-        published_url=row.published_url,
-        accuracy=row.accuracy,
-        follow_up_on=row.follow_up_on,
-        statutory_days=row.statutory_days,
-        clock_paused_at=row.clock_paused_at,
-        clock_paused_business_days=row.clock_paused_business_days or 0,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
 
 
 def _note_record(row: RequestNote, initials: Mapping[int, str]) -> NoteRecord:
@@ -612,23 +491,20 @@ def _rows_query() -> Select[Any]:
     """
     return _with_linked_names(
         select(
-            *(c for c in Request.__table__.columns if not c.info.get(DERIVED)),
+            *(Request.__table__.c[name] for name in RECORD_COLUMNS),
             Contact.name.label("linked_contact_name"),
             Outlet.name.label("linked_outlet_name"),
         ).select_from(Request)
     )
 
 
-class _Values:
-    """A result row's values as plain attributes: reading ~50 columns off a SQLAlchemy
-    ``Row`` by name costs more than building the record (8.6 ms against 3.6 ms for 200)."""
-
-
-def _plain(rows: Sequence[Any]) -> list[Any]:
+def _plain(rows: Sequence[Any]) -> list[Values]:
+    """Result rows as plain attribute objects: reading ~50 columns off a SQLAlchemy ``Row``
+    by name costs more than building the record (8.6 ms against 3.6 ms for 200)."""
     names = tuple(rows[0]._fields)
     out = []
     for row in rows:
-        values = object.__new__(_Values)
+        values = object.__new__(Values)
         values.__dict__ = dict(zip(names, row, strict=True))
         out.append(values)
     return out
@@ -678,38 +554,6 @@ def find_request(db: Database, ref: str | int) -> RequestRecord:
         if row is None:
             raise InputError(f"no request {text!r}", field="request")
         return _record_in(session, row)
-
-
-#: ``assignee`` value of ``list_open_requests``/``RequestFilter`` meaning "nobody assigned".
-UNASSIGNED = "-"
-
-
-@dataclass(frozen=True)
-class RequestFilter:
-    """The Requests pane's filters (None: any). ``status`` None means every open status."""
-
-    status: RequestStatus | None = None
-    kind: RequestKind | None = None
-    assignee: str | None = None  # initials, or UNASSIGNED
-    outlet_type: OutletType | None = None
-
-    def describe(self) -> str:
-        """``status: in review · kind: media`` (empty without filters)."""
-        parts = []
-        if self.status is not None:
-            parts.append(f"status: {status_label(self.status)}")
-        if self.kind is not None:
-            parts.append(f"kind: {self.kind.value}")
-        if self.assignee is not None:
-            parts.append(f"assignee: {'nobody' if self.assignee == UNASSIGNED else self.assignee}")
-        if self.outlet_type is not None:
-            parts.append(f"outlet: {self.outlet_type.value.replace('_', ' ')}")
-        return " · ".join(parts)
-
-    def active(self) -> bool:
-        return any(
-            value is not None for value in (self.status, self.kind, self.assignee, self.outlet_type)
-        )
 
 
 def _text_filter(text: str | None) -> list[ColumnElement[bool]]:
@@ -807,17 +651,6 @@ def list_requests(
         query = query.where(Request.id < before_id)
     with db.read() as session:
         return _records(session, query)
-
-
-def count_open(db: Database) -> int:
-    """How many requests are open."""
-    with db.read() as session:
-        return int(
-            session.scalar(
-                select(func.count()).select_from(Request).where(Request.status.in_(OPEN_STATUSES))
-            )
-            or 0
-        )
 
 
 # --- editing ---------------------------------------------------------------------------------

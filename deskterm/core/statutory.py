@@ -7,7 +7,9 @@ while it waits on the requester; business days spent paused do not count, so res
 the due date (and the request's ``deadline_at``, at 17:00 desk time) later by that many days.
 
 The date arithmetic is pure (``add_business_days``, ``business_days_between``,
-``statutory_clock``); ``pause_clock`` and ``resume_clock`` are versioned writes.
+``statutory_clock``); ``pause_clock`` and ``resume_clock`` are versioned writes. The module
+imports no SQLAlchemy (the Requests pane's first paint shows each clock before SQLAlchemy is
+imported); the writes import the ORM when they run.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
-from db.base import utcnow
-from db.engine import Database
 from db.enums import RequestKind
-from db.models import Request
-from db.versioning import load_for_update
 from deskterm.core.errors import InputError
 from deskterm.core.fields import aware
-from deskterm.core.requests import RequestRecord, get_request
+from deskterm.core.request_records import RequestRecord
+
+if TYPE_CHECKING:
+    from db.engine import Database
+    from db.models import Request
 
 __all__ = [
     "END_OF_BUSINESS",
@@ -183,6 +186,11 @@ def pause_clock(
     the clock is already paused; ``ConflictError`` if the request moved on from
     ``base_version``.
     """
+    from db.base import utcnow
+    from db.models import Request
+    from db.versioning import load_for_update
+    from deskterm.core.requests import get_request
+
     now = utcnow() if now is None else aware(now, field="now")
     with db.transaction() as session:
         row = load_for_update(session, Request, request_id, base_version)
@@ -211,6 +219,11 @@ def resume_clock(
     ``deadline_at`` moves to 17:00 desk time on the new due date. ``InputError`` if the
     request has no clock or the clock is not paused; ``ConflictError`` if stale.
     """
+    from db.base import utcnow
+    from db.models import Request
+    from db.versioning import load_for_update
+    from deskterm.core.requests import get_request
+
     now = utcnow() if now is None else aware(now, field="now")
     with db.transaction() as session:
         row = load_for_update(session, Request, request_id, base_version)

@@ -25,12 +25,15 @@ Ordering everywhere is "due soonest first, undated last, then by id". The due-da
 the undated part are read by two index-ordered queries (``ix_tasks_status_due`` holds
 ``(status, due_at, rowid)`` in exactly that order), so a board or a page never sorts a whole
 status, let alone the whole table.
+
+The records (``TaskRecord``, ``ColumnWindow``...) and ``to_record`` are
+``deskterm.core.task_records``'s, re-exported here; ``deskterm.core.board_read`` reads the
+board's first windows with ``sqlite3`` alone, for the desk's first paint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -56,7 +59,6 @@ from deskterm.core.fields import (
     line_text,
     list_limit,
     parse_choice,
-    split_list,
     web_url,
 )
 from deskterm.core.matching import every_word, search_words
@@ -64,26 +66,28 @@ from deskterm.core.records import children, require
 from deskterm.core.staff import StaffRecord, resolve_staff_id, staff_initials
 from deskterm.core.staff import to_record as staff_record
 
+# The records and their builders live in ``task_records`` (no SQLAlchemy: the desk paints
+# the board from them first); they are this module's names too, for its importers.
+from deskterm.core.task_records import (
+    BOARD_COLUMNS,
+    DONE_STATUSES,
+    STATUS_LABELS,
+    BoardColumn,
+    CardFilter,
+    ChecklistRecord,
+    ColumnWindow,
+    CommentRecord,
+    Cursor,
+    TaskRecord,
+    WindowAt,
+    checklist_record,
+    comment_record,
+    initials_of,
+    to_record,
+)
+
 E = TypeVar("E", bound=StrEnum)
 
-
-BOARD_COLUMNS: tuple[TaskStatus, ...] = (
-    TaskStatus.BACKLOG,
-    TaskStatus.DRAFTING,
-    TaskStatus.IN_REVIEW,
-    TaskStatus.APPROVED,
-    TaskStatus.PUBLISHED,
-)
-DONE_STATUSES: frozenset[TaskStatus] = frozenset({TaskStatus.PUBLISHED, TaskStatus.ARCHIVED})
-#: Column names as people say them (messages, headings).
-STATUS_LABELS: dict[TaskStatus, str] = {
-    TaskStatus.BACKLOG: "Backlog",
-    TaskStatus.DRAFTING: "Drafting",
-    TaskStatus.IN_REVIEW: "In review",
-    TaskStatus.APPROVED: "Approved",
-    TaskStatus.PUBLISHED: "Published",
-    TaskStatus.ARCHIVED: "Archived",
-}
 #: Moving a card into one of these sends it back: its sign-off is cleared.
 BEFORE_SIGN_OFF: frozenset[TaskStatus] = frozenset(
     {TaskStatus.BACKLOG, TaskStatus.DRAFTING, TaskStatus.IN_REVIEW}
@@ -114,148 +118,6 @@ EDITABLE_FIELDS: frozenset[str] = frozenset(
         "published_url",
     }
 )
-
-
-@dataclass(frozen=True)
-class TaskRecord:
-    id: int
-    title: str
-    kind: TaskKind
-    status: TaskStatus
-    owner: str | None  # initials
-    reviewer: str | None
-    approved_by: str | None
-    approved_at: datetime | None
-    due_at: datetime | None
-    publish_at: datetime | None
-    channels: tuple[str, ...]
-    priority: Priority
-    language: str
-    translations_owed: str
-    body: str
-    draft_link: str | None
-    published_url: str | None
-    version: int
-
-    def is_overdue(self, now: datetime) -> bool:
-        """Due before ``now`` and not yet published or archived."""
-        return self.due_at is not None and self.due_at < now and self.status not in DONE_STATUSES
-
-
-@dataclass(frozen=True)
-class ChecklistRecord:
-    id: int
-    label: str
-    required: bool
-    done: bool
-    done_by: str | None  # initials
-    done_at: datetime | None
-    version: int
-    task_id: int
-
-
-@dataclass(frozen=True)
-class CommentRecord:
-    id: int
-    task_id: int
-    author: str | None  # initials; None when the desk user is not on the staff list
-    body: str
-    created_at: datetime
-    version: int
-
-
-@dataclass(frozen=True)
-class BoardColumn:
-    status: TaskStatus
-    count: int
-    cards: tuple[TaskRecord, ...]
-
-
-Cursor = tuple[datetime | None, int]
-"""A card's place in the board's order: its ``(due_at, id)``."""
-
-
-@dataclass(frozen=True)
-class CardFilter:
-    """What narrows the board, all of it in SQL.
-
-    ``text`` is the pane's filter, as ``deskterm.core.matching`` reads it: every typed word
-    (or "quoted phrase") somewhere in the title, the kind's name (``press_release``) or the
-    owner's initials, in any order, also inside a word, any case, any accents ("elan" finds
-    "Élan", "STRASSE" "Straße"). Title and kind are read from the card's folded
-    ``search_text``; the owner's initials are matched against the staff list (folded the same
-    way), then an ``IN``. ``owner`` keeps one staff member's cards (initials). ``due_by``
-    keeps the open cards due at or before it (the overdue ones too): not undated cards,
-    nothing published.
-    """
-
-    text: str = ""
-    owner: str | None = None
-    due_by: datetime | None = None
-
-
-@dataclass(frozen=True)
-class WindowAt:
-    """Where a column's window is read, by key; at most ``limit`` cards.
-
-    * nothing given: from the column's first card;
-    * ``after``: the cards after that place (exclusive), the next window going down;
-    * ``before``: the cards before it (exclusive), the window above;
-    * ``around``: the card at that place (or where it would be) with at most ``lead`` cards
-      before it and the rest after it; where the column ends on one side, more from the
-      other, so that the window is full whenever the column has ``limit`` cards.
-      A window kept through a reload is read ``around`` its first card with ``lead=0``;
-    * ``last``: the column's last ``limit`` cards.
-    """
-
-    limit: int = 100
-    after: Cursor | None = None
-    before: Cursor | None = None
-    around: Cursor | None = None
-    lead: int = 0
-    last: bool = False
-
-
-@dataclass(frozen=True)
-class ColumnWindow:
-    """Consecutive cards of one column (in the board's order) and where they are in it."""
-
-    status: TaskStatus
-    count: int  # the column's cards that match the filter
-    offset: int  # how many of them come before ``cards[0]``
-    cards: tuple[TaskRecord, ...]
-
-    @property
-    def more_before(self) -> bool:
-        return self.offset > 0
-
-    @property
-    def more_after(self) -> bool:
-        return self.offset + len(self.cards) < self.count
-
-
-def to_record(row: Task, initials: dict[int, str]) -> TaskRecord:
-    """A record of ``row``; ``initials`` maps staff ids to initials (``staff_initials``)."""
-    return TaskRecord(
-        id=row.id,
-        title=row.title,
-        kind=row.kind,
-        status=row.status,
-        owner=_initials(initials, row.owner_id),
-        reviewer=_initials(initials, row.reviewer_id),
-        approved_by=_initials(initials, row.approved_by_id),
-        approved_at=row.approved_at,
-        due_at=row.due_at,
-        publish_at=row.publish_at,
-        channels=split_list(row.channels),
-        priority=row.priority,
-        language=row.language,
-        translations_owed=row.translations_owed,
-        body=row.body,
-        draft_link=row.draft_link,
-        published_url=row.published_url,
-        version=row.version,
-    )
 
 
 # --- parsing and validation -------------------------------------------------------------
@@ -783,7 +645,7 @@ def add_comment(
         )
         session.add(row)
         session.flush()
-        return _comment_record(row, None if author is None else author.initials)
+        return comment_record(row, None if author is None else author.initials)
 
 
 def list_comments(db: Database, task_id: int) -> list[CommentRecord]:
@@ -798,7 +660,7 @@ def list_comments(db: Database, task_id: int) -> list[CommentRecord]:
             (TaskComment.created_at, TaskComment.id),
         )
         initials = staff_initials(session)
-        return [_comment_record(row, _initials(initials, row.author_id)) for row in rows]
+        return [comment_record(row, initials_of(initials, row.author_id)) for row in rows]
 
 
 def checklist(db: Database, task_id: int) -> list[ChecklistRecord]:
@@ -813,7 +675,7 @@ def checklist(db: Database, task_id: int) -> list[ChecklistRecord]:
             (ChecklistItem.position, ChecklistItem.id),
         )
         initials = staff_initials(session)
-        return [_checklist_record(row, initials) for row in rows]
+        return [checklist_record(row, initials) for row in rows]
 
 
 def checklist_item(db: Database, item_id: int) -> ChecklistRecord:
@@ -822,7 +684,7 @@ def checklist_item(db: Database, item_id: int) -> ChecklistRecord:
         row = session.get(ChecklistItem, item_id)
         if row is None:
             raise NotFoundError("checklist_items", item_id)
-        return _checklist_record(row, staff_initials(session))
+        return checklist_record(row, staff_initials(session))
 
 
 def set_checklist_done(
@@ -843,7 +705,7 @@ def set_checklist_done(
                 row.done_by_id = None
                 row.done_at = None
             session.flush()
-        return _checklist_record(row, staff_initials(session))
+        return checklist_record(row, staff_initials(session))
 
 
 def add_checklist_item(
@@ -872,7 +734,7 @@ def add_checklist_item(
         )
         session.add(row)
         session.flush()
-        return _checklist_record(row, staff_initials(session))
+        return checklist_record(row, staff_initials(session))
 
 
 def remove_checklist_item(db: Database, item_id: int, base_version: int) -> ChecklistRecord:
@@ -891,7 +753,7 @@ def remove_checklist_item(db: Database, item_id: int, base_version: int) -> Chec
                     "may approve can remove it (tick it instead)",
                     field="checklist",
                 )
-        removed = _checklist_record(row, staff_initials(session))
+        removed = checklist_record(row, staff_initials(session))
         session.delete(row)
         session.flush()
         return removed
@@ -1064,27 +926,6 @@ def _apply_move(
             row.published_url = published_url
         if row.publish_at is None:
             row.publish_at = now
-
-
-def _comment_record(row: TaskComment, author: str | None) -> CommentRecord:
-    return CommentRecord(row.id, row.task_id, author, row.body, row.created_at, row.version)
-
-
-def _checklist_record(row: ChecklistItem, initials: dict[int, str]) -> ChecklistRecord:
-    return ChecklistRecord(
-        id=row.id,
-        label=row.label,
-        required=row.required,
-        done=row.done,
-        done_by=_initials(initials, row.done_by_id),
-        done_at=row.done_at,
-        version=row.version,
-        task_id=row.task_id,
-    )
-
-
-def _initials(initials: dict[int, str], staff_id: int | None) -> str | None:
-    return None if staff_id is None else initials.get(staff_id)
 
 
 def _cursor(after: tuple[datetime | None, int] | None) -> tuple[datetime | None, int] | None:

@@ -20,10 +20,18 @@ from textual.worker import get_current_worker
 
 from db.enums import TaskStatus
 from db.errors import ConflictError, DatabaseError, NotFoundError
-from deskterm.core import tasks
+from deskterm.core.board_read import first_windows, unfiltered_board
 from deskterm.core.dates import format_countdown
 from deskterm.core.errors import InputError
 from deskterm.core.fields import web_url
+from deskterm.core.task_records import (
+    BOARD_COLUMNS,
+    CardFilter,
+    ColumnWindow,
+    Cursor,
+    TaskRecord,
+    WindowAt,
+)
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import ChecklistScreen, Choice, PickScreen, PromptScreen
 from deskterm.widgets.card_column import AFTER, BEFORE, KEEP, LAST, PAGE, CardColumn
@@ -50,7 +58,7 @@ def _label(status: TaskStatus) -> str:
 DONE = (TaskStatus.PUBLISHED, TaskStatus.ARCHIVED)
 
 
-def _due(task: tasks.TaskRecord, context: PaneContext) -> tuple[str, str]:
+def _due(task: TaskRecord, context: PaneContext) -> tuple[str, str]:
     """The countdown of an open card ("due in 2h", "‼ 3h late"); nothing once it is out."""
     if task.due_at is None or task.status in DONE:
         return "", ""
@@ -106,20 +114,20 @@ def _save_if_changed(path: Path, text: str) -> None:
 class ColumnHead:
     """A full board column's header row: its window, and the filter it was read with."""
 
-    window: tasks.ColumnWindow
-    card_filter: tasks.CardFilter
+    window: ColumnWindow
+    card_filter: CardFilter
     key: tuple[str, bool, bool]  # the pane's filter text, mine, due soon
 
 
-def _heading(window: tasks.ColumnWindow) -> str:
+def _heading(window: ColumnWindow) -> str:
     return f"{_label(window.status)} · {window.count}"
 
 
-def _place(task: tasks.TaskRecord) -> tasks.Cursor:
+def _place(task: TaskRecord) -> Cursor:
     return task.due_at, task.id
 
 
-def _card_row(task: tasks.TaskRecord, context: PaneContext) -> Row:
+def _card_row(task: TaskRecord, context: PaneContext) -> Row:
     """A card in the compact list: due, title, kind, owner."""
     due, style = _due(task, context)
     return Row(
@@ -134,7 +142,7 @@ def _card_row(task: tasks.TaskRecord, context: PaneContext) -> Row:
     )
 
 
-def _column_row(task: tasks.TaskRecord, context: PaneContext) -> Row:
+def _column_row(task: TaskRecord, context: PaneContext) -> Row:
     """A card in a full board column: a short countdown, title, owner."""
     due, style = _due(task, context)
     cells = (cell(_short_due(due), style), cell(task.title), cell(task.owner or "—"))
@@ -188,7 +196,7 @@ class BoardPane(ActionsMixin, Pane):
         self._column_index = 0
         self._shown_rows: list[Row] = []
         # the full board: where each column is read again, what it was filled with
-        self._places: dict[TaskStatus, tasks.WindowAt] = {}
+        self._places: dict[TaskStatus, WindowAt] = {}
         self._heads: dict[TaskStatus, ColumnHead] = {}
         self._shown_key: tuple[str, bool, bool] | None = None
 
@@ -196,7 +204,7 @@ class BoardPane(ActionsMixin, Pane):
         yield FilterInput(placeholder="filter… title, owner, kind", classes="filter")
         yield WindowTable(self.COLUMNS, id=f"{self.id}-table")
         with Horizontal(classes="board-columns"):
-            for status in tasks.BOARD_COLUMNS:
+            for status in BOARD_COLUMNS:
                 column = CardColumn(id=f"{self.id}-{status.value}", classes="board-column")
                 column.border_title = Text(_label(status))
                 yield column
@@ -260,9 +268,9 @@ class BoardPane(ActionsMixin, Pane):
     def _show_current(self) -> None:
         """Mark the current column (the only one shown in one-column mode), and head the
         columns: one at a time, the heading points to the neighbours (h, l)."""
-        last = len(tasks.BOARD_COLUMNS) - 1
+        last = len(BOARD_COLUMNS) - 1
         for index, (status, column) in enumerate(
-            zip(tasks.BOARD_COLUMNS, self.column_tables(), strict=True)
+            zip(BOARD_COLUMNS, self.column_tables(), strict=True)
         ):
             column.set_class(index == self._column_index, "-current")
             head = self._heads.get(status)
@@ -287,35 +295,35 @@ class BoardPane(ActionsMixin, Pane):
     def _filter_key(self) -> tuple[str, bool, bool]:
         return self._filter_text, self._mine, self._due_soon
 
-    def _window_places(self) -> dict[TaskStatus, tasks.WindowAt]:
+    def _window_places(self) -> dict[TaskStatus, WindowAt]:
         """Where each column of the full board is read again: where its window is now
         (the rows in view and around the cursor), or from its first card when the filter
         changed since it was filled."""
-        places = {status: tasks.WindowAt(limit=PAGE) for status in tasks.BOARD_COLUMNS}
+        places = {status: WindowAt(limit=PAGE) for status in BOARD_COLUMNS}
         columns = self.column_tables()
-        if len(columns) != len(tasks.BOARD_COLUMNS):
+        if len(columns) != len(BOARD_COLUMNS):
             return places  # not composed yet, or going
         kept = self.wide and self._filter_key() == self._shown_key
-        for status, column in zip(tasks.BOARD_COLUMNS, columns, strict=True):
+        for status, column in zip(BOARD_COLUMNS, columns, strict=True):
             place = column.reload_place() if kept else None
             if place is None:
-                places[status] = tasks.WindowAt(limit=min(column.window_size(), KEEP))
+                places[status] = WindowAt(limit=min(column.window_size(), KEEP))
             else:
                 row, limit = place
                 around = None if row is None else _place(row.item)
-                places[status] = tasks.WindowAt(limit=limit, around=around, lead=0)
+                places[status] = WindowAt(limit=limit, around=around, lead=0)
         return places
 
     def _apply_filter(self, text: str) -> None:
         if self.wide and self._filter_text and not text.strip():
             # cleared: the full columns open where the card found is, not at their tops
             card = self.selected_item()
-            if isinstance(card, tasks.TaskRecord):
+            if isinstance(card, TaskRecord):
                 self._follow = f"task-{card.id}"
         super()._apply_filter(text)
 
-    def _card_filter(self, context: PaneContext) -> tasks.CardFilter:
-        return tasks.CardFilter(
+    def _card_filter(self, context: PaneContext) -> CardFilter:
+        return CardFilter(
             text=context.text,
             owner=self.app.settings.user if self._mine else None,  # type: ignore[attr-defined]
             due_by=context.now + timedelta(hours=24) if self._due_soon else None,
@@ -333,9 +341,7 @@ class BoardPane(ActionsMixin, Pane):
         )
         return rows, summary
 
-    def _load_wide(
-        self, context: PaneContext, card_filter: tasks.CardFilter
-    ) -> tuple[list[Row], int]:
+    def _load_wide(self, context: PaneContext, card_filter: CardFilter) -> tuple[list[Row], int]:
         """Each column's window (one read): a header row carrying the window, then its cards.
         A card just moved or edited is read around, so that its column shows it."""
         places = dict(self._places)
@@ -344,28 +350,40 @@ class BoardPane(ActionsMixin, Pane):
             # as many cards as the column reads anyway (the same virtual size: no layout)
             limit = places[moved.status].limit
             lead = min(FOLLOW_LEAD, limit // 2)
-            places[moved.status] = tasks.WindowAt(limit=limit, around=_place(moved), lead=lead)
-        windows = tasks.column_windows(context.db, places, card_filter=card_filter)
+            places[moved.status] = WindowAt(limit=limit, around=_place(moved), lead=lead)
+        if card_filter == CardFilter() and all(at == WindowAt(at.limit) for at in places.values()):
+            # every column from its first card, nothing narrowing it: no SQLAlchemy (the
+            # desk paints before it is imported)
+            limits = {status: at.limit for status, at in places.items()}
+            windows = first_windows(context.db.file, limits)
+        else:
+            from deskterm.core import tasks
+
+            windows = tasks.column_windows(context.db, places, card_filter=card_filter)
         key = (context.text, self._mine, self._due_soon)
         rows: list[Row] = []
-        for status in tasks.BOARD_COLUMNS:
+        for status in BOARD_COLUMNS:
             window = windows[status]
             head = ColumnHead(window, card_filter, key)
             rows.append(Row(f"column-{status.value}", (cell(_heading(window)),), head))
             rows.extend(_column_row(task, context) for task in window.cards)
         return rows, sum(window.count for window in windows.values())
 
-    def _load_compact(
-        self, context: PaneContext, card_filter: tasks.CardFilter
-    ) -> tuple[list[Row], int]:
+    def _load_compact(self, context: PaneContext, card_filter: CardFilter) -> tuple[list[Row], int]:
         filtering = bool(card_filter.text) or card_filter.due_by is not None
-        columns = tasks.board(
-            context.db,
-            per_column=FILTERED_CARDS if filtering else COMPACT_CARDS,
-            owner=card_filter.owner,
-            text=card_filter.text,
-            due_by=card_filter.due_by,
-        )
+        if card_filter == CardFilter():
+            # the desk's default (start-up, the minute tick, live changes): no SQLAlchemy
+            columns = unfiltered_board(context.db.file, COMPACT_CARDS)
+        else:
+            from deskterm.core import tasks
+
+            columns = tasks.board(
+                context.db,
+                per_column=FILTERED_CARDS if filtering else COMPACT_CARDS,
+                owner=card_filter.owner,
+                text=card_filter.text,
+                due_by=card_filter.due_by,
+            )
         moved = self._moved_card(context)
         rows: list[Row] = []
         for column in columns:
@@ -394,13 +412,15 @@ class BoardPane(ActionsMixin, Pane):
             rows.extend(_card_row(task, context) for task in cards)
         return rows, sum(column.count for column in columns)
 
-    def _moved_card(self, context: PaneContext) -> tasks.TaskRecord | None:
+    def _moved_card(self, context: PaneContext) -> TaskRecord | None:
         """The card just moved or edited (``_follow``), read again: its column shows it,
         even when it is not among the compact list's soonest few or the full board's
         window."""
         follow = self._follow
         if not follow or not follow.startswith("task-"):
             return None
+        from deskterm.core import tasks  # after a key press: the domain layer is loaded
+
         try:
             return tasks.get_task(context.db, int(follow.removeprefix("task-")))
         except (NotFoundError, ValueError):
@@ -431,7 +451,7 @@ class BoardPane(ActionsMixin, Pane):
             else:
                 cards.append(row)
         for index, (status, table) in enumerate(
-            zip(tasks.BOARD_COLUMNS, self.column_tables(), strict=True)
+            zip(BOARD_COLUMNS, self.column_tables(), strict=True)
         ):
             head, cards = by_status[status]
             self._heads[status] = head
@@ -446,7 +466,7 @@ class BoardPane(ActionsMixin, Pane):
                 self._column_index = index
                 if self.has_focus_within:
                     table.focus()
-        self._shown_key = by_status[tasks.BOARD_COLUMNS[0]][0].key
+        self._shown_key = by_status[BOARD_COLUMNS[0]][0].key
         self._show_current()
 
     # paging the full board's columns ----------------------------------------------------
@@ -456,18 +476,18 @@ class BoardPane(ActionsMixin, Pane):
         the card at that end (``g``/``G``: the column's first or last window)."""
         message.stop()
         column = message.column
-        status = tasks.BOARD_COLUMNS[self.column_tables().index(column)]
+        status = BOARD_COLUMNS[self.column_tables().index(column)]
         head = self._heads.get(status)
         if head is None or not self.wide:
             column.abandon(message.where, message.epoch)
             return
         held = column.rows_shown
         if message.where == AFTER and held:
-            at = tasks.WindowAt(limit=PAGE, after=_place(held[-1].item))
+            at = WindowAt(limit=PAGE, after=_place(held[-1].item))
         elif message.where == BEFORE and held:
-            at = tasks.WindowAt(limit=PAGE, before=_place(held[0].item))
+            at = WindowAt(limit=PAGE, before=_place(held[0].item))
         else:
-            at = tasks.WindowAt(limit=PAGE, last=message.where == LAST)
+            at = WindowAt(limit=PAGE, last=message.where == LAST)
         context = self._make_context(self._filter_text)
         self._load_page(column, status, at, head.card_filter, context, message)
 
@@ -476,11 +496,13 @@ class BoardPane(ActionsMixin, Pane):
         self,
         column: CardColumn,
         status: TaskStatus,
-        at: tasks.WindowAt,
-        card_filter: tasks.CardFilter,
+        at: WindowAt,
+        card_filter: CardFilter,
         context: PaneContext,
         asked: CardColumn.WantRows,
     ) -> None:
+        from deskterm.core import tasks
+
         try:
             window = tasks.column_window(self._db, status, at, card_filter=card_filter)
         except Exception as error:  # said once, asked again when the cursor moves on
@@ -496,7 +518,7 @@ class BoardPane(ActionsMixin, Pane):
     def _page_loaded(
         self,
         column: CardColumn,
-        window: tasks.ColumnWindow,
+        window: ColumnWindow,
         rows: list[Row],
         asked: CardColumn.WantRows,
     ) -> None:
@@ -511,9 +533,7 @@ class BoardPane(ActionsMixin, Pane):
     # navigation -------------------------------------------------------------------------
     def action_column(self, delta: int) -> None:
         if self.wide:
-            self._column_index = max(
-                0, min(len(tasks.BOARD_COLUMNS) - 1, self._column_index + delta)
-            )
+            self._column_index = max(0, min(len(BOARD_COLUMNS) - 1, self._column_index + delta))
             self._show_current()
             focus_at_once(self.column_tables()[self._column_index])
             return
@@ -559,29 +579,31 @@ class BoardPane(ActionsMixin, Pane):
         """A card, or a card's publish date on the calendar: the task it is."""
         from deskterm.core.calendar_markers import Marker, MarkerKind
 
-        if isinstance(item, tasks.TaskRecord):
+        if isinstance(item, TaskRecord):
             return item.id
         if isinstance(item, Marker) and item.kind is not MarkerKind.DEADLINE:
             return item.id
         return None
 
-    def read_target(self, target_id: int) -> tasks.TaskRecord:
+    def read_target(self, target_id: int) -> TaskRecord:
+        from deskterm.core import tasks
+
         return tasks.get_task(self._db, target_id)
 
-    def _card(self) -> tasks.TaskRecord | None:
-        if isinstance(self.acting_on, tasks.TaskRecord):  # a detail view's key: its card
+    def _card(self) -> TaskRecord | None:
+        if isinstance(self.acting_on, TaskRecord):  # a detail view's key: its card
             return self.acting_on
         item = self.selected_item()
-        if isinstance(item, tasks.TaskRecord):
+        if isinstance(item, TaskRecord):
             return item
         self.notify("Select a card first (j/k).", severity="warning")
         return None
 
     def _current_status(self) -> TaskStatus:
         if self.wide:
-            return tasks.BOARD_COLUMNS[self._column_index]
+            return BOARD_COLUMNS[self._column_index]
         item = self.selected_item()
-        if isinstance(item, tasks.TaskRecord):
+        if isinstance(item, TaskRecord):
             return item.status
         if isinstance(item, TaskStatus):
             return item
@@ -592,6 +614,8 @@ class BoardPane(ActionsMixin, Pane):
         return bool(self.app.settings.allow_self_approval)  # type: ignore[attr-defined]
 
     def action_step(self, direction: int) -> None:
+        from deskterm.core import tasks
+
         card = self._card()
         if card is None:
             return
@@ -611,6 +635,8 @@ class BoardPane(ActionsMixin, Pane):
         )
 
     def action_approve(self) -> None:
+        from deskterm.core import tasks
+
         card = self._card()
         if card is not None:
             self._do(
@@ -626,6 +652,8 @@ class BoardPane(ActionsMixin, Pane):
             )
 
     def action_send_for_review(self) -> None:
+        from deskterm.core import tasks
+
         card = self._card()
         if card is not None:
             self._pick_staff(
@@ -639,6 +667,8 @@ class BoardPane(ActionsMixin, Pane):
             )
 
     def action_assign_owner(self) -> None:
+        from deskterm.core import tasks
+
         card = self._card()
         if card is not None:
             self._pick_staff(
@@ -660,7 +690,9 @@ class BoardPane(ActionsMixin, Pane):
             self._check_publish(card, self._self_approval)
 
     @work(thread=True, exclusive=True, group="publish")
-    def _check_publish(self, card: tasks.TaskRecord, allow_self_approval: bool) -> None:
+    def _check_publish(self, card: TaskRecord, allow_self_approval: bool) -> None:
+        from deskterm.core import tasks
+
         try:
             blockers = tasks.publish_blockers(
                 self._db, card.id, allow_self_approval=allow_self_approval
@@ -678,12 +710,14 @@ class BoardPane(ActionsMixin, Pane):
         if not get_current_worker().is_cancelled:  # p pressed twice: one prompt
             self.app.call_from_thread(self._ask_link, card, allow_self_approval)
 
-    def _ask_link(self, card: tasks.TaskRecord, allow_self_approval: bool) -> None:
+    def _ask_link(self, card: TaskRecord, allow_self_approval: bool) -> None:
         """The link prompt, which publishes on enter: a refusal there (another desk changed
         the card since the check) is said under the field, the link typed kept."""
+        from deskterm.core import tasks
+
         db, base = self._db, {"version": card.version}
 
-        def publish(link: str) -> tasks.TaskRecord:
+        def publish(link: str) -> TaskRecord:
             try:
                 return tasks.publish_task(
                     db,
@@ -699,7 +733,7 @@ class BoardPane(ActionsMixin, Pane):
                 raise InputError(f"{error}: enter publishes it as it is now") from error
 
         def published(result: object) -> None:
-            if isinstance(result, tasks.TaskRecord):
+            if isinstance(result, TaskRecord):
                 self._done(f"published: {one_line(card.title, 40)}", f"task-{card.id}")
 
         self.app.push_screen(
@@ -714,6 +748,8 @@ class BoardPane(ActionsMixin, Pane):
         )
 
     def action_comment(self) -> None:
+        from deskterm.core import tasks
+
         card = self._card()
         if card is None:
             return
@@ -725,6 +761,7 @@ class BoardPane(ActionsMixin, Pane):
         self.app.push_screen(PromptScreen("Comment", label=one_line(card.title, 60)), comment)
 
     def action_new_card(self) -> None:
+        from deskterm.core import tasks
         from deskterm.screens.task_form import task_form
 
         status = self._current_status()
@@ -732,7 +769,7 @@ class BoardPane(ActionsMixin, Pane):
             status = TaskStatus.DRAFTING  # later columns are reached through review
         app = self.app
 
-        def save(draft) -> tasks.TaskRecord:  # type: ignore[no-untyped-def]
+        def save(draft) -> TaskRecord:  # type: ignore[no-untyped-def]
             return tasks.create_task(
                 self._db,
                 title=draft.title,
@@ -743,7 +780,7 @@ class BoardPane(ActionsMixin, Pane):
             )
 
         def saved(result: object) -> None:
-            if isinstance(result, tasks.TaskRecord):
+            if isinstance(result, TaskRecord):
                 self._done(f"new card: {one_line(result.title, 40)}", f"task-{result.id}")
 
         app.push_screen(
@@ -766,7 +803,7 @@ class BoardPane(ActionsMixin, Pane):
         app = self.app
 
         def saved(result: object) -> None:
-            if isinstance(result, tasks.TaskRecord):
+            if isinstance(result, TaskRecord):
                 self._done("card saved", f"task-{result.id}")
 
         clock, tz = app.clock, app.tz  # type: ignore[attr-defined]
@@ -790,7 +827,9 @@ class BoardPane(ActionsMixin, Pane):
             self._load_checklist(card)
 
     @work(thread=True, group="checklist")
-    def _load_checklist(self, card: tasks.TaskRecord) -> None:
+    def _load_checklist(self, card: TaskRecord) -> None:
+        from deskterm.core import tasks
+
         try:
             items = tasks.checklist(self._db, card.id)
         except (InputError, DatabaseError) as error:
@@ -832,8 +871,9 @@ class BoardPane(ActionsMixin, Pane):
         title = f"Checklist: {one_line(card.title, 40)}" + ("" if items else " (empty)")
         self.app.call_from_thread(self.app.push_screen, ChecklistScreen(title, choices), picked)
 
-    def _ask_new_item(self, card: tasks.TaskRecord) -> None:
+    def _ask_new_item(self, card: TaskRecord) -> None:
         """Type the new item's label, then say whether it gates publication."""
+        from deskterm.core import tasks
 
         def typed(label: str | None) -> None:
             if label is None:

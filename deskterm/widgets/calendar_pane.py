@@ -4,12 +4,17 @@ range (``r``) and a day grid. ``v`` cycles the zoomed views, ``[``/``]`` step th
 ``t`` comes back to today.
 
 Everything the pane shows comes from one worker load (``load_view``): the occurrences of
-the period (``deskterm.core.calendar.all_occurrences``, up to a cap per view:
+the period (``deskterm.core.occurrences.all_occurrences``, up to a cap per view:
 ``ZOOM_WINDOW``), the overlaps of a leader's appearances
-(``deskterm.core.appearances``), and the markers (request deadlines and publish dates,
+(``deskterm.core.overlaps``), and the markers (request deadlines and publish dates,
 ``m`` toggles them); ``deskterm.core.calendar_views`` lays them out, the widgets draw.
 Marks carry the meaning (never colour alone): ``⚠`` overlap, ``✕`` cancelled,
 ``?`` tentative, ``»`` postponed, ``◆`` a request's deadline, ``◇`` a publish date.
+
+The module imports nothing of SQLAlchemy: the dashboard's agenda (every view without
+markers) is read in plain SQL, on the desk's first paint. Markers, edits and detail reads
+import the domain layer (``deskterm.core.calendar``, ``calendar_markers.markers``) when
+they run.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,10 +30,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from db.engine import Database
 from db.enums import EventStatus
-from deskterm.core import calendar
-from deskterm.core.calendar import EventRecord, Occurrence, all_occurrences
 from deskterm.core.calendar_markers import Marker, markers
 from deskterm.core.calendar_views import (
     CONTINUED,
@@ -56,12 +58,17 @@ from deskterm.core.calendar_views import (
     switch_view,
 )
 from deskterm.core.config import DEFAULT_LEADERS
+from deskterm.core.occurrences import EventRecord, Occurrence, all_occurrences
+from deskterm.core.overlaps import leader_overlaps
 from deskterm.core.text import one_line
 from deskterm.widgets.month_grid import MonthGrid
 from deskterm.widgets.pane import ActionsMixin, FilterInput, Pane, PaneContext, focus_at_once
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import stamp
 from deskterm.widgets.week_grid import WeekGrid
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 PANE_WINDOW = 400  # occurrences in the dashboard's agenda
 ZOOM_WINDOW = {View.DAY: 2000, View.WEEK: 3000, View.MONTH: 6000, View.AGENDA: 3000}
@@ -163,8 +170,6 @@ def load_view(
     overlap_style: str = "bold yellow",
 ) -> tuple[ViewRows, str]:
     """Everything one view shows (runs in the pane's worker; the bench calls it too)."""
-    from deskterm.core.appearances import leader_overlaps
-
     period = want.period
     today = now.astimezone(tz).date()
     limit = PANE_WINDOW if want.pane else ZOOM_WINDOW[period.view]
@@ -509,7 +514,9 @@ class CalendarPane(ActionsMixin, Pane):
         return item if isinstance(item, Occurrence) else None
 
     def read_target(self, target: Occurrence) -> Occurrence:
-        return calendar.current_occurrence(self._db, target)
+        from deskterm.core.calendar import current_occurrence
+
+        return current_occurrence(self._db, target)
 
     def _occurrence(self) -> Occurrence | None:
         if isinstance(self.acting_on, Occurrence):  # a detail view's key: its occurrence
@@ -670,6 +677,7 @@ class CalendarPane(ActionsMixin, Pane):
 
     # writing ------------------------------------------------------------------------------
     def action_new_event(self) -> None:
+        from deskterm.core.calendar import create_event
         from deskterm.screens.event_form import NEW_EVENT_END, event_form, new_draft, zone_name
 
         day = self.selected_day() or self._today()
@@ -678,7 +686,7 @@ class CalendarPane(ActionsMixin, Pane):
         db = self._db
 
         def save(draft) -> EventRecord:  # type: ignore[no-untyped-def]
-            return calendar.create_event(db, **draft.values())
+            return create_event(db, **draft.values())
 
         def saved(result: object) -> None:
             if isinstance(result, EventRecord):
@@ -719,13 +727,14 @@ class CalendarPane(ActionsMixin, Pane):
         """The event as it is now: the series (whose version an edit or a cancel of any of
         its dates checks) and the row holding this occurrence (an override, if one)."""
         from db.errors import DatabaseError
+        from deskterm.core.calendar import get_event
         from deskterm.core.errors import InputError
 
         try:
-            series = calendar.get_event(self._db, occurrence.series_id or occurrence.event_id)
+            series = get_event(self._db, occurrence.series_id or occurrence.event_id)
             here = series
             if occurrence.event_id != series.id:
-                here = calendar.get_event(self._db, occurrence.event_id)
+                here = get_event(self._db, occurrence.event_id)
         except (DatabaseError, InputError) as error:
             self.app.call_from_thread(
                 self.notify, one_line(error, 200), severity="error", markup=False

@@ -13,16 +13,18 @@ import sys
 import webbrowser
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
 from db.errors import ConflictError
-from deskterm.core import clips, triage
-from deskterm.core.clips import ClipRecord
 from deskterm.core.errors import InputError
 from deskterm.core.text import one_line
 from deskterm.widgets.pane import ActionsMixin
+
+if TYPE_CHECKING:  # the domain layer (SQLAlchemy) is imported by the keys that write
+    from deskterm.core import triage
+    from deskterm.core.clip_records import ClipRecord
 
 
 def graphical_session() -> bool:
@@ -91,6 +93,8 @@ class ClipTriage(ActionsMixin):
 
     # flags ------------------------------------------------------------------------------
     def action_toggle_read(self) -> None:
+        from deskterm.core import clips
+
         clip = self._clip_or_hint()
         if clip is not None:
             self._triage(
@@ -100,6 +104,8 @@ class ClipTriage(ActionsMixin):
             )
 
     def action_toggle_flag(self) -> None:
+        from deskterm.core import clips
+
         clip = self._clip_or_hint()
         if clip is not None:
             self._triage(
@@ -111,6 +117,8 @@ class ClipTriage(ActionsMixin):
             )
 
     def action_toggle_hidden(self) -> None:
+        from deskterm.core import clips
+
         clip = self._clip_or_hint()
         if clip is not None:
             self._triage(
@@ -121,6 +129,8 @@ class ClipTriage(ActionsMixin):
 
     # edits ------------------------------------------------------------------------------
     def action_assign(self) -> None:
+        from deskterm.core import clips
+
         clip = self._clip_or_hint()
         if clip is None:
             return
@@ -136,6 +146,7 @@ class ClipTriage(ActionsMixin):
         )
 
     def action_correction(self) -> None:
+        from deskterm.core import clips
         from deskterm.screens.pickers import PromptScreen
 
         clip = self._clip_or_hint()
@@ -170,6 +181,7 @@ class ClipTriage(ActionsMixin):
     def action_make_request(self) -> None:
         """A media request about the story, prefilled from the clip and linked to it."""
         from db.enums import RequestChannel, RequestKind
+        from deskterm.core import triage
         from deskterm.core.dates import parse_when
         from deskterm.core.requests import RequestRecord
         from deskterm.screens.form import Field, FormScreen
@@ -238,6 +250,7 @@ class ClipTriage(ActionsMixin):
     def action_make_task(self) -> None:
         """A card answering the story, prefilled from the clip and linked to it."""
         from db.enums import TaskKind
+        from deskterm.core import triage
         from deskterm.core.dates import parse_when
         from deskterm.screens.form import Field, FormScreen
 

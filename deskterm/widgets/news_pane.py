@@ -5,6 +5,10 @@
 hidden clips; ``/`` searches every clip (full text) and falls back to a headline filter
 when the text is not a valid query. The feed-health view, the topic editor and the daily
 clip report are reached from here (and from the palette).
+
+Every load but a search reads with ``sqlite3`` alone (``core/clip_records.py``): the desk
+paints News before SQLAlchemy is imported; a search and the triage keys import the domain
+layer when they run.
 """
 
 from __future__ import annotations
@@ -17,7 +21,14 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 
-from deskterm.core.clips import ClipRecord, ClipTopicMatch, count_unread, list_clips, topics_of
+from deskterm.core.clip_records import (
+    ClipRecord,
+    ClipTopicMatch,
+    any_feed,
+    count_unread,
+    list_clips,
+    topics_of,
+)
 from deskterm.core.errors import InputError
 from deskterm.core.text import one_line
 from deskterm.widgets.clip_triage import ClipTriage, triage_bindings
@@ -169,14 +180,12 @@ class NewsPane(ClipTriage, Pane):
     def _before_today(self, context: PaneContext) -> tuple[str | None, bool]:
         """When the newest clip of any day (this window's filters) came out, and whether
         the desk has feeds: what an empty window should point to."""
-        from deskterm.core.feeds import list_feeds
-
         newest = list_clips(
             context.db, limit=1, unread_only=self.unread_only, include_hidden=self.show_hidden
         )
         if newest:
             return newest[0].published_at.astimezone(context.tz).strftime("%d %b %H:%M"), True
-        return None, bool(list_feeds(context.db, limit=1))
+        return None, any_feed(context.db)
 
     def empty_text(self) -> str:
         """An empty window says why: a search found nothing, nothing unread, nothing since

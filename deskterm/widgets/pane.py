@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -20,9 +20,11 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from db.engine import Database
 from deskterm.core.text import one_line
 from deskterm.widgets.table import Column, Row, WindowTable
+
+if TYPE_CHECKING:  # the desk paints before SQLAlchemy is imported (see docs/architecture.md)
+    from db.engine import Database
 
 
 def focus_at_once(widget: Widget) -> None:

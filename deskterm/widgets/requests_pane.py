@@ -18,20 +18,10 @@ from textual.binding import Binding
 
 from db.enums import OutletType, RequestKind, RequestStatus
 from deskterm.core.dates import format_countdown, parse_when
+from deskterm.core.editing import editors, editors_from_desks
 from deskterm.core.errors import InputError
-from deskterm.core.requests import (
-    NEEDS_ASSIGNEE,
-    UNASSIGNED,
-    RequestFilter,
-    RequestRecord,
-    add_note,
-    count_open,
-    get_request,
-    list_open_requests,
-    next_statuses,
-    status_label,
-    update_request,
-)
+from deskterm.core.open_requests import count_open, open_request_window
+from deskterm.core.request_records import UNASSIGNED, RequestFilter, RequestRecord, status_label
 from deskterm.core.statutory import statutory_clock
 from deskterm.core.text import one_line
 from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
@@ -90,6 +80,8 @@ def subject_cell(subject: str, editing: tuple[str, ...]) -> Text:
 
 
 def _status_hint(target: RequestStatus, request: RequestRecord) -> str:
+    from deskterm.core.requests import NEEDS_ASSIGNEE
+
     if target is RequestStatus.RESPONDED:
         return "  (opens the response editor)"
     if target in NEEDS_ASSIGNEE and not request.assignee:
@@ -134,28 +126,12 @@ class RequestsPane(ActionsMixin, Pane):
         self._marks: dict[int, tuple[str, ...]] = {}  # request id -> who else edits it
 
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
-        from deskterm.core.editing import editors
-
         wanted = self.filters
-        mine = self.app.settings.user if self._mine else wanted.assignee  # type: ignore[attr-defined]
         self._not_staff = ""
-        try:
-            requests = list_open_requests(
-                context.db,
-                now=context.now,
-                limit=WINDOW,
-                text=context.text or None,
-                assignee=mine,
-                kind=wanted.kind,
-                status=wanted.status,
-                outlet_type=wanted.outlet_type,
-            )
-        except InputError as error:
-            if not (self._mine and error.field == "assignee"):
-                raise
-            # M with a desk user who is not on the staff list: nothing is theirs (said why)
-            self._not_staff = str(mine)
-            requests = []
+        if context.text or wanted.active() or self._mine:
+            requests = self._filtered(context, wanted)
+        else:  # as the desk opens: plain SQL, no SQLAlchemy (the same records)
+            requests = open_request_window(context.db, limit=WINDOW)
         marks = editors(context.db, "requests")
         self._marks = marks
         total = count_open(context.db)
@@ -188,6 +164,29 @@ class RequestsPane(ActionsMixin, Pane):
             summary += f" · ✎ {len(marks)} being edited"
         return rows, summary
 
+    def _filtered(self, context: PaneContext, wanted: RequestFilter) -> list[RequestRecord]:
+        """The window a typed filter, ``f`` or ``M`` asks for, filtered in SQL by the domain."""
+        from deskterm.core.requests import list_open_requests
+
+        mine = self.app.settings.user if self._mine else wanted.assignee  # type: ignore[attr-defined]
+        try:
+            return list_open_requests(
+                context.db,
+                now=context.now,
+                limit=WINDOW,
+                text=context.text or None,
+                assignee=mine,
+                kind=wanted.kind,
+                status=wanted.status,
+                outlet_type=wanted.outlet_type,
+            )
+        except InputError as error:
+            if not (self._mine and error.field == "assignee"):
+                raise
+            # M with a desk user who is not on the staff list: nothing is theirs (said why)
+            self._not_staff = str(mine)
+            return []
+
     def empty_text(self) -> str:
         """Filters that match nothing say so: "no open requests" would read as all done."""
         wanted = [self.quoted_filter()] if self.filter_text else []
@@ -208,8 +207,6 @@ class RequestsPane(ActionsMixin, Pane):
 
     def presence_changed(self, desks) -> None:  # type: ignore[no-untyped-def]
         """The live loop read who is on the desk: reload when the editing marks change."""
-        from deskterm.core.editing import editors_from_desks
-
         if editors_from_desks(self._db, desks, "requests") != self._marks:
             self.reload()
 
@@ -229,6 +226,8 @@ class RequestsPane(ActionsMixin, Pane):
         return None
 
     def read_target(self, target_id: int) -> RequestRecord:
+        from deskterm.core.requests import get_request
+
         return get_request(self._db, target_id)
 
     def _request(self) -> RequestRecord | None:
@@ -457,6 +456,8 @@ class RequestsPane(ActionsMixin, Pane):
         self.reload()
 
     def action_assign(self) -> None:
+        from deskterm.core.requests import update_request
+
         request = self._request()
         if request is None:
             return
@@ -475,6 +476,8 @@ class RequestsPane(ActionsMixin, Pane):
 
     def action_status(self) -> None:
         """Move the request along the workflow: only the allowed moves are offered."""
+        from deskterm.core.requests import NEEDS_ASSIGNEE, next_statuses
+
         request = self._request()
         if request is None:
             return
@@ -506,6 +509,8 @@ class RequestsPane(ActionsMixin, Pane):
         )
 
     def _move(self, request: RequestRecord, target: RequestStatus, **extra: object) -> None:
+        from deskterm.core.requests import update_request
+
         self._do(
             f"{request.number} is {status_label(target)}",
             partial(
@@ -521,6 +526,8 @@ class RequestsPane(ActionsMixin, Pane):
         )
 
     def action_deadline(self) -> None:
+        from deskterm.core.requests import update_request
+
         request = self._request()
         if request is None:
             return
@@ -568,6 +575,8 @@ class RequestsPane(ActionsMixin, Pane):
         )
 
     def action_note(self) -> None:
+        from deskterm.core.requests import add_note
+
         request = self._request()
         if request is None:
             return

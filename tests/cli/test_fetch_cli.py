@@ -170,5 +170,5 @@ def test_fetch_needs_the_sqlite_file(tmp_path: Path) -> None:
     result = run("--db", "postgresql+psycopg://desk:secret@db.example/desk", "fetch", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (
         1,
-        "deskterm: fetching feeds needs the desk's SQLite file, not a database server\n",
+        "deskterm: the desk needs its SQLite file, not a database server\n",
     )

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from db.changes import ChangeWatcher
 from db.engine import Database
@@ -23,13 +22,12 @@ def watcher(db: Database) -> Iterator[ChangeWatcher]:
 
 
 @pytest.fixture
-def sql_log(db: Database) -> list[str]:
+def sql_log(watcher: ChangeWatcher) -> list[str]:
+    """What the watcher's own connection runs (the watcher is stdlib sqlite3)."""
     statements: list[str] = []
-
-    @event.listens_for(db.engine, "before_cursor_execute")
-    def _record(_conn, _cursor, statement, _params, _context, _many) -> None:
-        statements.append(" ".join(statement.split()))
-
+    watcher.connection().set_trace_callback(
+        lambda statement: statements.append(" ".join(statement.split()))
+    )
     return statements
 
 

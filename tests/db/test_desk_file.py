@@ -144,3 +144,22 @@ def test_a_file_that_is_gone_or_no_database_is_one_line(tmp_path: Path) -> None:
         file_status(file)
     assert "\n" not in str(caught.value)
     file.close()
+
+
+def test_a_thread_that_ended_leaves_no_connection_open(db: Database) -> None:
+    """The desk reads on worker threads: a thread's connection goes when the thread has
+    ended, not at ``close``, so a desk open all day does not hold one per thread it saw."""
+    import threading
+
+    file = db.file
+
+    def read_once() -> None:
+        with file.read() as connection:
+            connection.execute("SELECT 1").fetchone()
+
+    for _ in range(20):
+        thread = threading.Thread(target=read_once)
+        thread.start()
+        thread.join()
+    read_once()  # this thread's own, opened after the others ended
+    assert len(file._opened) <= 2  # the last worker's (ended, closed at the next open) and ours
