@@ -121,3 +121,50 @@ def test_the_console_script_says_everything_before_it_exits(tmp_path: Path) -> N
     refused = run("--db", db, "clips", "list", "--limit", "0", cwd=tmp_path)
     assert refused.returncode == 2
     assert refused.stderr.strip() and "Traceback" not in refused.stderr
+
+
+def test_the_desk_in_a_terminal_is_preloaded_with_its_frame_rate(tmp_path: Path) -> None:
+    """Opening the desk in a terminal imports the app with start-up (collections held off,
+    frozen after), its frame rate set before Textual reads it; for a pipe it does not."""
+    import pty
+
+    probe = (
+        "import gc, os, sys; from deskterm.entry import import_main; import_main([]); "
+        "import textual.screen as s; "
+        "print('deskterm.app' in sys.modules, round(1 / s.UPDATE_PERIOD), "
+        "gc.get_freeze_count() > 50_000, file=sys.stderr)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=tmp_path,
+            env=env,
+            stdin=follower,
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.split() == ["True", "120", "True"]
+
+    piped = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            probe.replace("import textual.screen as s; ", "").replace(
+                ", round(1 / s.UPDATE_PERIOD)", ""
+            ),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert piped.stderr.split() == ["False", "False"], piped.stderr

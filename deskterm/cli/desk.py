@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 from deskterm.cli.context import CliContext
 
@@ -23,6 +24,21 @@ def prefer_desk_frame_rate() -> None:
     os.environ.setdefault("TEXTUAL_FPS", str(DESK_FPS))
 
 
+def will_draw(argv: Sequence[str]) -> bool:
+    """Whether this run opens the desk in a terminal (not a summary for a pipe or --json)."""
+    return "--json" not in argv and sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def preload_more(argv: Sequence[str]) -> None:
+    """When the desk will be drawn, import it with the rest of start-up (``deskterm.entry``
+    holds collections off meanwhile and freezes what was imported: Textual and the desk's
+    widgets are ~60,000 objects that live as long as the desk); its frame rate is set
+    first, as Textual reads it on import."""
+    if will_draw(argv):
+        prefer_desk_frame_rate()
+        import deskterm.app  # noqa: F401
+
+
 def open_desk(ctx: CliContext) -> int:
     """Create or upgrade the database if needed, then run the desk (or print a summary
     when there is no terminal to draw on, e.g. in a pipe or with --json)."""
@@ -33,7 +49,7 @@ def open_desk(ctx: CliContext) -> int:
     try:
         if not what.endswith("up to date"):
             ctx.info(what)
-        if ctx.as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        if ctx.as_json or not will_draw([]):
             from deskterm.core.summary import summarize
 
             summary = summarize(db)

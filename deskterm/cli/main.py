@@ -140,6 +140,10 @@ def preload(argv: Sequence[str]) -> None:
         name for module in modules for name in getattr(module, "PRELOAD", DEFAULT_PRELOAD)
     ):
         importlib.import_module(name)
+    for module in modules:
+        extra = getattr(module, "preload_more", None)
+        if extra is not None:
+            extra(argv)
 
 
 def _asks_for_help(argv: Sequence[str]) -> bool:
