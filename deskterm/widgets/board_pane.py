@@ -287,6 +287,17 @@ class BoardPane(ActionsMixin, Pane):
             return row.item if row is not None else None
         return super().selected_item()
 
+    def action_open(self) -> None:
+        """``enter`` on a card opens it; on a column's heading (the compact board), the
+        first card under it, as News's day headings do (a heading has no detail view)."""
+        if isinstance(self.selected_item(), TaskStatus):
+            rows = self.table.rows_shown
+            below = self.table.cursor_row + 1
+            if below < len(rows) and isinstance(rows[below].item, TaskRecord):
+                self.post_message(self.Open(self, rows[below].item))
+            return
+        super().action_open()
+
     # loading ----------------------------------------------------------------------------
     def reload(self) -> None:
         self._places = self._window_places()  # read on the UI thread, used by the worker

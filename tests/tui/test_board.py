@@ -417,3 +417,19 @@ async def test_checklist_items_are_added_and_removed_from_the_board(desk_as, des
         await settle(pilot, lambda: isinstance(app.screen, ChecklistScreen))
         await pilot.press("d")  # PS may approve: a required item may go
         await settle(pilot, lambda: tasks.checklist(desk_db, created.id) == [])
+
+
+async def test_enter_on_a_column_heading_opens_its_first_card(desk_as):
+    """The compact board's first line is a column's heading: enter there opens the card
+    under it (a heading has no detail view: the desk crashed on it, seen in tmux)."""
+    app = desk_as("PS")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("3")
+        board = app.screen.query_one(BoardPane)
+        assert isinstance(board.selected_item(), TaskStatus)  # on BACKLOG's heading
+        first = board.table.rows_shown[1].item
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, DetailScreen))
+        view = app.screen.query_one("VerticalScroll")
+        assert first.title in str(view.border_title)  # the card's own view
