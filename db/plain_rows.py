@@ -35,6 +35,12 @@ def fetch_values(
     return out
 
 
+def like_escaped(text: str) -> str:
+    """``text`` for ``LIKE ... ESCAPE '/'`` matched literally, escaped as SQLAlchemy's
+    ``autoescape=True`` does (``/`` first, then ``%`` and ``_``)."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def staff_initials(connection: sqlite3.Connection) -> dict[int, str]:
     """id -> initials of every staff member (as ``deskterm.core.staff.staff_initials``)."""
     return dict(connection.execute("SELECT id, initials FROM staff"))

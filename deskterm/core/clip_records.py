@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from db.connection import DeskFile, desk_file
 from db.enums import OutletType
-from db.plain_rows import Values, fetch_values
+from db.plain_rows import Values, fetch_values, like_escaped
 from db.stored import stored_time, time_text
 from deskterm.core.fields import aware, list_limit
 
@@ -146,12 +146,6 @@ def stored_clip(values: Values) -> ClipRecord:
         outlet_type,
         values.assignee,
     )
-
-
-def like_escaped(text: str) -> str:
-    """``text`` for ``LIKE ... ESCAPE '/'`` matched literally, escaped as SQLAlchemy's
-    ``autoescape=True`` does (``/`` first, then ``%`` and ``_``)."""
-    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 # --- reads ------------------------------------------------------------------------------------

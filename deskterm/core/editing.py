@@ -16,22 +16,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from db.presence import STALE_AFTER, Desk, heartbeat
-from db.stored import time_text
+from db.presence import Desk, active_desks, heartbeat
 
 if TYPE_CHECKING:
     from db.engine import Database
 
 __all__ = ["editors", "editors_from_desks", "start_editing", "stop_editing"]
-
-_EDITING_SQL = (
-    "SELECT presence.user, presence.host, presence.pid, presence.editing_id FROM presence"
-    " WHERE presence.editing_entity = ? AND presence.editing_id IS NOT NULL"
-    " AND presence.last_seen >= ?"
-)
 
 
 def start_editing(db: Database, entity: str, entity_id: int) -> None:
@@ -52,14 +45,7 @@ def editors(
     db: Database, entity: str, *, now: datetime | None = None
 ) -> dict[int, tuple[str, ...]]:
     """id -> the users of OTHER desks editing that ``entity`` row now (sorted, distinct)."""
-    now = datetime.now(UTC) if now is None else now
-    with db.file.read() as connection:
-        rows = connection.execute(_EDITING_SQL, (entity, time_text(now - STALE_AFTER))).fetchall()
-    found: dict[int, set[str]] = {}
-    for user, host, pid, entity_id in rows:
-        if not _is_me(db, host, pid):
-            found.setdefault(entity_id, set()).add(user)
-    return {entity_id: tuple(sorted(users)) for entity_id, users in found.items()}
+    return editors_from_desks(db, active_desks(db, now=now), entity)
 
 
 def editors_from_desks(

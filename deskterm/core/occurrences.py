@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from db.connection import DeskFile, desk_file
 from db.enums import EventKind, EventStatus
+from db.plain_rows import like_escaped
 from db.stored import stored_time, time_text
 from deskterm.core.errors import InputError
 from deskterm.core.fields import aware, list_limit, parse_choice, split_list
@@ -293,16 +294,11 @@ class _Filters:
             # A superset (substring); the exact, case-insensitive membership is checked
             # on each row (``_has_leader``). SQLite's lower() folds ASCII only, as before.
             terms.append("lower(leaders) LIKE '%' || ? || '%' ESCAPE '/'")
-            values.append(_like_escaped(leader))
+            values.append(like_escaped(leader))
         return cls(tuple(terms), tuple(values))
 
     def sql(self) -> str:
         return "".join(f"{term} AND " for term in self.terms)
-
-
-def _like_escaped(text: str) -> str:
-    """``text`` matched literally by ``LIKE ... ESCAPE '/'`` (SQLAlchemy's ``autoescape``)."""
-    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 def _series(connection: sqlite3.Connection, filters: _Filters, end: datetime) -> list[EventRow]:
