@@ -136,13 +136,20 @@ class DeskApp(App[None]):
         #: deadline check has run, and the live loop may announce the desk.
         self._panes_loaded = False
         self._started = time.monotonic()
+        # Before the desk is composed: its styles are worked out once, with this theme's
+        # colours (a theme set once the dashboard is up would restyle every widget).
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        self._theme_ready = True
 
     # set-up -----------------------------------------------------------------------------
+    def get_default_screen(self) -> DashboardScreen:
+        """The dashboard is the desk's first screen, not one pushed over Textual's empty
+        default: pushing it styled all of its widgets a second time as it was shown
+        (``Screen._on_screen_resume``), ~10 ms of the first paint."""
+        return DashboardScreen()
+
     def on_mount(self) -> None:
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
-        self._theme_ready = True
-        self.push_screen(DashboardScreen())
         if self._live:
             self._run_live()
         self._today = self.clock().astimezone(self.tz).date()  # News's "today" (minute tick)
@@ -234,9 +241,14 @@ class DeskApp(App[None]):
             gc.freeze()
             young, middle, _full = gc.get_threshold()
             gc.set_threshold(young, middle, GC_FULL_EVERY)
-            self._warm_up()
-            self._check_deadlines()
-            self._check_user()
+            # once that frame is drawn: the warm-up's imports and the checks' reads would
+            # otherwise race it for the interpreter
+            self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        self._warm_up()
+        self._check_deadlines()
+        self._check_user()
 
     @work(thread=True, exclusive=True, group="warm-up")
     def _warm_up(self) -> None:

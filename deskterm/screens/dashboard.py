@@ -13,6 +13,7 @@ from textual.widgets import Input
 
 from deskterm.widgets.board_pane import BoardPane
 from deskterm.widgets.calendar_pane import CalendarPane
+from deskterm.widgets.first_loads import FIRST_LOADS_WAIT_S, FirstLoads
 from deskterm.widgets.footer import DeskFooter
 from deskterm.widgets.header import DeskHeader
 from deskterm.widgets.news_pane import NewsPane
@@ -52,21 +53,31 @@ class DashboardScreen(Screen[None]):
     #: first, and unzooms only when there is none.
     ESCAPE_TO_MINIMIZE = False
 
+    PANES = (
+        (NewsPane, "news"),
+        (RequestsPane, "requests"),
+        (BoardPane, "board"),
+        (CalendarPane, "calendar"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: the panes' first loads land together, in one frame
+        self.first_loads = FirstLoads([pane_id for _pane_class, pane_id in self.PANES])
+
     def compose(self) -> ComposeResult:
         app = self.app
         yield DeskHeader(app.clock, app.tz, app.settings.user)  # type: ignore[attr-defined]
         with Container(id="panes"):
-            for pane_class, pane_id in (
-                (NewsPane, "news"),
-                (RequestsPane, "requests"),
-                (BoardPane, "board"),
-                (CalendarPane, "calendar"),
-            ):
-                yield pane_class(app.pane_context, id=pane_id)  # type: ignore[attr-defined]
+            for pane_class, pane_id in self.PANES:
+                pane = pane_class(app.pane_context, id=pane_id)  # type: ignore[attr-defined]
+                pane.first_loads = self.first_loads
+                yield pane
         yield StatusBar()
         yield DeskFooter()
 
     def on_mount(self) -> None:
+        self.set_timer(FIRST_LOADS_WAIT_S, self.first_loads.release)
         self.query_one(StatusBar).location = self.app.db.location  # type: ignore[attr-defined]
         self.query_one(NewsPane).focus_table()
         self._fit(self.size.width, self.size.height)

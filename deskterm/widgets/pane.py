@@ -25,6 +25,7 @@ from deskterm.widgets.table import Column, Row, WindowTable
 
 if TYPE_CHECKING:  # the desk paints before SQLAlchemy is imported (see docs/architecture.md)
     from db.engine import Database
+    from deskterm.widgets.first_loads import FirstLoads
 
 
 def focus_at_once(widget: Widget) -> None:
@@ -121,6 +122,8 @@ class Pane(Vertical):
         self._summary = ""
         self._debounce: Timer | None = None
         self.loaded_once = False
+        #: Set by the screen that shows this pane with others (``DashboardScreen``).
+        self.first_loads: FirstLoads | None = None
         self._shown_title = ""
         self._follow: str | None = None  # row key to select after the next load
         #: the record a detail view's key acts on, while its action runs (see ``act_on``)
@@ -168,10 +171,19 @@ class Pane(Vertical):
             rows, summary = self.load(context)
         except Exception as error:  # shown as a notification, never a crash
             if not worker.is_cancelled:
-                self.post_message(self.LoadFailed(self, error))
+                self._answer(self.LoadFailed(self, error))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(self, rows, summary))
+            self._answer(self.Loaded(self, rows, summary))
+
+    def _answer(self, message: Message) -> None:
+        """Hand a load's outcome to the UI thread; the first one through ``first_loads``
+        (the desk's panes land together: see ``deskterm/widgets/first_loads.py``)."""
+        gate = self.first_loads
+        if gate is not None and not self.loaded_once and self.id is not None:
+            gate.arrive(self.id, self, message)
+        else:
+            self.post_message(message)
 
     def load(self, context: PaneContext) -> tuple[list[Row], str]:
         raise NotImplementedError

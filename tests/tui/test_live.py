@@ -11,11 +11,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from textual.color import Color
 
 from db.engine import Actor, Database, RetryPolicy
 from deskterm.app import make_app
 from deskterm.core.config import load_settings, read_config_file
 from deskterm.live import LiveLoop
+from deskterm.screens.dashboard import DashboardScreen
 from deskterm.widgets.pane import Pane
 from deskterm.widgets.status_bar import StatusBar
 from tests.tui.conftest import FIXED_NOW, fixed_clock
@@ -292,8 +294,15 @@ async def test_theme_choice_is_kept_in_the_config(settings, desk_db):
     reloaded = load_settings(db=settings.database, user="PS")
     again = make_app(reloaded, desk_db, clock=fixed_clock, live=False)
     async with again.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await wait_loaded(pilot, again)
         assert again.theme == "nord"
+        # the desk is the first screen, drawn in the kept theme from the start (the theme
+        # is set before it is composed), its urgency colours too
+        (desk,) = again.screen_stack
+        assert isinstance(desk, DashboardScreen)
+        nord = again.get_theme("nord").to_color_system().generate()
+        assert desk.styles.background == Color.parse(nord["background"])
+        assert again.pane_context("").overdue_style == f"bold {nord['error']}"
 
 
 async def test_ctrl_t_opens_the_theme_picker(desk_app):

@@ -33,7 +33,7 @@ from tests.tui.test_desk import wait_loaded
 
 
 def news(app) -> NewsPane:
-    return app.screen_stack[1].query_one("#news", NewsPane) if len(app.screen_stack) > 1 else None
+    return app.screen_stack[0].query_one("#news", NewsPane) if app.screen_stack else None
 
 
 def clip_titled(db, fragment: str) -> clips.ClipRecord:
@@ -357,7 +357,7 @@ async def test_the_palette_reaches_the_news_actions(desk_app, desk_db):
 def _palette_commands(app):
     from deskterm.commands import DeskCommands
 
-    provider = DeskCommands(app.screen_stack[1])
+    provider = DeskCommands(app.screen_stack[0])
     return provider._commands()
 
 
@@ -632,7 +632,7 @@ def fetch_app(settings, fetch_desk):
 
 
 def status_progress(app) -> str:
-    return app.screen_stack[1].query_one("StatusBar").progress
+    return app.screen_stack[0].query_one("StatusBar").progress
 
 
 async def test_fetch_key_progress_summary_and_priority_alert(fetch_app, fetch_desk, monkeypatch):
