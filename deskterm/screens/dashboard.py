@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 
 from textual import on
 from textual.app import ComposeResult
@@ -64,9 +65,14 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         #: the panes' first loads land together, in one frame
         self.first_loads = FirstLoads([pane_id for _pane_class, pane_id in self.PANES])
+        self._answered: set[str] = set()  # panes whose first load is shown (or failed)
+        self._drawing_held: AbstractContextManager[None] | None = None
 
     def compose(self) -> ComposeResult:
         app = self.app
+        # No frame of empty panes: the first one drawn has the rows (see ``_first_answer``).
+        self._drawing_held = app.batch_update()
+        self._drawing_held.__enter__()
         yield DeskHeader(app.clock, app.tz, app.settings.user)  # type: ignore[attr-defined]
         with Container(id="panes"):
             for pane_class, pane_id in self.PANES:
@@ -77,7 +83,7 @@ class DashboardScreen(Screen[None]):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.set_timer(FIRST_LOADS_WAIT_S, self.first_loads.release)
+        self.set_timer(FIRST_LOADS_WAIT_S, self._stop_waiting)
         self.query_one(StatusBar).location = self.app.db.location  # type: ignore[attr-defined]
         self.query_one(NewsPane).focus_table()
         self._fit(self.size.width, self.size.height)
@@ -141,8 +147,25 @@ class DashboardScreen(Screen[None]):
             if changed is None or pane.ENTITIES & changed:
                 pane.reload()
 
+    @on(Pane.Loaded)
+    def _first_answer(self, message: Pane.Loaded | Pane.LoadFailed) -> None:
+        """Once every pane has shown its first load (or failed to), draw."""
+        if self._drawing_held is not None and message.pane.id is not None:
+            self._answered.add(message.pane.id)
+            if len(self._answered) == len(self.PANES):
+                self._stop_waiting()
+
+    def _stop_waiting(self) -> None:
+        """The panes' first loads are in, or have taken ``FIRST_LOADS_WAIT_S``: show what is
+        in, and each answer as it comes from now on."""
+        self.first_loads.release()
+        held, self._drawing_held = self._drawing_held, None
+        if held is not None:
+            held.__exit__(None, None, None)
+
     @on(Pane.LoadFailed)
     def _load_failed(self, message: Pane.LoadFailed) -> None:
+        self._first_answer(message)
         self.notify(
             f"{message.pane.TITLE}: could not load ({message.error})",
             severity="error",

@@ -5,8 +5,12 @@ loads, four layouts of the whole screen (Textual lays out every widget when a ta
 size changes) and four frames drawn before the desk was complete, ~20 ms each on the
 first paint, while the slower loads were still running. ``FirstLoads`` holds each pane's
 first answer (rows or failure) until every pane has answered, then posts them all at
-once; they are handled before the next frame. A slow pane holds the others back for at
-most ``wait_s``: after that each answer is posted as it comes, as later loads always are.
+once. A slow pane holds the others back for at most ``FIRST_LOADS_WAIT_S``: after that
+each answer is posted as it comes, as later loads always are.
+
+``DashboardScreen`` also holds Textual's drawing (``App.batch_update``) over that time, so
+the four answers are handled before the next frame is drawn, and the frames that would
+redraw a half-filled desk (the footer's keys arriving, a pane's title) are not drawn.
 """
 
 from __future__ import annotations

@@ -104,3 +104,24 @@ async def test_a_slow_pane_holds_the_others_back_only_so_long(desk_app, monkeypa
         loaded = {p.id for p in app.screen.query(Pane) if p.loaded_once}
         assert loaded == {"news", "requests", "calendar"}
         await wait_loaded(pilot, app)
+
+
+async def test_no_frame_shows_some_panes_with_rows_and_others_without(desk_app, monkeypatch):
+    """Every frame drawn as the desk starts shows either no pane's rows yet or all four."""
+    slow_board(monkeypatch, 0.2)
+    app = desk_app()
+    seen: list[frozenset[str]] = []
+    display = app._display
+
+    def recording(screen, renderable):  # type: ignore[no-untyped-def]
+        panes = list(screen.query(Pane))
+        seen.append(frozenset(p.id for p in panes if p.table.rows_shown))
+        return display(screen, renderable)
+
+    monkeypatch.setattr(app, "_display", recording)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.pause(0.1)
+    everything = frozenset({"news", "requests", "board", "calendar"})
+    assert everything in seen
+    assert set(seen) <= {frozenset(), everything}
