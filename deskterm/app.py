@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,17 +21,15 @@ from db.changes import Change
 from db.engine import Database
 from db.presence import Desk
 from deskterm.alerts import MOST_LISTED, MOST_LISTED_NARROW, DeadlineAlerts
-from deskterm.commands import DeskCommands
 from deskterm.core.config import Settings, save_setting
 from deskterm.fetcher import DeskFetcher, prepare_processes
 from deskterm.screens.dashboard import DashboardScreen, is_narrow
-from deskterm.screens.detail import DetailScreen, detail_screen
-from deskterm.screens.help import HelpScreen, KeyHelp
 from deskterm.widgets.pane import Pane, PaneContext
 from deskterm.widgets.status_bar import StatusBar
 from deskterm.widgets.timefmt import to_next_minute
 
 if TYPE_CHECKING:
+    from textual.command import Provider
     from textual.dom import DOMNode
     from textual.screen import Screen
 
@@ -65,6 +64,13 @@ WARM_MODULES = (
     "deskterm.core.links",
     "deskterm.core.topics",
     "deskterm.core.contacts",
+    # the screens the first keys open (enter, ?, ctrl+p, a picker) and the date parser
+    "deskterm.screens.detail",
+    "deskterm.screens.detail_views",
+    "deskterm.screens.help",
+    "deskterm.screens.pickers",
+    "deskterm.commands",
+    "dateutil.parser",
 )
 
 
@@ -72,10 +78,23 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def desk_commands() -> type[Provider]:
+    """The palette's desk commands, imported when the palette first opens."""
+    from deskterm.commands import DeskCommands
+
+    return DeskCommands
+
+
+def is_help(screen: object) -> bool:
+    """Whether ``screen`` is the help screen (imported once help is first opened)."""
+    help_module = sys.modules.get("deskterm.screens.help")
+    return help_module is not None and isinstance(screen, help_module.HelpScreen)
+
+
 class DeskApp(App[None]):
     CSS_PATH = "desk.tcss"
     TITLE = "deskterm"
-    COMMANDS = App.COMMANDS | {DeskCommands}
+    COMMANDS = App.COMMANDS | {desk_commands}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
@@ -413,12 +432,7 @@ class DeskApp(App[None]):
         describes the screen under it, and the form under it must stay next to the top
         (Textual's ``dismiss`` pops the top screen, whichever it is; ``DeskModal``)."""
         stack = self.screen_stack
-        if (
-            stack
-            and isinstance(stack[-1], HelpScreen)
-            and not isinstance(screen, HelpScreen)
-            and kwargs.get("mode") is None
-        ):
+        if stack and is_help(stack[-1]) and not is_help(screen) and kwargs.get("mode") is None:
             self.pop_screen()
         return super().push_screen(screen, *args, **kwargs)
 
@@ -427,6 +441,8 @@ class DeskApp(App[None]):
         then those of the focused widget (nearest first; the kinds of field or list, whose
         keys are the same everywhere, after the rest), the desk's last. Pressed over help,
         it closes help."""
+        from deskterm.screens.help import HelpScreen, KeyHelp
+
         screen = self.screen
         if isinstance(screen, HelpScreen):
             screen.dismiss()
@@ -460,6 +476,7 @@ class DeskApp(App[None]):
 
     @on(Pane.Open)
     def _open_item(self, message: Pane.Open) -> None:
+        from deskterm.screens.detail import DetailScreen, detail_screen
         from deskterm.screens.detail_views import detail_for
 
         item = message.item

@@ -30,16 +30,20 @@ Rules worth knowing (the tests pin each one):
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from dateutil.parser import isoparse, isoparser, parserinfo
 from dateutil.relativedelta import relativedelta
 from dateutil.tz import resolve_imaginary
 
 from deskterm.core.errors import InputError
+
+if TYPE_CHECKING:
+    from dateutil.parser import parserinfo
 
 __all__ = ["format_countdown", "parse_date", "parse_when"]
 
@@ -54,7 +58,16 @@ _EOD = time(17, 0)
 _TONIGHT = time(20, 0)
 _NOON = time(12, 0)
 
-_INFO = parserinfo()  # dateutil's English month and weekday names
+
+@functools.cache
+def _names() -> parserinfo:
+    """dateutil's English month and weekday names (its parser is imported when a phrase
+    is first read, not as the desk starts: ~3 ms of the first paint)."""
+    from dateutil.parser import parserinfo
+
+    return parserinfo()
+
+
 _EXTRA_WEEKDAYS = {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
 
 # A time of day, as a token inside a longer phrase (see _parse_time for the reading).
@@ -291,6 +304,8 @@ def _parse_day(s: str, today: date) -> _Day:
     m = _ISO_DATE.fullmatch(s)
     if m:
         _check_date(int(m["y"]), int(m["mo"]), int(m["d"]))
+        from dateutil.parser import isoparser
+
         return _Day(isoparser().parse_isodate(s))
 
     m = _RELATIVE.fullmatch(s)
@@ -308,7 +323,7 @@ def _parse_day(s: str, today: date) -> _Day:
         return _Day(today + timedelta(days=(weekday - today.weekday()) % 7), rolls=True)
 
     m = _DAY_MONTH.fullmatch(s) or _MONTH_DAY.fullmatch(s)
-    if m and (month := _INFO.month(m["mon"])) is not None:
+    if m and (month := _names().month(m["mon"])) is not None:
         day = int(m["d"])
         year = int(m["y"]) if m["y"] else _nearest_year(month, day, today)
         _check_date(year, month, day)
@@ -345,6 +360,8 @@ def _iso_datetime(s: str, m: re.Match[str], tz: ZoneInfo | tzinfo, exact: bool) 
         raise _Unreadable(f"there is no hour {m['h']} (hours run 00 to 23)")
     if minute > 59 or second > 59:
         raise _Unreadable("minutes and seconds run 00 to 59")
+    from dateutil.parser import isoparse
+
     try:
         parsed = isoparse(s.upper())
     except ValueError:
@@ -378,7 +395,7 @@ def _relative(m: re.Match[str]) -> tuple[int, str]:
 
 
 def _weekday(name: str) -> int | None:
-    found = _INFO.weekday(name)
+    found = _names().weekday(name)
     return found if found is not None else _EXTRA_WEEKDAYS.get(name)
 
 

@@ -33,7 +33,6 @@ from deskterm.core.task_records import (
     WindowAt,
 )
 from deskterm.core.text import one_line
-from deskterm.screens.pickers import ChecklistScreen, Choice, PickScreen, PromptScreen
 from deskterm.widgets.card_column import AFTER, BEFORE, KEEP, LAST, PAGE, CardColumn
 from deskterm.widgets.pane import (
     ActionsMixin,
@@ -725,6 +724,7 @@ class BoardPane(ActionsMixin, Pane):
         """The link prompt, which publishes on enter: a refusal there (another desk changed
         the card since the check) is said under the field, the link typed kept."""
         from deskterm.core import tasks
+        from deskterm.screens.pickers import PromptScreen
 
         db, base = self._db, {"version": card.version}
 
@@ -760,6 +760,7 @@ class BoardPane(ActionsMixin, Pane):
 
     def action_comment(self) -> None:
         from deskterm.core import tasks
+        from deskterm.screens.pickers import PromptScreen
 
         card = self._card()
         if card is None:
@@ -840,6 +841,7 @@ class BoardPane(ActionsMixin, Pane):
     @work(thread=True, group="checklist")
     def _load_checklist(self, card: TaskRecord) -> None:
         from deskterm.core import tasks
+        from deskterm.screens.pickers import ChecklistScreen, Choice
 
         try:
             items = tasks.checklist(self._db, card.id)
@@ -885,6 +887,7 @@ class BoardPane(ActionsMixin, Pane):
     def _ask_new_item(self, card: TaskRecord) -> None:
         """Type the new item's label, then say whether it gates publication."""
         from deskterm.core import tasks
+        from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
 
         def typed(label: str | None) -> None:
             if label is None:
@@ -927,6 +930,7 @@ class BoardPane(ActionsMixin, Pane):
 
     def action_link(self) -> None:
         from deskterm.core.links import link_card, parse_link_target
+        from deskterm.screens.pickers import PromptScreen
 
         card = self._card()
         if card is None:

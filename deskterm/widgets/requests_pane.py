@@ -24,7 +24,6 @@ from deskterm.core.open_requests import count_open, open_request_window
 from deskterm.core.request_records import UNASSIGNED, RequestFilter, RequestRecord, status_label
 from deskterm.core.statutory import statutory_clock
 from deskterm.core.text import one_line
-from deskterm.screens.pickers import Choice, PickScreen, PromptScreen
 from deskterm.widgets.pane import ActionsMixin, Pane, PaneContext
 from deskterm.widgets.table import Column, Row, cell
 
@@ -377,6 +376,8 @@ class RequestsPane(ActionsMixin, Pane):
     # filters ----------------------------------------------------------------------------
     def action_filters(self) -> None:
         """Filter by status, kind, assignee or outlet type (in SQL; shown in the title)."""
+        from deskterm.screens.pickers import Choice, PickScreen
+
         f = self.filters
         current = lambda value: f" (now: {value})" if value else ""  # noqa: E731
         choices = [
@@ -399,6 +400,8 @@ class RequestsPane(ActionsMixin, Pane):
 
     def _pick_filter_value(self, dimension: str) -> None:
         from dataclasses import replace
+
+        from deskterm.screens.pickers import Choice, PickScreen
 
         options: dict[str, list[tuple[str, str]]] = {
             "status": [(s.value, status_label(s)) for s in RequestStatus],
@@ -429,6 +432,7 @@ class RequestsPane(ActionsMixin, Pane):
         from dataclasses import replace
 
         from deskterm.core.staff import list_staff
+        from deskterm.screens.pickers import Choice, PickScreen
 
         try:
             staff = list_staff(self._db)
@@ -477,6 +481,7 @@ class RequestsPane(ActionsMixin, Pane):
     def action_status(self) -> None:
         """Move the request along the workflow: only the allowed moves are offered."""
         from deskterm.core.requests import NEEDS_ASSIGNEE, next_statuses
+        from deskterm.screens.pickers import Choice, PickScreen
 
         request = self._request()
         if request is None:
@@ -527,6 +532,7 @@ class RequestsPane(ActionsMixin, Pane):
 
     def action_deadline(self) -> None:
         from deskterm.core.requests import update_request
+        from deskterm.screens.pickers import PromptScreen
 
         request = self._request()
         if request is None:
@@ -576,6 +582,7 @@ class RequestsPane(ActionsMixin, Pane):
 
     def action_note(self) -> None:
         from deskterm.core.requests import add_note
+        from deskterm.screens.pickers import PromptScreen
 
         request = self._request()
         if request is None:
