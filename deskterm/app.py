@@ -95,6 +95,7 @@ class DeskApp(App[None]):
     CSS_PATH = "desk.tcss"
     TITLE = "deskterm"
     COMMANDS = App.COMMANDS | {desk_commands}
+    ALLOW_IN_MAXIMIZED_VIEW = "DeskFooter"  # a zoomed pane keeps its keys in view
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),

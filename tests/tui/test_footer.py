@@ -1,32 +1,31 @@
-"""The footer shows the focused pane's keys, whole, and is rebuilt only when they change."""
+"""The footer shows the focused pane's keys, whole, and is redrawn only when they change."""
 
 from __future__ import annotations
 
 import pytest
-from textual.geometry import Region
-from textual.widgets._footer import FooterKey
 
-from deskterm.widgets.footer import APP, FOCUSED, HELP, DeskFooter, keys_that_fit
+from deskterm.widgets.footer import APP, FOCUSED, HELP, DeskFooter, ShownKey, keys_that_fit
 from tests.tui.conftest import settle
 from tests.tui.test_desk import wait_loaded
 
 
 def footer_keys(app) -> list[tuple[str, str, bool]]:
+    """(key, description, disabled) of every key the footer has for the screen."""
     footer = app.screen.query_one(DeskFooter)
-    return [(key.key, key.description, key.disabled) for key in footer.query(FooterKey)]
+    return [(e.key, e.description, not e.enabled) for e in footer.entries]
 
 
-async def test_the_footer_follows_the_focused_pane_and_skips_rebuilds_that_change_nothing(
+async def test_the_footer_follows_the_focused_pane_and_skips_redraws_that_change_nothing(
     desk_app, monkeypatch
 ) -> None:
     rebuilds: list[int] = []
-    real_recompose = DeskFooter.recompose
+    real_show = DeskFooter._show_entries
 
-    async def counting_recompose(self) -> None:  # type: ignore[no-untyped-def]
+    def counting_show(self, entries, palette) -> None:  # type: ignore[no-untyped-def]
         rebuilds.append(1)
-        await real_recompose(self)
+        real_show(self, entries, palette)
 
-    monkeypatch.setattr(DeskFooter, "recompose", counting_recompose)
+    monkeypatch.setattr(DeskFooter, "_show_entries", counting_show)
     app = desk_app()
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_loaded(pilot, app)
@@ -125,13 +124,14 @@ def test_keys_that_fit_leaves_out_whole_keys_help_first_and_keeps_the_order() ->
     assert keys_that_fit([], [], 80) == []
 
 
-def footer_shown(app) -> tuple[list[FooterKey], Region]:
-    """The keys the footer shows, and the part of the footer left of the palette key."""
+def footer_shown(app) -> tuple[list[ShownKey], int, str]:
+    """The keys the footer shows (the palette key apart), the cells left of the palette
+    key, and the footer's line as drawn."""
     footer = app.screen.query_one(DeskFooter)
-    palette = footer.query_one("FooterKey.-command-palette", FooterKey)
-    room = Region(footer.region.x, footer.region.y, palette.region.x - footer.region.x, 1)
-    keys = [key for key in footer.query(FooterKey) if key is not palette]
-    return [key for key in keys if key.display and key.region], room
+    line = footer.render().plain
+    keys = [k for k in footer.shown if k.entry is not footer.palette]
+    palette = next(k for k in footer.shown if k.entry is footer.palette)
+    return keys, palette.start - len("▏"), line
 
 
 @pytest.mark.parametrize(("size", "other"), [((80, 24), (120, 40)), ((120, 40), (80, 24))])
@@ -146,18 +146,21 @@ async def test_every_key_the_footer_shows_is_whole_at_any_size(desk_app, size, o
         async def check(pane_key: str) -> None:
             """The pane's keys are in the footer (``pane_key`` among them), every one shown
             whole left of the palette key, help among them."""
-            await settle(pilot, lambda: any(k.key == pane_key for k in footer_shown(app)[0]))
+            await settle(pilot, lambda: any(k.entry.key == pane_key for k in footer_shown(app)[0]))
             await pilot.pause()
             width = app.size.width
-            shown, room = footer_shown(app)
-            assert room.width == width - len("▏^p palette ")  # the palette key is docked right
-            for key in shown:
-                assert room.contains_region(key.region), (width, key.key, key.region, room)
-            assert [k.region.x for k in shown] == sorted(k.region.x for k in shown)
-            assert "question_mark" in {key.key for key in shown}, width
-            keys = app.screen.query_one(DeskFooter).query(FooterKey)
-            hidden = [key for key in keys if not key.display]
-            assert all(not key.region for key in hidden)  # not drawn at all
+            shown, room, line = footer_shown(app)
+            assert room == width - len("▏^p palette ")  # the palette key is docked right
+            assert line.endswith("▏^p palette ") and len(line) == width
+            for key in shown:  # whole, where the footer says, left of the palette key
+                entry = key.entry
+                assert key.end <= room, (width, entry.key, key, room)
+                assert line[key.start : key.end] == f" {entry.display} {entry.description} "
+            assert [k.start for k in shown] == sorted(k.start for k in shown)
+            assert "question_mark" in {key.entry.key for key in shown}, width
+            footer = app.screen.query_one(DeskFooter)
+            hidden = [e for e in footer.entries if e not in {k.entry for k in shown}]
+            assert all(e.description not in line for e in hidden if len(e.description) > 3)
             assert hidden or width > 80  # 80 columns cannot hold every key of any pane
 
         await check("f")  # News: f Flag
@@ -171,3 +174,14 @@ async def test_every_key_the_footer_shows_is_whole_at_any_size(desk_app, size, o
         await check("f")
         await pilot.resize_terminal(*size)
         await check("f")
+
+
+async def test_a_click_on_a_key_presses_it(desk_app) -> None:
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        footer = app.screen.query_one(DeskFooter)
+        footer.render()
+        zoom = next(k for k in footer.shown if k.entry.key == "z")
+        await pilot.click(DeskFooter, offset=(zoom.start + 1, 0))
+        await settle(pilot, lambda: app.screen.maximized is not None)

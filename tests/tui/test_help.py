@@ -9,7 +9,6 @@ import threading
 
 import pytest
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey
 
 from deskterm.core import requests
 from deskterm.screens.conflict import ConflictScreen
@@ -34,7 +33,7 @@ def groups(help_screen: HelpScreen) -> dict[str, set[str]]:
 
 
 def footer_keys(screen) -> set[str]:
-    return {key.key for key in screen.query_one(DeskFooter).query(FooterKey)}
+    return {entry.key for entry in screen.query_one(DeskFooter).entries}
 
 
 def helps_open(app) -> int:
