@@ -71,8 +71,9 @@ class DashboardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         app = self.app
         # No frame of empty panes: the first one drawn has the rows (see ``_first_answer``).
-        self._drawing_held = app.batch_update()
-        self._drawing_held.__enter__()
+        if self._drawing_held is None and not self.first_loads.released:
+            self._drawing_held = app.batch_update()
+            self._drawing_held.__enter__()
         yield DeskHeader(app.clock, app.tz, app.settings.user)  # type: ignore[attr-defined]
         with Container(id="panes"):
             for pane_class, pane_id in self.PANES:
