@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -66,6 +66,8 @@ from deskterm.widgets.pane import ActionsMixin, FilterInput, Pane, PaneContext, 
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import stamp
 from deskterm.widgets.week_grid import WeekGrid
+
+GridWidget = TypeVar("GridWidget", WeekGrid, MonthGrid)
 
 if TYPE_CHECKING:
     from db.engine import Database
@@ -298,8 +300,7 @@ class CalendarPane(ActionsMixin, Pane):
     def compose(self) -> ComposeResult:
         yield FilterInput(placeholder="filter… title, place, leader", classes="filter")
         yield WindowTable(self.COLUMNS, id=f"{self.id}-table")
-        yield WeekGrid(id=f"{self.id}-week")
-        yield MonthGrid(id=f"{self.id}-month")
+        # the week and month grids are mounted when a zoomed view first needs them
         yield Static(self.EMPTY, classes="empty", markup=False)
 
     def on_mount(self) -> None:
@@ -308,11 +309,22 @@ class CalendarPane(ActionsMixin, Pane):
     # state --------------------------------------------------------------------------------
     @property
     def week_grid(self) -> WeekGrid:
-        return self.query_one(WeekGrid)
+        return self._grid(WeekGrid, "week")
 
     @property
     def month_grid(self) -> MonthGrid:
-        return self.query_one(MonthGrid)
+        return self._grid(MonthGrid, "month")
+
+    def _grid(self, kind: type[GridWidget], name: str) -> GridWidget:
+        """The zoomed view's grid, mounted the first time it is asked for: the agenda the
+        desk opens on needs neither (two widgets fewer to compose, style and lay out on the
+        first paint)."""
+        found = self.query(kind)
+        if found:
+            return found.first()
+        grid = kind(id=f"{self.id}-{name}")
+        self.mount(grid, before=self.query_one(".empty"))
+        return grid
 
     @property
     def period(self) -> Period | None:

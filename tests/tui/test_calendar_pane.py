@@ -118,6 +118,9 @@ def titles_on(db, day: date) -> list[tuple[str, EventStatus]]:
 async def test_zoom_shows_the_week_grid_and_v_cycles_the_views(desk_app):
     app = desk_app()
     async with app.run_test(size=(160, 45)) as pilot:
+        await wait_loaded(pilot, app)
+        # the agenda the desk opens on mounts neither grid (the first paint's widgets)
+        assert not pane_of(app).query("WeekGrid, MonthGrid")
         pane = await zoom_calendar(pilot, app)
         assert app.screen.maximized is pane
         assert "Week 48" in str(pane.border_title)
