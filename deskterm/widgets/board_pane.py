@@ -36,7 +36,6 @@ from deskterm.core.text import one_line
 from deskterm.widgets.card_column import AFTER, BEFORE, KEEP, LAST, PAGE, CardColumn
 from deskterm.widgets.pane import (
     ActionsMixin,
-    FilterInput,
     Pane,
     PaneContext,
     focus_at_once,
@@ -199,8 +198,9 @@ class BoardPane(ActionsMixin, Pane):
         self._heads: dict[TaskStatus, ColumnHead] = {}
         self._shown_key: tuple[str, bool, bool] | None = None
 
+    FILTER_PLACEHOLDER = "filter… title, owner, kind"
+
     def compose(self) -> ComposeResult:
-        yield FilterInput(placeholder="filter… title, owner, kind", classes="filter")
         yield WindowTable(self.COLUMNS, id=f"{self.id}-table")
         with Horizontal(classes="board-columns"):
             for status in BOARD_COLUMNS:

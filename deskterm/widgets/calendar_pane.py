@@ -62,7 +62,7 @@ from deskterm.core.occurrences import EventRecord, Occurrence, all_occurrences
 from deskterm.core.overlaps import leader_overlaps
 from deskterm.core.text import one_line
 from deskterm.widgets.month_grid import MonthGrid
-from deskterm.widgets.pane import ActionsMixin, FilterInput, Pane, PaneContext, focus_at_once
+from deskterm.widgets.pane import ActionsMixin, Pane, PaneContext, focus_at_once
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import stamp
 from deskterm.widgets.week_grid import WeekGrid
@@ -297,8 +297,9 @@ class CalendarPane(ActionsMixin, Pane):
         self._found: list[Occurrence] = []  # the last load's occurrences (to plan in a lane)
         self._ahead: dict[Want, tuple[ViewRows, str]] = {}  # neighbouring periods, loaded
 
+    FILTER_PLACEHOLDER = "filter… title, place, leader"
+
     def compose(self) -> ComposeResult:
-        yield FilterInput(placeholder="filter… title, place, leader", classes="filter")
         yield WindowTable(self.COLUMNS, id=f"{self.id}-table")
         # the week and month grids are mounted when a zoomed view first needs them
         yield Static(self.EMPTY, classes="empty", markup=False)

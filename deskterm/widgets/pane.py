@@ -129,8 +129,12 @@ class Pane(Vertical):
         #: the record a detail view's key acts on, while its action runs (see ``act_on``)
         self.acting_on: Any = None
 
+    #: What the filter field says while empty.
+    FILTER_PLACEHOLDER: ClassVar[str] = "filter… (enter keeps it, escape clears)"
+
     def compose(self) -> ComposeResult:
-        yield FilterInput(placeholder="filter… (enter keeps it, escape clears)", classes="filter")
+        # the filter field is mounted at the first "/" (``filter_field``): four text fields
+        # fewer to compose, style and lay out on the first paint
         yield WindowTable(self.COLUMNS, id=f"{self.id}-table")
         yield Static(self.EMPTY, classes="empty", markup=False)
 
@@ -300,14 +304,24 @@ class Pane(Vertical):
             return not isinstance(self.screen.focused, Input)
         return True
 
+    def filter_field(self) -> FilterInput:
+        """The pane's filter field, mounted (above the list) the first time it is asked for."""
+        found = self.query(FilterInput)
+        if found:
+            return found.first()
+        field = FilterInput(placeholder=self.FILTER_PLACEHOLDER, classes="filter")
+        self.mount(field, before=self.table)
+        return field
+
     def action_filter(self) -> None:
         self.add_class("-filtering")
         # at once: a word typed right after "/" is filter text, not the pane's keys
-        focus_at_once(self.query_one(FilterInput))
+        focus_at_once(self.filter_field())
 
     def action_clear_filter(self) -> None:
         """escape in the list: a filter kept with enter is cleared as in the field."""
-        self.query_one(FilterInput).value = ""
+        for field in self.query(FilterInput):
+            field.value = ""
         self.close_filter()
 
     def close_filter(self) -> None:

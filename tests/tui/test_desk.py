@@ -116,6 +116,7 @@ async def test_filter_as_you_type_and_escape_clears(desk_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
         assert len(row_texts(app, "news")) == 3
+        assert not app.screen.query("FilterInput")  # mounted at the first "/" only
         await pilot.press("slash", *"transit")
         for _ in range(100):
             await pilot.pause(0.02)
@@ -133,6 +134,9 @@ async def test_filter_as_you_type_and_escape_clears(desk_app):
                 break
         assert len(row_texts(app, "news")) == 3
         assert focused_pane(app) == "news"
+        assert len(app.screen.query("#news FilterInput")) == 1 and not app.screen.query(
+            "#requests FilterInput"
+        )
 
 
 async def test_enter_opens_the_item_and_escape_returns(desk_app):
