@@ -10,7 +10,7 @@ booleans 0/1, enums their value, dates ``YYYY-MM-DD``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
@@ -26,9 +26,15 @@ def fetch_values(
 ) -> list[Values]:
     """Every row of ``sql`` as a ``Values`` (attribute names: the result's column names)."""
     cursor = connection.execute(sql, parameters)
-    names = tuple(column[0] for column in cursor.description or ())
+    return values_of(tuple(column[0] for column in cursor.description or ()), cursor)
+
+
+def values_of(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Values]:
+    """Each row as a ``Values`` whose attributes are ``names``, in order (a ``sqlite3``
+    cursor's rows, or SQLAlchemy ``Row``s: reading ~50 columns off a ``Row`` by name costs
+    more than building a record from them)."""
     out = []
-    for row in cursor:
+    for row in rows:
         values = object.__new__(Values)
         values.__dict__ = dict(zip(names, row, strict=True))
         out.append(values)

@@ -24,7 +24,7 @@ edit that clears it asks for the outlet's again (see ``update_request``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
@@ -48,7 +48,7 @@ from db.enums import (
 )
 from db.errors import NotFoundError
 from db.models import Contact, Outlet, Request, RequestNote, Staff, Topic
-from db.plain_rows import Values
+from db.plain_rows import values_of
 from db.versioning import load_for_update, update_versioned
 from deskterm.core.contacts import contact_ids_named, outlet_id_named
 from deskterm.core.dates import parse_when
@@ -498,18 +498,6 @@ def _rows_query() -> Select[Any]:
     )
 
 
-def _plain(rows: Sequence[Any]) -> list[Values]:
-    """Result rows as plain attribute objects: reading ~50 columns off a SQLAlchemy ``Row``
-    by name costs more than building the record (8.6 ms against 3.6 ms for 200)."""
-    names = tuple(rows[0]._fields)
-    out = []
-    for row in rows:
-        values = object.__new__(Values)
-        values.__dict__ = dict(zip(names, row, strict=True))
-        out.append(values)
-    return out
-
-
 def _records(session: Session, query: Select[Any]) -> list[RequestRecord]:
     rows = session.execute(query).all()
     if not rows:
@@ -522,7 +510,9 @@ def _records(session: Session, query: Select[Any]) -> list[RequestRecord]:
             contact_name=row.linked_contact_name,
             outlet_name=row.linked_outlet_name,
         )
-        for row in _plain(rows)
+        # plain attribute objects: reading ~50 columns off a SQLAlchemy ``Row`` by name
+        # costs more than building the record (8.6 ms against 3.6 ms for 200)
+        for row in values_of(rows[0]._fields, rows)
     ]
 
 
