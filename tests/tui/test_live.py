@@ -380,3 +380,19 @@ async def test_the_desk_announces_itself_once_its_panes_have_loaded(settings, de
         await until(pilot, lambda: bool(active_desks(desk_db)))
         assert app._panes_loaded
         assert [d.user for d in active_desks(desk_db)] == [desk_db.actor.user]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_toasts_never_cover_the_status_bar_or_the_footer(desk_app, size):
+    app = desk_app()
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await wait_loaded(pilot, app)
+        for n in range(3):
+            app.notify(f"toast {n} " + "word " * 30, timeout=30, markup=False)
+        await pilot.pause(0.2)
+        screen = app.screen
+        bar = screen.query_one(StatusBar).region
+        toasts = [t.region for t in screen.query("Toast")]
+        assert toasts
+        assert all(t.bottom <= bar.y for t in toasts), (toasts, bar)
+        assert bar.bottom == size[1] - 1  # the footer is the last line
