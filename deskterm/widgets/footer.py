@@ -144,7 +144,11 @@ class DeskFooter(Widget, can_focus=False):
         actions: set[str] = set()
         active = screen.active_bindings
         for node, binding, enabled, _tooltip in active.values():
-            if not binding.show or binding.action in actions:
+            if binding.action in actions:
+                continue
+            # Help is always shown: in a text field "?" is typed (Textual leaves it out of
+            # the active keys), and the hidden f1 that stands in for it is named instead.
+            if not binding.show and binding.action not in HELP_ACTIONS:
                 continue
             actions.add(binding.action)
             rank = (

@@ -185,3 +185,17 @@ async def test_a_click_on_a_key_presses_it(desk_app) -> None:
         zoom = next(k for k in footer.shown if k.entry.key == "z")
         await pilot.click(DeskFooter, offset=(zoom.start + 1, 0))
         await settle(pilot, lambda: app.screen.maximized is not None)
+
+
+async def test_in_a_filter_field_the_footer_names_f1_for_help(desk_app) -> None:
+    """ "?" is typed in a text field, so the footer names the key that opens help there."""
+    app = desk_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.pause()
+        assert [k for k, d, _x in footer_keys(app) if d == "Help"] == ["question_mark"]
+        await pilot.press("2", "slash")
+        await settle(pilot, lambda: ("f1", "Help", False) in footer_keys(app))
+        assert not any(k == "question_mark" for k, _d, _x in footer_keys(app))
+        await pilot.press("f1")
+        await settle(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
