@@ -7,11 +7,13 @@ _T0 = (time.time(), time.monotonic())  # the first thing this process does: the 
     python bench/launch.py STAMPFILE [--trace TRACEFILE] [--no-scheduled-fetch] -- desk [args...]
     python bench/launch.py STAMPFILE [--trace TRACEFILE] -- bare
     python bench/launch.py STAMPFILE [--trace TRACEFILE] -- floor --db FILE
+    python bench/launch.py STAMPFILE [--trace TRACEFILE] -- imports --db FILE
 
 Writes ``time.time() time.monotonic()`` (taken on its first line, before any other import)
 to STAMPFILE, then runs the program in this same process: ``desk`` is the ``deskterm``
 console script (``deskterm.entry.run`` without its fast exit: ``deskterm.cli.main`` imported
-with collections held off), ``bare`` is ``bench/bare_app.py``, ``floor`` is ``bench/floor_app.py``.
+with collections held off), ``bare`` is ``bench/bare_app.py``, ``floor`` is
+``bench/floor_app.py``, ``imports`` is the bare app run after the desk's own start-up imports.
 
 ``--no-scheduled-fetch`` turns the desk's fetch schedule off (its first run comes 5 s after
 start): ``F`` still fetches, so a benchmark decides when a fetch runs.
@@ -360,6 +362,16 @@ def main(argv: list[str]) -> int:
         from bare_app import main as bare_main
 
         return bare_main(args)
+    if program == "imports":
+        # the bare app after what the desk imports before it runs (as ``desk`` above):
+        # how much of the desk's first paint is its imports alone
+        from deskterm.entry import import_main
+
+        import_main(args)  # a desk's arguments (--db FILE): what it preloads follows them
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from bare_app import main as bare_main
+
+        return bare_main([])
     if program == "floor":
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         from floor_app import main as floor_main

@@ -297,6 +297,8 @@ def variants(small_db: Path, big_db: Path) -> list[Variant]:
         Variant("desk1M", ["desk", "--db", str(big_db)]),
         # the floor: four DataTables filled by stdlib sqlite3, no desk (bench/floor_app.py)
         Variant("floor1M", ["floor", "--db", str(big_db)]),
+        # the bare app after the desk's start-up imports: what the imports alone cost
+        Variant("imports", ["imports", "--db", str(small_db)]),
     ]
 
 
