@@ -188,7 +188,7 @@ async def test_a_click_on_a_key_presses_it(desk_app) -> None:
 
 
 async def test_in_a_filter_field_the_footer_names_f1_for_help(desk_app) -> None:
-    """ "?" is typed in a text field, so the footer names the key that opens help there."""
+    """In a text field "?" is typed, so the footer names the key that opens help there."""
     app = desk_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_loaded(pilot, app)
