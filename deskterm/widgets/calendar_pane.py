@@ -62,7 +62,7 @@ from deskterm.core.occurrences import EventRecord, Occurrence, all_occurrences
 from deskterm.core.overlaps import leader_overlaps
 from deskterm.core.text import one_line
 from deskterm.widgets.month_grid import MonthGrid
-from deskterm.widgets.pane import ActionsMixin, Pane, PaneContext, focus_at_once
+from deskterm.widgets.pane import ActionsMixin, FilterInput, Pane, PaneContext, focus_at_once
 from deskterm.widgets.table import Column, Row, WindowTable, cell
 from deskterm.widgets.timefmt import stamp
 from deskterm.widgets.week_grid import WeekGrid
@@ -449,7 +449,9 @@ class CalendarPane(ActionsMixin, Pane):
     def present(self, rows: list[Row]) -> None:
         layout = getattr(rows, "layout", None)
         self._found = list(getattr(rows, "found", []))
-        had_focus = self.has_focus_within
+        # the view's focus follows it (agenda, week, month), but a filter being typed keeps
+        # it: moved to the list, the next letters were the calendar's keys (x, n, e, ...)
+        had_focus = self.has_focus_within and not isinstance(self.screen.focused, FilterInput)
         grid = isinstance(layout, GridLayout)
         month = isinstance(layout, MonthLayout)
         self.set_class(grid, "-view-grid")

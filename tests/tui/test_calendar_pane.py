@@ -666,3 +666,21 @@ async def test_the_event_forms_long_labels_wrap_whole_at_80x24(desk_app):
             assert shown.split() == text.split(), f"cut: {text!r} shows as {shown!r}"
         ends = next(lbl for lbl in app.screen.query(Label) if str(lbl.render()).startswith("Ends"))
         assert ends.size.height == 2  # wrapped, not cut
+
+
+async def test_the_filter_keeps_the_focus_while_the_agenda_reloads_under_it(desk_app):
+    """A pause mid-word lets the filtered agenda load; the next letters are still filter
+    text, not the calendar's keys (x cancels an event, [ moves to the previous days)."""
+    from deskterm.widgets.pane import FilterInput
+
+    app = desk_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("4", "slash", "b")
+        await pilot.pause(0.6)  # past the filter's debounce: the agenda reloads
+        assert isinstance(app.screen.focused, FilterInput)
+        await pilot.press("x", "left_square_bracket")
+        await pilot.pause(0.6)
+        field = app.screen.focused
+        assert isinstance(field, FilterInput) and field.value == "bx["
+        assert not isinstance(app.screen, PromptScreen)
