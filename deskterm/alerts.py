@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from deskterm.core.dates import format_countdown
+from deskterm.core.request_records import DUE_SOON
 from deskterm.core.text import one_line
 
 if TYPE_CHECKING:
     from deskterm.core.requests import RequestRecord
 
-SOON = timedelta(minutes=30)
+SOON = DUE_SOON
 MOST_LISTED = 3  # requests named in a shared alert; the rest are counted
 #: ... in a terminal too small for the 2x2 desk, where a toast is half as wide as the screen
 #: and each request's line wraps: three of them made the toast 11 of 24 rows

@@ -481,7 +481,7 @@ class DeskApp(App[None]):
         from deskterm.screens.detail_views import detail_for
 
         item = message.item
-        what, loader = detail_for(self.db, item, self.tz, self.settings.holidays)
+        what, loader = detail_for(self.db, item, self.tz, self.settings.holidays, self.clock)
         # the pane that acts on it: a deadline opened from the calendar is the Requests pane's
         panes = [p for s in self.screen_stack if isinstance(s, DashboardScreen) for p in s.panes]
         acting = next(((p, a) for p in panes if (a := p.item_actions(item))), None)

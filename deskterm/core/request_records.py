@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from db.enums import (
@@ -43,6 +43,9 @@ OPEN_STATUSES: tuple[RequestStatus, ...] = (
 )
 
 #: ``assignee`` value of ``list_open_requests``/``RequestFilter`` meaning "nobody assigned".
+#: An open request due within this is "due soon": marked ! in the pane and the detail, and
+#: announced by the deadline alerts.
+DUE_SOON = timedelta(minutes=30)
 UNASSIGNED = "-"
 
 

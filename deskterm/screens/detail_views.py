@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import partial
 from typing import Any
 
@@ -11,8 +11,10 @@ from db.engine import Database
 from db.enums import NoteKind
 from deskterm.core import calendar, clips, contacts, requests, tasks, topics
 from deskterm.core.calendar_markers import Marker, MarkerKind
+from deskterm.core.dates import format_countdown
 from deskterm.core.errors import InputError
 from deskterm.core.links import linked
+from deskterm.core.request_records import DUE_SOON
 from deskterm.core.statutory import statutory_clock
 from deskterm.screens.detail import Detail
 from deskterm.widgets.timefmt import stamp
@@ -42,8 +44,24 @@ def clip_detail(db: Database, clip: clips.ClipRecord, tz: tzinfo) -> Detail:
     )
 
 
+def _deadline_text(r: requests.RequestRecord, tz: tzinfo, now: datetime) -> str:
+    """The deadline and, while the request is open, how long is left, marked as the pane
+    marks it (urgency is never colour alone): ``‼ 2h late``, ``! due in 20m``."""
+    if r.deadline_at is None:
+        return ""
+    shown = stamp(r.deadline_at, tz)
+    if not r.is_open():
+        return shown
+    mark = "‼ " if r.deadline_at < now else "! " if r.deadline_at - now <= DUE_SOON else ""
+    return f"{shown} · {mark}{format_countdown(r.deadline_at, now)}"
+
+
 def _request_fields(
-    r: requests.RequestRecord, tz: tzinfo, topic: str | None, clock: str | None
+    r: requests.RequestRecord,
+    tz: tzinfo,
+    topic: str | None,
+    clock: str | None,
+    now: datetime,
 ) -> list[tuple[str, str]]:
     """Every field a press office logs, in the order of the phone call: who, what, by when,
     who answers, how it was answered, how it came out. Empty optional fields are left out."""
@@ -57,7 +75,7 @@ def _request_fields(
         ("Also talking to", r.also_talking_to),
         ("Received", f"{stamp(r.received_at, tz)} by {_label(r.channel)}"),
         ("Taken by", r.taken_by or ""),
-        ("Deadline", stamp(r.deadline_at, tz)),
+        ("Deadline", _deadline_text(r, tz, now)),
         ("Statutory clock", clock or ""),
         ("Priority", _label(r.priority)),
         ("Topic", topic or ""),
@@ -106,14 +124,19 @@ def _clock_text(r: requests.RequestRecord, tz: tzinfo, holidays: Collection[date
 
 
 def request_detail(
-    db: Database, request_id: int, tz: tzinfo, holidays: Collection[date] = ()
+    db: Database,
+    request_id: int,
+    tz: tzinfo,
+    holidays: Collection[date] = (),
+    clock: Callable[[], datetime] | None = None,
 ) -> Detail:
     """A request with all its fields, its response, and its timeline, with messages to and
     from the requester kept apart from internal notes."""
     r = requests.get_request(db, request_id)
     notes = requests.list_notes(db, request_id)
     topic = topics.get_topic(db, r.topic_id).name if r.topic_id is not None else None
-    fields = _request_fields(r, tz, topic, _clock_text(r, tz, holidays))
+    now = clock() if clock is not None else datetime.now(UTC)  # at each (re)load
+    fields = _request_fields(r, tz, topic, _clock_text(r, tz, holidays), now)
     from deskterm.core.editing import editors
 
     others = editors(db, "requests").get(r.id)
@@ -260,21 +283,28 @@ def outlet_detail(db: Database, outlet_id: int, tz: tzinfo) -> Detail:
 
 
 def detail_for(
-    db: Database, item: Any, tz: tzinfo, holidays: Collection[date] = ()
+    db: Database,
+    item: Any,
+    tz: tzinfo,
+    holidays: Collection[date] = (),
+    clock: Callable[[], datetime] | None = None,
 ) -> tuple[str, Callable[[], Detail]]:
     """A heading to show at once and the loader for the full view (``holidays``: the
-    city's, for a records request's statutory clock)."""
+    city's, for a records request's statutory clock; ``clock``: the desk's, for how long a
+    request has left)."""
     if isinstance(item, clips.ClipRecord):
         return item.title, partial(clip_detail, db, item, tz)
     if isinstance(item, requests.RequestRecord):
-        return f"{item.number}  {item.subject}", partial(request_detail, db, item.id, tz, holidays)
+        return f"{item.number}  {item.subject}", partial(
+            request_detail, db, item.id, tz, holidays, clock
+        )
     if isinstance(item, tasks.TaskRecord):
         return item.title, partial(task_detail, db, item.id, tz)
     if isinstance(item, calendar.Occurrence):
         return item.title, partial(event_detail, db, item, tz)
     if isinstance(item, Marker):  # a calendar marker opens what it marks
         if item.kind is MarkerKind.DEADLINE:
-            return item.label, partial(request_detail, db, item.id, tz, holidays)
+            return item.label, partial(request_detail, db, item.id, tz, holidays, clock)
         return item.label, partial(task_detail, db, item.id, tz)
     if isinstance(item, contacts.ContactRecord):
         return item.name, partial(contact_detail, db, item.id, tz)

@@ -9,7 +9,7 @@ desk is editing carries "✎ initials" (a mark, not colour alone).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from rich.text import Text
@@ -21,14 +21,20 @@ from deskterm.core.dates import format_countdown, parse_when
 from deskterm.core.editing import editors, editors_from_desks
 from deskterm.core.errors import InputError
 from deskterm.core.open_requests import count_open, open_request_window
-from deskterm.core.request_records import UNASSIGNED, RequestFilter, RequestRecord, status_label
+from deskterm.core.request_records import (
+    DUE_SOON,
+    UNASSIGNED,
+    RequestFilter,
+    RequestRecord,
+    status_label,
+)
 from deskterm.core.statutory import statutory_clock
 from deskterm.core.text import one_line
 from deskterm.widgets.pane import ActionsMixin, Pane, PaneContext
 from deskterm.widgets.table import Column, Row, cell
 
 WINDOW = 200
-SOON = timedelta(minutes=30)
+SOON = DUE_SOON
 KIND_LABEL = {"media": "MED", "constituent": "CON", "records": "PRR"}
 
 

@@ -95,3 +95,33 @@ def test_an_event_detail_gives_the_desks_time_and_the_events_own_when_they_diffe
     assert starts(ZoneInfo("Asia/Tokyo")) == (
         "Wed 25 Nov 2026 00:30 (Tue 24 Nov 10:30 in America/New_York)"
     )
+
+
+def test_the_deadline_says_how_long_is_left_and_marks_it_as_the_pane_does(db):
+    """Urgency is never colour alone: the detail marks a late request ‼ and one due
+    within 30 minutes !, with the countdown beside the date; a finished one has none."""
+    received = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+    def made(deadline_in: timedelta) -> int:
+        return requests.create_request(
+            db,
+            kind="media",
+            subject=f"Due {deadline_in}",
+            requester="Rita Ames",
+            deadline=received + deadline_in,
+            received_at=received,
+            now=received,
+        ).id
+
+    at = received + timedelta(hours=3)
+
+    def deadline(request_id: int) -> str:
+        return dict(request_detail(db, request_id, UTC, clock=lambda: at).fields)["Deadline"]
+
+    assert deadline(made(timedelta(hours=1))) == "Tue 24 Nov 2026 10:00 · ‼ 2h late"
+    assert deadline(made(timedelta(hours=3, minutes=20))) == "Tue 24 Nov 2026 12:20 · ! due in 20m"
+    assert deadline(made(timedelta(days=2))) == "Thu 26 Nov 2026 09:00 · due in 1d"
+    finished = made(timedelta(hours=1))
+    record = requests.get_request(db, finished)
+    requests.update_request(db, finished, record.version, status="declined")
+    assert deadline(finished) == "Tue 24 Nov 2026 10:00"
