@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any
 
@@ -16,6 +16,7 @@ from deskterm.core.errors import InputError
 from deskterm.core.links import linked
 from deskterm.core.request_records import DUE_SOON
 from deskterm.core.statutory import statutory_clock
+from deskterm.core.task_records import DONE_STATUSES
 from deskterm.screens.detail import Detail
 from deskterm.widgets.timefmt import stamp
 
@@ -44,16 +45,24 @@ def clip_detail(db: Database, clip: clips.ClipRecord, tz: tzinfo) -> Detail:
     )
 
 
-def _deadline_text(r: requests.RequestRecord, tz: tzinfo, now: datetime) -> str:
-    """The deadline and, while the request is open, how long is left, marked as the pane
-    marks it (urgency is never colour alone): ``‼ 2h late``, ``! due in 20m``."""
-    if r.deadline_at is None:
-        return ""
-    shown = stamp(r.deadline_at, tz)
-    if not r.is_open():
+def _when_due(
+    at: datetime | None,
+    tz: tzinfo,
+    now: datetime,
+    *,
+    pending: bool,
+    soon: timedelta | None = None,
+) -> str:
+    """A deadline and, while it is still to be met (``pending``), how long is left, marked
+    as the panes mark it (urgency is never colour alone): ``‼ 2h late``, and ``! due in
+    20m`` within ``soon``."""
+    shown = stamp(at, tz)  # "—" when there is none
+    if at is None:
         return shown
-    mark = "‼ " if r.deadline_at < now else "! " if r.deadline_at - now <= DUE_SOON else ""
-    return f"{shown} · {mark}{format_countdown(r.deadline_at, now)}"
+    if not pending:
+        return shown
+    mark = "‼ " if at < now else "! " if soon is not None and at - now <= soon else ""
+    return f"{shown} · {mark}{format_countdown(at, now)}"
 
 
 def _request_fields(
@@ -75,7 +84,7 @@ def _request_fields(
         ("Also talking to", r.also_talking_to),
         ("Received", f"{stamp(r.received_at, tz)} by {_label(r.channel)}"),
         ("Taken by", r.taken_by or ""),
-        ("Deadline", _deadline_text(r, tz, now)),
+        ("Deadline", _when_due(r.deadline_at, tz, now, pending=r.is_open(), soon=DUE_SOON)),
         ("Statutory clock", clock or ""),
         ("Priority", _label(r.priority)),
         ("Topic", topic or ""),
@@ -163,14 +172,17 @@ def request_detail(
     return Detail(title=f"{r.number}  {r.subject}", fields=fields, body=body, sections=sections)
 
 
-def task_detail(db: Database, task_id: int, tz: tzinfo) -> Detail:
+def task_detail(
+    db: Database, task_id: int, tz: tzinfo, clock: Callable[[], datetime] | None = None
+) -> Detail:
     t = tasks.get_task(db, task_id)
+    now = clock() if clock is not None else datetime.now(UTC)  # at each (re)load
     fields = [
         ("Kind", _label(t.kind)),
         ("Status", _label(t.status)),
         ("Owner", _label(t.owner)),
         ("Reviewer", _label(t.reviewer)),
-        ("Due", stamp(t.due_at, tz)),
+        ("Due", _when_due(t.due_at, tz, now, pending=t.status not in DONE_STATUSES)),
         ("Publish", stamp(t.publish_at, tz)),
         ("Channels", ", ".join(t.channels) or "—"),
         ("Priority", _label(t.priority)),
@@ -299,13 +311,13 @@ def detail_for(
             request_detail, db, item.id, tz, holidays, clock
         )
     if isinstance(item, tasks.TaskRecord):
-        return item.title, partial(task_detail, db, item.id, tz)
+        return item.title, partial(task_detail, db, item.id, tz, clock)
     if isinstance(item, calendar.Occurrence):
         return item.title, partial(event_detail, db, item, tz)
     if isinstance(item, Marker):  # a calendar marker opens what it marks
         if item.kind is MarkerKind.DEADLINE:
             return item.label, partial(request_detail, db, item.id, tz, holidays, clock)
-        return item.label, partial(task_detail, db, item.id, tz)
+        return item.label, partial(task_detail, db, item.id, tz, clock)
     if isinstance(item, contacts.ContactRecord):
         return item.name, partial(contact_detail, db, item.id, tz)
     if isinstance(item, contacts.OutletRecord):

@@ -125,3 +125,29 @@ def test_the_deadline_says_how_long_is_left_and_marks_it_as_the_pane_does(db):
     record = requests.get_request(db, finished)
     requests.update_request(db, finished, record.version, status="declined")
     assert deadline(finished) == "Tue 24 Nov 2026 10:00"
+
+
+def test_a_cards_due_date_says_how_long_is_left_until_it_is_out(db):
+    """A card's detail marks a missed due date ‼ as the board does; a published one shows
+    the date alone, and a card with none shows —."""
+    from deskterm.core import tasks
+    from deskterm.screens.detail_views import task_detail
+
+    at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+    def card(due_at: datetime | None, **given: object) -> int:
+        return tasks.create_task(db, title="A card", due_at=due_at, **given).id  # type: ignore[arg-type]
+
+    def due(card_id: int) -> str:
+        return dict(task_detail(db, card_id, UTC, clock=lambda: at).fields)["Due"]
+
+    late = card(at - timedelta(hours=3), status="drafting")
+    assert due(late) == "Tue 24 Nov 2026 09:00 · ‼ 3h late"
+    assert due(card(at + timedelta(minutes=45))) == "Tue 24 Nov 2026 12:45 · due in 45m"
+    assert due(card(None)) == "—"
+    add_staff(db, initials="AB", name="Ann Bell", role="comms_director", can_approve=True)
+    add_staff(db, initials="CD", name="Cy Dorn", role="pio")
+    out = card(at - timedelta(hours=3), status="in_review", reviewer="AB", owner="CD")
+    approved = tasks.approve_task(db, out, tasks.get_task(db, out).version, now=at)
+    tasks.publish_task(db, out, approved.version, published_url="https://city.example/1", now=at)
+    assert due(out) == "Tue 24 Nov 2026 09:00"
