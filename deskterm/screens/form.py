@@ -61,6 +61,11 @@ class Field:
         return next((label for label, value in self.options if value == text), text)
 
 
+#: Rows a bordered field takes (label, field, error line); the form's own (border, hint, footer).
+ROWS_A_FIELD, FORM_CHROME_ROWS = 5, 5
+FORM_HEIGHT = 0.9  # of the screen (``max-height`` below)
+
+
 class FormScreen(DeskModal[object]):
     """``save(values)`` (or, editing a stored record, ``edit.write``) runs in a worker and
     returns the saved record, which dismisses the form; any exception it raises is shown
@@ -76,6 +81,10 @@ class FormScreen(DeskModal[object]):
     /* a long label (a field's hint) wraps inside the form rather than being cut */
     FormScreen Label { width: 100%; }
     FormScreen .hint { color: $text-muted; }
+    /* one row a field when they would not all fit bordered (``fit_fields``): the field is
+       told from its label by a tinted background, the focused one by the accent's */
+    FormScreen Input.-textual-compact { background: $boost; padding: 0 1; }
+    FormScreen Input.-textual-compact:focus { background: $accent 30%; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -125,6 +134,19 @@ class FormScreen(DeskModal[object]):
     def on_mount(self) -> None:
         first = self._fields[0].name
         self.query_one(f"#{first}").focus()
+        self.fit_fields(self.size.height)
+
+    def on_resize(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.fit_fields(event.size.height)
+
+    def fit_fields(self, height: int) -> None:
+        """Text fields and choices take one row instead of three (Textual's compact style)
+        when the bordered ones would not all fit in ``height``: at 80x24 the capture form
+        showed four of its fields and the rest only as one tabbed down to them."""
+        compact = len(self._fields) * ROWS_A_FIELD + FORM_CHROME_ROWS > height * FORM_HEIGHT
+        self.set_class(compact, "-compact")
+        for field in self.query("Input, Select"):
+            field.compact = compact  # type: ignore[attr-defined]
 
     # values -------------------------------------------------------------------------------
     def initial(self) -> dict[str, str]:

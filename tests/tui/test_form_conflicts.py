@@ -432,3 +432,33 @@ async def test_the_request_editor_scrolls_to_an_error_at_its_last_field(desk_app
         await pilot.press("escape")
         error = form.query_one("#form-error")
         await settle(pilot, lambda: "escape again" in text_of(error) and in_view(form, error))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_a_form_too_tall_for_the_terminal_shows_its_fields_one_row_each(desk_app, size):
+    """At 80x24 the media-request form showed three bordered fields of eight; one row a
+    field shows six of them without scrolling. Where they all fit, they stay bordered."""
+    from textual.widgets import Input, Select
+
+    from tests.tui.conftest import settle
+    from tests.tui.test_desk import wait_loaded
+
+    app = desk_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("1", "m")
+        await settle(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.pause(0.2)
+        form = app.screen
+        box = form.query_one(VerticalScroll).region
+        fields = list(form.query("Input, Select").results())
+        fields = [f for f in fields if isinstance(f, Input | Select)]
+        seen = [f for f in fields if box.contains_region(f.region)]
+        if size == (80, 24):
+            assert form.has_class("-compact") and all(f.compact for f in fields)
+            assert len(seen) >= 6, f"{len(seen)} of {len(fields)} fields in view"
+        else:
+            assert not form.has_class("-compact") and not any(f.compact for f in fields)
+            assert len(seen) == len(fields)
+        await pilot.press("tab", "x")  # typing still goes where it did
+        assert form.query_one("#outlet", Input).value.endswith("x")
