@@ -42,10 +42,10 @@ OPEN_STATUSES: tuple[RequestStatus, ...] = (
     RequestStatus.REOPENED,
 )
 
-#: ``assignee`` value of ``list_open_requests``/``RequestFilter`` meaning "nobody assigned".
 #: An open request due within this is "due soon": marked ! in the pane and the detail, and
 #: announced by the deadline alerts.
 DUE_SOON = timedelta(minutes=30)
+#: ``assignee`` value of ``list_open_requests``/``RequestFilter`` meaning "nobody assigned".
 UNASSIGNED = "-"
 
 

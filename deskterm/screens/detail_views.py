@@ -57,9 +57,7 @@ def _when_due(
     as the panes mark it (urgency is never colour alone): ``‼ 2h late``, and ``! due in
     20m`` within ``soon``."""
     shown = stamp(at, tz)  # "—" when there is none
-    if at is None:
-        return shown
-    if not pending:
+    if at is None or not pending:
         return shown
     mark = "‼ " if at < now else "! " if soon is not None and at - now <= soon else ""
     return f"{shown} · {mark}{format_countdown(at, now)}"
@@ -303,7 +301,7 @@ def detail_for(
 ) -> tuple[str, Callable[[], Detail]]:
     """A heading to show at once and the loader for the full view (``holidays``: the
     city's, for a records request's statutory clock; ``clock``: the desk's, for how long a
-    request has left)."""
+    request or a card has left)."""
     if isinstance(item, clips.ClipRecord):
         return item.title, partial(clip_detail, db, item, tz)
     if isinstance(item, requests.RequestRecord):

@@ -141,10 +141,9 @@ class FormScreen(DeskModal[object]):
 
     def fit_fields(self, height: int) -> None:
         """Text fields and choices take one row instead of three (Textual's compact style)
-        when the bordered ones would not all fit in ``height``: at 80x24 the capture form
-        showed four of its fields and the rest only as one tabbed down to them."""
+        when the bordered ones would not all fit in ``height``: at 80x24 the media-request
+        form showed three of its eight fields, the rest only once tabbed down to."""
         compact = len(self._fields) * ROWS_A_FIELD + FORM_CHROME_ROWS > height * FORM_HEIGHT
-        self.set_class(compact, "-compact")
         for field in self.query("Input, Select"):
             field.compact = compact  # type: ignore[attr-defined]
 
