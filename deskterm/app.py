@@ -348,9 +348,10 @@ class DeskApp(App[None]):
         self._arm_minute_tick()
 
     def _minute_tick(self) -> None:
-        """Countdowns and agendas depend on the time: redraw them each minute. At midnight
-        News's "today" moves on too (a desk left open overnight would still show yesterday's
-        clips as today's until a fetch brought a new one)."""
+        """Countdowns and agendas depend on the time: redraw them each minute, in the panes
+        and in an open view (a request's detail says how long is left). At midnight News's
+        "today" moves on too (a desk left open overnight would still show yesterday's clips
+        as today's until a fetch brought a new one)."""
         changed = {"requests", "tasks", "events"}
         today = self.clock().astimezone(self.tz).date()
         if today != self._today:
@@ -359,6 +360,8 @@ class DeskApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
                 screen.reload_panes([frozenset(changed)])
+            elif hasattr(screen, "entities_changed"):  # each view reads again what it needs
+                screen.entities_changed(frozenset(changed))
 
     def _check_deadlines(self) -> None:
         """Announce requests coming due within 30 minutes and requests going overdue (a

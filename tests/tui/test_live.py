@@ -396,3 +396,31 @@ async def test_toasts_never_cover_the_status_bar_or_the_footer(desk_app, size):
         assert toasts
         assert all(t.bottom <= bar.y for t in toasts), (toasts, bar)
         assert bar.bottom == size[1] - 1  # the footer is the last line
+
+
+async def test_an_open_detail_counts_down_as_the_minute_turns(settings, desk_db):
+    """A request's detail says how long is left: at the next minute it says so again."""
+    import re as regex
+    from datetime import timedelta
+
+    from deskterm.screens.detail import DetailScreen
+    from tests.tui.test_calendar_pane import shown_text
+
+    now = [FIXED_NOW]
+    app = make_app(settings, desk_db, clock=lambda: now[0], live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_loaded(pilot, app)
+        await pilot.press("2", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        fields = app.screen.query_one("#fields")
+        await until(pilot, lambda: "Deadline" in shown_text(fields))
+        before = regex.search(r"Deadline +(.*)", shown_text(fields)).group(1).strip()
+        assert " · " in before  # the countdown beside the date
+        now[0] = FIXED_NOW + timedelta(days=3, hours=5)
+        app._minute_tick()
+        await until(
+            pilot, lambda: "Deadline" in shown_text(fields) and before not in shown_text(fields)
+        )
+        after = regex.search(r"Deadline +(.*)", shown_text(fields)).group(1).strip()
+        assert after.split(" · ")[0] == before.split(" · ")[0]  # the same deadline, later
+        assert after != before and after.endswith("‼ 3d late")
