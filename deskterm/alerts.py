@@ -19,7 +19,6 @@ from deskterm.core.text import one_line
 if TYPE_CHECKING:
     from deskterm.core.requests import RequestRecord
 
-SOON = DUE_SOON
 MOST_LISTED = 3  # requests named in a shared alert; the rest are counted
 #: ... in a terminal too small for the 2x2 desk, where a toast is half as wide as the screen
 #: and each request's line wraps: three of them made the toast 11 of 24 rows
@@ -70,8 +69,8 @@ class DeadlineAlerts:
 
 
 def _stage(request: RequestRecord, now: datetime) -> str | None:
-    """The request's stage: "late", "soon" (due within ``SOON``) or None (neither)."""
-    if request.deadline_at is None or request.deadline_at - now > SOON:
+    """The request's stage: "late", "soon" (due within ``DUE_SOON``) or None (neither)."""
+    if request.deadline_at is None or request.deadline_at - now > DUE_SOON:
         return None
     return "late" if request.deadline_at <= now else "soon"
 

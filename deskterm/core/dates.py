@@ -227,6 +227,14 @@ def _check_year(text: str, day: date, hint: str, field: str | None) -> None:
         raise InputError(_cant_read(text, reason, hint), field=field)
 
 
+def urgency_mark(target: datetime, now: datetime, soon: timedelta | None = None) -> str:
+    """``‼`` once ``target`` has passed, ``!`` within ``soon`` of it, else ``""``: what
+    goes beside a countdown, since urgency is never shown by colour alone."""
+    if target < now:
+        return "‼"
+    return "!" if soon is not None and target - now <= soon else ""
+
+
 def format_countdown(target: datetime, now: datetime) -> str:
     """``due in 45m``, ``due in 2h 10m``, ``due in 3d``, ``due now`` or ``2h late``, ``3d late``.
 

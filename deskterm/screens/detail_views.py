@@ -11,7 +11,7 @@ from db.engine import Database
 from db.enums import NoteKind
 from deskterm.core import calendar, clips, contacts, requests, tasks, topics
 from deskterm.core.calendar_markers import Marker, MarkerKind
-from deskterm.core.dates import format_countdown
+from deskterm.core.dates import format_countdown, urgency_mark
 from deskterm.core.errors import InputError
 from deskterm.core.links import linked
 from deskterm.core.request_records import DUE_SOON
@@ -59,8 +59,8 @@ def _when_due(
     shown = stamp(at, tz)  # "—" when there is none
     if at is None or not pending:
         return shown
-    mark = "‼ " if at < now else "! " if soon is not None and at - now <= soon else ""
-    return f"{shown} · {mark}{format_countdown(at, now)}"
+    mark = urgency_mark(at, now, soon)
+    return f"{shown} · {mark + ' ' if mark else ''}{format_countdown(at, now)}"
 
 
 def _request_fields(

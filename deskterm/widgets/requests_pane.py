@@ -17,7 +17,7 @@ from textual import work
 from textual.binding import Binding
 
 from db.enums import OutletType, RequestKind, RequestStatus
-from deskterm.core.dates import format_countdown, parse_when
+from deskterm.core.dates import format_countdown, parse_when, urgency_mark
 from deskterm.core.editing import editors, editors_from_desks
 from deskterm.core.errors import InputError
 from deskterm.core.open_requests import count_open, open_request_window
@@ -34,7 +34,6 @@ from deskterm.widgets.pane import ActionsMixin, Pane, PaneContext
 from deskterm.widgets.table import Column, Row, cell
 
 WINDOW = 200
-SOON = DUE_SOON
 KIND_LABEL = {"media": "MED", "constituent": "CON", "records": "PRR"}
 
 
@@ -43,12 +42,9 @@ def countdown_cell(deadline: datetime | None, context: PaneContext) -> Text:
     if deadline is None:
         return cell("  no deadline", "dim")
     now = context.now
-    text = format_countdown(deadline, now)
-    if deadline < now:
-        return cell(f"‼ {text}", context.overdue_style)
-    if deadline - now <= SOON:
-        return cell(f"! {text}", context.soon_style)
-    return cell(f"  {text}")
+    mark = urgency_mark(deadline, now, DUE_SOON)
+    style = {"‼": context.overdue_style, "!": context.soon_style}.get(mark, "")
+    return cell(f"{mark or ' '} {format_countdown(deadline, now)}", style)
 
 
 def clock_cell(request, context: PaneContext, today, holidays) -> Text | None:  # type: ignore[no-untyped-def]

@@ -820,3 +820,28 @@ def test_only_optional_choices_are_labelled_empty_for_none():
     assert "empty for none" not in labels["priority"]
     assert "empty for none" not in labels["channel"]
     assert labels["accuracy"].endswith("; empty for none)")
+
+
+def test_a_countdown_carries_its_mark_and_the_themes_style():
+    """‼ and the overdue style once late, ! and the soon style within 30 minutes, no mark
+    and no style before that: the mark, not the colour, says it."""
+    from datetime import UTC, datetime, timedelta
+
+    from deskterm.core.dates import urgency_mark
+    from deskterm.widgets.pane import PaneContext
+    from deskterm.widgets.requests_pane import countdown_cell
+
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    context = PaneContext(None, now, UTC, "", overdue_style="bold red", soon_style="bold yellow")  # type: ignore[arg-type]
+    shown = {
+        minutes: countdown_cell(now + timedelta(minutes=minutes), context)
+        for minutes in (-90, 20, 30, 31)
+    }
+    assert [(str(t), str(t.style)) for t in shown.values()] == [
+        ("‼ 1h 30m late", "bold red"),
+        ("! due in 20m", "bold yellow"),
+        ("! due in 30m", "bold yellow"),
+        ("due in 31m", ""),
+    ]
+    assert urgency_mark(now, now) == ""  # due this instant: not yet late, and no "soon"
+    assert urgency_mark(now + timedelta(minutes=5), now) == ""
