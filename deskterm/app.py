@@ -295,12 +295,17 @@ class DeskApp(App[None]):
     @on(Changed)
     def _on_changed(self, message: Changed) -> None:
         self.last_sync = self.clock()
+        self._tell_screens(message.entities)
+        self._show_sync()
+
+    def _tell_screens(self, entities: frozenset[str]) -> None:
+        """Every open screen reads again what it shows of ``entities``: the dashboard's
+        panes, and a view (detail, media list, reader, ...) by its ``entities_changed``."""
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
-                screen.reload_panes([message.entities])
-            elif hasattr(screen, "entities_changed"):  # e.g. the Contacts screen
-                screen.entities_changed(message.entities)
-        self._show_sync()
+                screen.reload_panes([entities])
+            elif hasattr(screen, "entities_changed"):
+                screen.entities_changed(entities)
 
     @on(Synced)
     def _on_synced(self, message: Synced) -> None:
@@ -357,11 +362,7 @@ class DeskApp(App[None]):
         if today != self._today:
             self._today = today
             changed.add("clips")
-        for screen in self.screen_stack:
-            if isinstance(screen, DashboardScreen):
-                screen.reload_panes([frozenset(changed)])
-            elif hasattr(screen, "entities_changed"):  # each view reads again what it needs
-                screen.entities_changed(frozenset(changed))
+        self._tell_screens(frozenset(changed))
 
     def _check_deadlines(self) -> None:
         """Announce requests coming due within 30 minutes and requests going overdue (a
